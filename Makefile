@@ -1,0 +1,32 @@
+# partyrel: two commands on a fresh machine.
+#   make demo   set up .venv, build the bundled sample into out/, print a summary
+#   make test   set up .venv with the test extras and run the whole suite
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: demo test venv clean eval-dev
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+
+$(STAMP): $(BIN)/python pyproject.toml
+	$(BIN)/pip install -q -e '.[test]'
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/kg build examples/readouts -o out
+	$(BIN)/kg query examples/queries/engagements-by-type.rq --store out
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+eval-dev: $(STAMP)
+	$(BIN)/python bench/eval_dev.py
+
+clean:
+	rm -rf out .pytest_cache

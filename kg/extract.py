@@ -1,0 +1,488 @@
+"""Extract: a :class:`~kg.records.Readout` -> :class:`~kg.records.ReadoutFacts`.
+
+Runs the spaCy pipeline (:mod:`kg.nlp`), reads mentions sentence by sentence
+(:mod:`kg.mentions`), resolves them to readout-level entities (acronyms
+defined in the text, surname-only forms, title-line forms) and builds the
+engagement frames: a cue ("met with", "held a video call", "sent a message",
+"on a visit to", "forum") with the principal before it and the counterparts
+after it, then its date, place, persons present and topics.
+
+Example:
+    >>> from kg.ingest import parse_readout
+    >>> r = parse_readout("x", "T\\n ( 2024.03.12 )\\n\\nKunming, March 11th--Tang Wenbo, Vice-minister of the International Department of the CPC Central Committee, met here today with Ana Lima, President of the Workers' Party of Brazil.")
+    >>> facts = extract(r)
+    >>> e = facts.engagements[0]
+    >>> e.type, e.date.isoformat(), [facts.entities[p].name for p in e.participants]
+    ('Meeting', '2024-03-11', ['Tang Wenbo', 'Ana Lima'])
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from spacy.language import Language
+from spacy.tokens import Doc, Span
+
+from kg.dates import find_day_mentions
+from kg.lexicon import Lexicon, load_lexicon
+from kg.mentions import ARTICLES, Mentions, OrgMention, find_mentions, load_heads
+from kg.nlp import GAZETTEER, make_nlp
+from kg.records import Engagement, Entity, Post, Readout, ReadoutFacts, slugify
+
+HEAD_STATUS = "head"
+IN_PERSON = frozenset({"Meeting", "Talks", "Forum", "Visit"})
+_PRESENT = re.compile(
+    r"\b(?:was|were)\s+(?:also\s+)?present\b|\battended\s+the\s+(?:meeting|talks|event|ceremony|call|video call)\b"
+    r"|\b(?:was|were)\s+(?:also\s+)?(?:in attendance|on hand)\b|\baccompan(?:ied|ying)\b|\b(?:also\s+)?attended\b",
+    re.I,
+)
+_SEPARATE = re.compile(r"\b(?:separately|respectively)\b", re.I)
+_LIGHT_VERBS = frozenset({"held", "holds", "hold", "had", "has", "have", "having", "holding", "conducted",
+                          "attended", "attend", "attends", "addressed", "hosted", "hosts", "host",
+                          "participated", "took", "co-chaired", "chaired", "sent", "made", "was", "were",
+                          "is", "opened", "joined"})
+_INVITATION = re.compile(r"\bat the invitation of\b", re.I)
+
+
+@dataclass
+class _Sentence:
+    span: Span
+    mentions: Mentions
+    index: int
+
+
+@dataclass
+class _Resolver:
+    """Readout-level entity table: canonical entities and the forms that point to them."""
+
+    lexicon: Lexicon
+    entities: dict[str, Entity] = field(default_factory=dict)
+    acronyms: dict[str, str] = field(default_factory=dict)  # acronym -> entity key (defined in text)
+    surnames: dict[str, str] = field(default_factory=dict)  # one-word form -> person key
+
+    def add(self, entity: Entity, *forms: str) -> str:
+        key = entity.key
+        cur = self.entities.get(key)
+        if cur is None:
+            self.entities[key] = cur = entity
+        for form in forms:
+            form = form.strip()
+            if form and form != cur.name:
+                cur.aliases.add(form)
+        return key
+
+    def country(self, name: str, form: str | None = None) -> str:
+        c = self.lexicon.countries[name]
+        return self.add(Entity("country", c.name, slug=c.slug), *( [form] if form else []))
+
+    def org(self, doc: Doc, o: OrgMention) -> str:
+        """Entity key for an organization mention."""
+        text = re.sub(r"^(?:the|The)\s+", "", o.text)
+        clean = re.sub(r"\s*\(\s*[A-Z][A-Za-z&.]*\s*\)\s*", " ", text).strip()
+        clean = re.sub(r"\s+", " ", clean)
+        forms = [text, clean] + ([o.acronym] if o.acronym else [])
+        if o.known:
+            known = self.lexicon.orgs[o.known]
+            # A text may define a known acronym as another organization.
+            if text in self.acronyms and text not in (known.name,):
+                return self._alias_form(text)
+            key = self.add(Entity(known.kind, known.name, slug=known.slug,
+                                  country=self._country_key(known.country)), *forms)
+        elif len(clean.split()) == 1 and clean in self.acronyms:
+            return self._alias_form(clean)
+        else:
+            kind = {"body": "partybody", "gov": "govbody", "event": "organization", "org": "organization"}.get(o.kind, o.kind)
+            parent = self._parent_of(doc, o)
+            name = clean
+            if parent is not None and kind in ("partybody", "organization", "party"):
+                kind = "partybody" if self.entities[parent].kind in ("party", "partybody") else kind
+                name = self._canonical_body(clean, parent)
+            country = None
+            if o.countries and kind not in ("international",):
+                country = self.country(o.countries[0])
+            key = self.add(Entity(kind, name, parent=parent, country=country), *forms)
+        if o.acronym:
+            self.acronyms[o.acronym] = key
+            self.entities[key].aliases.add(o.acronym)
+        return key
+
+    def _alias_form(self, form: str) -> str:
+        key = self.acronyms[form]
+        self.entities[key].aliases.add(form)
+        return key
+
+    def _country_key(self, name: str | None) -> str | None:
+        return self.country(name) if name else None
+
+    def _parent_of(self, doc: Doc, o: OrgMention) -> str | None:
+        """The party (or other organization) named inside a body's phrase."""
+        best: tuple[int, str] | None = None
+        for span in doc.spans[GAZETTEER]:
+            if span.label_ == "ORG" and o.start <= span.start and span.end <= o.end and (span.start, span.end) != (o.start, o.end):
+                known = self.lexicon.orgs[span.span_id_ if hasattr(span, "span_id_") else span.id_]
+                if span.text in self.acronyms:
+                    key = self.acronyms[span.text]
+                else:
+                    key = self.add(Entity(known.kind, known.name, slug=known.slug,
+                                          country=self._country_key(known.country)), span.text)
+                if best is None or len(span) > best[0]:
+                    best = (len(span), key)
+        if best is None:
+            for tok in doc[o.start:o.end]:
+                if tok.text in self.acronyms:
+                    return self.acronyms[tok.text]
+        return best[1] if best else None
+
+    def _canonical_body(self, text: str, parent: str) -> str:
+        """Write a party body with the party's acronym ("... of the CPC Central Committee")."""
+        p = self.entities[parent]
+        acronyms = sorted((a for a in p.aliases | {p.name} if a.isupper() and 2 <= len(a) <= 6), key=len)
+        known = next((o for o in self.lexicon.orgs.values() if o.slug == p.slug), None)
+        if known is not None:
+            acr = next((a for a in known.aliases if a.isupper()), None)
+            if acr:
+                acronyms = [acr] + acronyms
+        if not acronyms:
+            return text
+        short = acronyms[0]
+        forms = sorted({p.name, *p.aliases}, key=len, reverse=True)
+        for form in forms:
+            if form != short and form in text:
+                return re.sub(r"\s+", " ", text.replace(form, short)).strip()
+        return text
+
+    def person(self, name: str) -> str:
+        key = self.add(Entity("person", name), name)
+        words = [w for w in re.split(r"\s+", name) if w]
+        for w in {words[0], words[-1]}:
+            if len(w) > 1 and w.lower() not in ("de", "van", "von"):
+                self.surnames.setdefault(w, key)
+        return key
+
+
+def _first(items):
+    return items[0] if items else None
+
+
+def extract(readout: Readout, nlp: Language | None = None, lexicon: Lexicon | None = None) -> ReadoutFacts:
+    """Extract the facts of one readout (see the module docstring)."""
+    nlp = nlp or make_nlp()
+    lexicon = lexicon or load_lexicon()
+    doc = nlp(readout.text)
+    return extract_doc(readout, doc, lexicon)
+
+
+def extract_doc(readout: Readout, doc: Doc, lexicon: Lexicon) -> ReadoutFacts:
+    """Extract from an already-processed Doc (lets callers batch with ``nlp.pipe``)."""
+    heads = load_heads()
+    facts = ReadoutFacts(readout)
+    res = _Resolver(lexicon)
+    if readout.published is None:
+        facts.warnings.append("no publication date found: dates cannot be resolved, engagements stay undated")
+
+    sents = [s for s in doc.sents if s.end_char > readout.dateline_end and s.text.strip()]
+    title_sents = [s for s in doc.sents if s.end_char <= readout.body_start and s.text.strip()]
+
+    # Pass 1: acronyms defined in the body ("Communist Party of Cuba (PCC)").
+    kinds: dict[str, str] = {}
+    for s in sents:
+        for o in find_mentions(s, heads).orgs:
+            if o.acronym:
+                kinds[o.acronym] = o.kind
+    analysed: list[_Sentence] = []
+    for n, s in enumerate(sents):
+        m = find_mentions(s, heads, kinds)
+        for o in m.orgs:
+            res.org(doc, o)
+        analysed.append(_Sentence(s, m, n))
+
+    # Persons and posts.
+    person_keys: dict[tuple[int, int], str] = {}
+    affiliation: dict[str, list[str]] = {}
+    for a in analysed:
+        for p in a.mentions.persons:
+            person_keys[(a.index, p.start)] = res.person(p.name)
+    for a in analysed:
+        m = a.mentions
+        for post in m.posts:
+            pkey = person_keys[(a.index, m.persons[post.person].start)]
+            if post.org is not None:
+                okey = res.org(doc, m.orgs[post.org])
+            elif post.country is not None:
+                okey = res.country(post.country)
+            else:
+                continue  # bare titles are resolved below, once the home party is known
+            head = post.status == HEAD_STATUS and not okey.startswith("country/")
+            fact = Post(pkey, post.title, okey, a.span.text.strip(), head)
+            if fact not in facts.posts:
+                facts.posts.append(fact)
+            affiliation.setdefault(pkey, []).append(okey)
+
+    engagements = _engagements(readout, doc, analysed, res, person_keys, affiliation, lexicon)
+    facts.engagements = engagements
+    home = _home_party(facts, res)
+    for a in analysed:
+        m = a.mentions
+        for post in m.posts:
+            if post.bare and home is not None:
+                pkey = person_keys[(a.index, m.persons[post.person].start)]
+                title = lexicon.titles.get(post.title.lower())
+                if title is not None and title.kind == "state":
+                    c = res.entities[home].country
+                    if c is None:
+                        continue
+                    okey, head = c, False
+                else:
+                    okey, head = home, post.status == HEAD_STATUS
+                fact = Post(pkey, post.title, okey, a.span.text.strip(), head)
+                if fact not in facts.posts:
+                    facts.posts.append(fact)
+    for t in title_sents:
+        _title_aliases(t.text, res)
+    facts.entities = res.entities
+    if not engagements:
+        facts.warnings.append("no engagement found in the text")
+    return facts
+
+
+def _home_party(facts: ReadoutFacts, res: _Resolver) -> str | None:
+    for e in facts.engagements:
+        if e.reporter and res.entities[e.reporter].kind == "party":
+            return e.reporter
+    return None
+
+
+def _title_aliases(title: str, res: _Resolver) -> None:
+    """Title-line forms ("Song Tao Meets ...") become aliases of body persons."""
+    for key, ent in list(res.entities.items()):
+        if ent.kind != "person":
+            continue
+        for word in ent.name.split():
+            pass
+
+
+def _top_org(key: str, res: _Resolver) -> str:
+    seen = set()
+    while key in res.entities and res.entities[key].parent and key not in seen:
+        seen.add(key)
+        parent = res.entities[key].parent
+        if parent is None:
+            break
+        key = parent
+    return key
+
+
+def _side_of(person: str, affiliation: dict[str, list[str]], res: _Resolver) -> str | None:
+    orgs = affiliation.get(person, [])
+    ranked = sorted(
+        ({_top_org(o, res) for o in orgs}),
+        key=lambda k: ({"party": 0, "international": 1, "partybody": 2, "govbody": 3, "organization": 4, "country": 5}
+                       .get(res.entities[k].kind, 6), k),
+    )
+    return ranked[0] if ranked else None
+
+
+def _cues(doc: Doc, sent: Span) -> list[tuple[int, int, str, str]]:
+    found = []
+    for span in doc.spans[GAZETTEER]:
+        if span.label_ == "CUE" and sent.start <= span.start and span.end <= sent.end:
+            etype, role = span.id_.split("|")
+            found.append((span.start, span.end, etype, role))
+    # Longest match per start; drop cues inside longer cues.
+    found.sort(key=lambda c: (c[0], -(c[1] - c[0])))
+    kept: list[tuple[int, int, str, str]] = []
+    for c in found:
+        if kept and c[0] < kept[-1][1]:
+            continue
+        kept.append(c)
+    return kept
+
+
+def _engagements(readout, doc, analysed, res, person_keys, affiliation, lexicon) -> list[Engagement]:
+    out: list[Engagement] = []
+    visit: Engagement | None = None
+    invited_by: str | None = None
+    for a in analysed:
+        s, m = a.span, a.mentions
+        text = s.text
+        if _INVITATION.search(text):
+            k = _INVITATION.search(text).end()
+            after = [o for o in m.orgs if o.start_char_ok(doc, s, k)] if hasattr(OrgMention, "start_char_ok") else [
+                o for o in m.orgs if doc[o.start].idx - s.start_char >= k]
+            if after:
+                invited_by = res.org(doc, after[0])
+        cues = _cues(doc, s)
+        if not cues:
+            continue
+        verb = next((c for c in cues if c[3] == "verb"), None)
+        noun = next((c for c in cues if c[3] == "noun" and any(t.lower_ in _LIGHT_VERBS for t in doc[max(s.start, c[0] - 4):c[0]])), None)
+        mode = next((c for c in cues if c[3] == "mode"), None)
+        trigger = None
+        for c in (noun, verb):
+            if c is not None and (trigger is None or c[0] < trigger[0]):
+                trigger = c
+        if trigger is None:
+            continue
+        etype = trigger[2]
+        if etype in ("Meeting", "Talks") and mode is not None:
+            etype = mode[2]
+        if etype in ("Meeting", "Talks") and noun is not None and noun[2] in ("VideoCall", "PhoneCall"):
+            etype = noun[2]
+        pos = trigger[0]
+        subj_persons = [p for p in m.persons if p.end <= pos]
+        obj_persons = [p for p in m.persons if p.start >= trigger[1]]
+        subj_orgs = [o for o in m.orgs if o.end <= pos]
+        obj_orgs = [o for o in m.orgs if o.start >= trigger[1]]
+        # Surname-only subject ("Liu met with ...").
+        subject = None
+        if subj_persons:
+            subject = person_keys[(a.index, subj_persons[0].start)]
+        else:
+            for tok in doc[s.start:pos]:
+                if tok.text in res.surnames:
+                    subject = res.surnames[tok.text]
+                    break
+        principals: list[str] = [subject] if subject else []
+        sides: list[str] = []
+        if subject:
+            side = _side_of(subject, affiliation, res)
+            if side:
+                sides.append(side)
+        elif subj_orgs:
+            sides.append(_top_org(res.org(doc, subj_orgs[0]), res))
+        reporter = sides[0] if sides else None
+        date = _date_of(readout, s, a.index)
+        location = _location_of(readout, s, m, etype, res, visit)
+        if etype == "Visit":
+            dest = next((c for c in m.countries if c[0] >= trigger[1] and c[2] in lexicon.countries), None)
+            if dest is None:
+                continue
+            loc = res.country(dest[2])
+            if not principals:
+                led = [p for p in obj_persons]
+                if led:
+                    principals.append(person_keys[(a.index, led[0].start)])
+                    side = _side_of(principals[0], affiliation, res)
+                    if side and side not in sides:
+                        sides.append(side)
+            if invited_by and invited_by not in sides:
+                sides.append(_top_org(invited_by, res))
+            visit = Engagement(len(out), "Visit", text.strip(), date, loc, principals, sides, [], [], reporter)
+            out.append(visit)
+            continue
+        groups: list[list[str]]
+        counter = [person_keys[(a.index, p.start)] for p in obj_persons]
+        counter = [c for c in counter if c not in principals]
+        if _SEPARATE.search(text) and len(counter) > 1:
+            groups = [[c] for c in counter]
+        else:
+            groups = [counter]
+        for group in groups:
+            e_sides = list(sides)
+            for c in group:
+                side = _side_of(c, affiliation, res)
+                if side is None:
+                    # "a delegation of X headed by Y": Y acts for X.
+                    prior = [o for o in obj_orgs if o.end <= next(p.start for p in obj_persons if person_keys[(a.index, p.start)] == c)]
+                    if prior:
+                        side = _top_org(res.org(doc, prior[-1]), res)
+                        affiliation.setdefault(c, []).append(side)
+                if side and side not in e_sides:
+                    e_sides.append(side)
+            if not group and obj_orgs:
+                for o in obj_orgs[:3]:
+                    side = _top_org(res.org(doc, o), res)
+                    if side not in e_sides:
+                        e_sides.append(side)
+            if not group and not obj_orgs:
+                countries = [c for c in m.countries if c[0] >= trigger[1]]
+                if etype not in ("Forum",) and not countries:
+                    continue
+            if len(e_sides) < 2 and not group and etype != "Forum":
+                continue
+            loc = location
+            if visit is not None and loc is None and etype in IN_PERSON:
+                loc = visit.location
+            eng = Engagement(len(out), etype, text.strip(), date if not (visit and date is None) else date, loc,
+                             principals + [g for g in group if g not in principals], e_sides, [], [], reporter)
+            if any(_same(eng, o) for o in out):
+                continue
+            out.append(eng)
+    _attach_present(analysed, out, person_keys)
+    _attach_topics(doc, analysed, out)
+    return out
+
+
+def _same(a: Engagement, b: Engagement) -> bool:
+    return a.type == b.type and set(a.participants) == set(b.participants) and set(a.organizations) == set(b.organizations)
+
+
+def _date_of(readout: Readout, s: Span, index: int):
+    ref = readout.reference_date
+    mentions = find_day_mentions(s.text, ref)
+    if mentions:
+        return mentions[0].value
+    if index == 0 and readout.dateline_date is not None:
+        return readout.dateline_date
+    return None
+
+
+def _location_of(readout: Readout, s: Span, m: Mentions, etype: str, res: _Resolver, visit) -> str | None:
+    text = s.text
+    for start, end, city in m.cities:
+        tok = s.doc[start - 1] if start > 0 else None
+        if tok is not None and tok.lower_ in ("in", "at"):
+            display = res.lexicon.city_names.get(city.lower(), city)
+            return res.add(Entity("place", display), city)
+    if re.search(r"\bhere\b", text) and readout.dateline_place:
+        return _place(readout.dateline_place, res)
+    if etype in IN_PERSON and etype != "Visit":
+        if visit is not None:
+            return None
+        if readout.dateline_place:
+            return _place(readout.dateline_place, res)
+    return None
+
+
+def _place(name: str, res: _Resolver) -> str:
+    low = name.lower()
+    if low in res.lexicon.country_by_form:
+        return res.country(res.lexicon.country_by_form[low])
+    display = res.lexicon.city_names.get(low, name)
+    return res.add(Entity("place", display), name)
+
+
+def _attach_present(analysed, out: list[Engagement], person_keys) -> None:
+    if not out:
+        return
+    for a in analysed:
+        if not _PRESENT.search(a.span.text):
+            continue
+        target = out[0]
+        for e in out:
+            if e.evidence and a.span.start_char >= 0:
+                target = e if e.index <= len(out) else target
+        for p in a.mentions.persons:
+            key = person_keys[(a.index, p.start)]
+            if all(key not in e.participants for e in out) and key not in target.present:
+                target.present.append(key)
+
+
+def _attach_topics(doc: Doc, analysed, out: list[Engagement]) -> None:
+    if not out:
+        return
+    # Each body sentence belongs to the latest engagement whose trigger sentence precedes it.
+    starts = {e.evidence: e for e in out}
+    current: list[Engagement] = [out[0]]
+    for a in analysed:
+        text = a.span.text.strip()
+        here = [e for e in out if e.evidence == text]
+        if here:
+            current = here
+        for span in doc.spans[GAZETTEER]:
+            if span.label_ == "TOPIC" and a.span.start <= span.start and span.end <= a.span.end:
+                for e in current:
+                    if span.id_ not in e.topics:
+                        e.topics.append(span.id_)
+    del starts

@@ -1,0 +1,419 @@
+"""Mentions in one sentence: organizations, persons, office titles, and the
+posts that tie them together ("X, Minister of the Y," / "Y President X").
+
+Works on the tokens of a spaCy ``Span`` and the gazetteer spans of its Doc;
+returns small records with token offsets. Rules come from the genre's
+grammar; the words they use (titles, countries, organization head nouns)
+come from the vocabulary files.
+
+Example:
+    >>> from kg.nlp import make_nlp
+    >>> doc = make_nlp()("Tang Wenbo, Vice-minister of the International Department of the CPC Central Committee, met Ana Lima.")
+    >>> m = find_mentions(next(doc.sents), load_heads())
+    >>> [p.name for p in m.persons], [(p.title, m.orgs[p.org].text) for p in m.posts]
+    (['Tang Wenbo', 'Ana Lima'], [('Vice-minister', 'International Department of the CPC Central Committee')])
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from spacy.tokens import Span, Token
+
+from kg.lexicon import _rows
+from kg.nlp import GAZETTEER
+from kg.resources import ontology_dir
+
+CONNECTORS = frozenset({"of", "the", "for", "and", "on", "de", "del", "da", "do", "dos", "das",
+                        "des", "du", "la", "le", "&", "-", "'s", "’s", "'", "’", "y", "in"})
+NAME_PARTICLES = frozenset({"de", "da", "do", "dos", "das", "del", "della", "di", "van", "von",
+                            "der", "den", "bin", "binti", "al", "el", "la", "le", "du", "ter", "y"})
+ARTICLES = frozenset({"a", "an", "the"})
+#: Capitalized words that never start or belong to a person's name.
+NOT_NAME = frozenset("""
+the a an in on at by of for to from with and or but as during while according after before
+both also this that these those he she his her it its they their we our you i mr mrs ms dr
+comrade cde h.e. his excellency sir madam mister mme meanwhile however moreover furthermore
+then there here today yesterday when where what which who whose why how all each every
+monday tuesday wednesday thursday friday saturday sunday january february march april may june july
+august september october november december jan feb mar apr jun jul aug sep sept oct nov dec
+party parties communist socialist democratic people people's peoples national central committee
+government state republic kingdom federation federal union international world global new era
+chinese xinhua vna acn photo enditem source web editor read more related news home
+belt road initiative thought socialism characteristics congress delegation delegations
+""".split())
+HONORIFICS = frozenset({"comrade", "cde", "mr", "mr.", "mrs", "mrs.", "ms", "ms.", "dr", "dr.",
+                        "h.e.", "sir", "army", "general", "madam", "mme", "professor", "prof."})
+
+
+@dataclass(frozen=True, slots=True)
+class OrgMention:
+    start: int
+    end: int
+    text: str  # as written, without a leading "the", parenthesised acronyms kept
+    kind: str  # party | international | body | gov | org | event
+    known: str | None = None  # slug of a vocabulary org, if the phrase is one
+    acronym: str | None = None  # "(CPC)" defined right after it
+    parent: int | None = None  # index (in Mentions.orgs) of the org it belongs to
+    countries: tuple[str, ...] = ()  # countries named in the phrase
+
+
+@dataclass(frozen=True, slots=True)
+class PersonMention:
+    start: int
+    end: int
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class TitleMention:
+    start: int
+    end: int
+    title: str
+    status: str
+    kind: str
+
+
+@dataclass(frozen=True, slots=True)
+class PostMention:
+    person: int  # index in Mentions.persons
+    title: str
+    status: str
+    org: int | None = None  # index in Mentions.orgs
+    country: str | None = None  # a state office held in a country
+    bare: bool = False  # title with no organization ("General Secretary Xi Jinping")
+
+
+@dataclass
+class Mentions:
+    orgs: list[OrgMention] = field(default_factory=list)
+    persons: list[PersonMention] = field(default_factory=list)
+    titles: list[TitleMention] = field(default_factory=list)
+    posts: list[PostMention] = field(default_factory=list)
+    countries: list[tuple[int, int, str]] = field(default_factory=list)  # COUNTRY and DEMONYM spans
+    cities: list[tuple[int, int, str]] = field(default_factory=list)
+
+    def org_at(self, i: int) -> int | None:
+        for n, o in enumerate(self.orgs):
+            if o.start <= i < o.end:
+                return n
+        return None
+
+    def person_at(self, i: int) -> int | None:
+        for n, p in enumerate(self.persons):
+            if p.start <= i < p.end:
+                return n
+        return None
+
+
+@lru_cache(maxsize=4)
+def load_heads(root: Path | None = None) -> dict[str, str]:
+    """Organization head nouns (lower-cased) and their kind, from ``org_heads.tsv``."""
+    return {row["head"].lower(): row["kind"] for row in _rows((root or ontology_dir()) / "vocab" / "org_heads.tsv")}
+
+
+def _is_cap(tok: Token) -> bool:
+    t = tok.text
+    return bool(t) and (t[0].isupper() or (t[0].isdigit() and len(t) <= 4)) and any(c.isalnum() for c in t)
+
+
+def _is_acronym(tok: Token) -> bool:
+    t = tok.text.replace("&", "").replace(".", "")
+    return len(t) >= 2 and t.isupper() and t.isalpha()
+
+
+def _cap_text(text: str) -> str:
+    """Title as written, with a lower-case title capitalised ("deputy head" -> "Deputy Head")."""
+    if text.islower():
+        return re.sub(r"(^|[\s])(\w)", lambda m: m.group(1) + m.group(2).upper(), text)
+    return text
+
+
+def find_mentions(sent: Span, heads: dict[str, str], known_acronyms: dict[str, str] | None = None) -> Mentions:
+    """Find organizations, persons, titles and posts in one sentence.
+
+    ``known_acronyms`` maps acronyms defined elsewhere in the readout to an
+    organization kind, so "the PCC" is read as an organization.
+    """
+    doc = sent.doc
+    s, e = sent.start, sent.end
+    known_acronyms = known_acronyms or {}
+    labels: dict[int, dict[str, Span]] = {}
+    for span in doc.spans[GAZETTEER]:
+        if span.start >= s and span.end <= e:
+            for i in range(span.start, span.end):
+                cur = labels.setdefault(i, {}).get(span.label_)
+                if cur is None or len(span) > len(cur):
+                    labels[i][span.label_] = span
+    m = Mentions()
+
+    # Titles: longest gazetteer TITLE spans, left to right.
+    i = s
+    while i < e:
+        span = labels.get(i, {}).get("TITLE")
+        if span is not None and span.start == i:
+            m.titles.append(TitleMention(span.start, span.end, _cap_text(span.text), *_title_info(span)))
+            i = span.end
+        else:
+            i += 1
+    title_tok = {i for t in m.titles for i in range(t.start, t.end)}
+
+    # Organizations: capitalized runs with connectors, containing a head noun or a known org.
+    i = s
+    while i < e:
+        tok = doc[i]
+        if i in title_tok or not (_is_cap(tok) or "ORG" in labels.get(i, {})):
+            i += 1
+            continue
+        j = i
+        last = i
+        while j < e:
+            t = doc[j]
+            if j in title_tok and "ORG" not in labels.get(j, {}):
+                break
+            if t.text == "(" and j + 2 < e and doc[j + 2].text == ")" and _is_acronym(doc[j + 1]):
+                j += 3
+                last = j - 1
+                continue
+            if _is_cap(t) or "ORG" in labels.get(j, {}):
+                last = j
+                j += 1
+                continue
+            if t.lower_ in CONNECTORS and j + 1 < e and not t.whitespace_ == "" or t.lower_ in CONNECTORS:
+                j += 1
+                continue
+            break
+        run_end = last + 1
+        for org in _split_run(doc, i, run_end, heads, labels, known_acronyms):
+            m.orgs.append(org)
+        i = max(run_end, i + 1)
+    _link_parents(m)
+    org_tok = {i for o in m.orgs for i in range(o.start, o.end)}
+
+    for i in range(s, e):
+        lab = labels.get(i, {})
+        for key in ("COUNTRY", "DEMONYM"):
+            span = lab.get(key)
+            if span is not None and span.start == i:
+                m.countries.append((span.start, span.end, span.id_))
+        span = lab.get("CITY")
+        if span is not None and span.start == i:
+            m.cities.append((span.start, span.end, span.text))
+
+    # Persons: capitalized runs outside organizations, titles and place names.
+    blocked = org_tok | title_tok
+    for i in range(s, e):
+        lab = labels.get(i, {})
+        if any(k in lab for k in ("COUNTRY", "DEMONYM", "CITY", "TOPIC")):
+            blocked.add(i)
+    i = s
+    while i < e:
+        if i in blocked or not _is_cap(doc[i]) or doc[i].lower_ in NOT_NAME or doc[i].text[0].isdigit():
+            i += 1
+            continue
+        j = i + 1
+        while j < e and j not in blocked:
+            t = doc[j]
+            if _is_cap(t) and not t.text[0].isdigit() and t.lower_ not in NOT_NAME:
+                j += 1
+            elif t.text in ("-", "'", "’") and doc[j - 1].whitespace_ == "" and t.whitespace_ == "" and j + 1 < e and _is_cap(doc[j + 1]):
+                j += 1
+            elif t.lower_ in NAME_PARTICLES and j + 1 < e and _is_cap(doc[j + 1]) and doc[j + 1].lower_ not in NOT_NAME:
+                j += 1
+            else:
+                break
+        # Strip honorifics and ranks ("Cde", "Army General").
+        while i < j and doc[i].lower_ in HONORIFICS:
+            i += 1
+        words = [t for t in doc[i:j] if t.text not in ("-", "'", "’")]
+        if len(words) >= 2 and not all(_is_acronym(t) for t in words):
+            m.persons.append(PersonMention(i, j, doc[i:j].text))
+        i = max(j, i + 1)
+
+    _find_posts(doc, s, e, m)
+    return m
+
+
+def _title_info(span: Span) -> tuple[str, str]:
+    from kg.lexicon import load_lexicon
+
+    t = load_lexicon().titles.get(span.text.lower())
+    return (t.status, t.kind) if t else ("other", "any")
+
+
+def _head_kind(doc, start: int, end: int, heads: dict[str, str]) -> str | None:
+    """Kind of the last head noun before the first "of"/"for" of the phrase."""
+    kind = None
+    for t in doc[start:end]:
+        if t.lower_ in ("of", "for", "on") and kind is not None:
+            break
+        k = heads.get(t.lower_) if t.text[:1].isupper() else None
+        if k:
+            kind = k
+    return kind
+
+
+def _split_run(doc, i: int, j: int, heads, labels, known_acronyms) -> list[OrgMention]:
+    """Turn one capitalized run into zero or more organization mentions."""
+    # Drop leading articles and connectors.
+    while i < j and (doc[i].lower_ in CONNECTORS or doc[i].lower_ in ARTICLES):
+        i += 1
+    while j > i and doc[j - 1].lower_ in CONNECTORS:
+        j -= 1
+    if i >= j:
+        return []
+    # Split at " and " between two organizations, unless a known org spans it.
+    for k in range(i + 1, j - 1):
+        if doc[k].lower_ == "and" and "ORG" not in labels.get(k, {}):
+            left = _qualifies(doc, i, k, heads, labels, known_acronyms)
+            right = _qualifies(doc, k + 1, j, heads, labels, known_acronyms)
+            if left and right:
+                return _split_run(doc, i, k, heads, labels, known_acronyms) + _split_run(doc, k + 1, j, heads, labels, known_acronyms)
+    # "Lindsay Smith of the Labor Party": the part before "of" is no organization.
+    for k in range(i + 1, j - 1):
+        if doc[k].lower_ == "of":
+            if not _qualifies(doc, i, k, heads, labels, known_acronyms):
+                if _qualifies(doc, k + 1, j, heads, labels, known_acronyms):
+                    return _split_run(doc, k + 1, j, heads, labels, known_acronyms)
+            break
+    org = _make_org(doc, i, j, heads, labels, known_acronyms)
+    return [org] if org else []
+
+
+def _qualifies(doc, i, j, heads, labels, known_acronyms) -> bool:
+    while i < j and (doc[i].lower_ in ARTICLES):
+        i += 1
+    if i >= j:
+        return False
+    if any("ORG" in labels.get(k, {}) for k in range(i, j)):
+        return True
+    if any(doc[k].text[:1].isupper() and doc[k].lower_ in heads for k in range(i, j)):
+        return True
+    return any(doc[k].text in known_acronyms for k in range(i, j))
+
+
+def _make_org(doc, i, j, heads, labels, known_acronyms) -> OrgMention | None:
+    if not _qualifies(doc, i, j, heads, labels, known_acronyms):
+        return None
+    acronym = None
+    if j + 2 < len(doc) and doc[j].text == "(" and doc[j + 2].text == ")" and _is_acronym(doc[j + 1]):
+        acronym = doc[j + 1].text
+    elif j - 3 >= i and doc[j - 1].text == ")" and doc[j - 3].text == "(":
+        acronym = doc[j - 2].text
+        j -= 3
+    text = doc[i:j].text
+    known = None
+    whole = [labels.get(k, {}).get("ORG") for k in range(i, j)]
+    if whole and whole[0] is not None and whole[0].start == i and whole[0].end == j:
+        known = whole[0].id_
+    kind = _head_kind(doc, i, j, heads)
+    if known is not None:
+        from kg.lexicon import load_lexicon
+
+        kind = load_lexicon().orgs[known].kind
+    elif kind is None:
+        if j - i == 1 and doc[i].text in known_acronyms:
+            kind = known_acronyms[doc[i].text]
+        elif any("ORG" in labels.get(k, {}) for k in range(i, j)):
+            kind = "body"
+        else:
+            return None
+    countries = tuple(dict.fromkeys(
+        span.id_ for k in range(i, j) for lab in [labels.get(k, {})]
+        for key in ("COUNTRY", "DEMONYM") if (span := lab.get(key)) is not None and span.start == k
+    ))
+    return OrgMention(i, j, text, kind, known, acronym, None, countries)
+
+
+def _link_parents(m: Mentions) -> None:
+    """A body's parent is the organization named inside its phrase."""
+    # Nested mentions are not produced by the run splitter; parents are found
+    # later, by the resolver, from the body's own text.
+    return None
+
+
+_OF = frozenset({"of", "at", "in", "to", "for"})
+
+
+def _find_posts(doc, s: int, e: int, m: Mentions) -> None:
+    """Posts from appositives and pre-nominal titles."""
+    by_start_org = {o.start: n for n, o in enumerate(m.orgs)}
+    by_start_title = {t.start: t for t in m.titles}
+    country_at = {c[0]: c for c in m.countries}
+
+    def org_after(k: int) -> tuple[int | None, str | None, int]:
+        """An organization or country right after a title ("of the X")."""
+        if k < e and doc[k].lower_ in _OF:
+            k += 1
+            while k < e and doc[k].lower_ in ARTICLES:
+                k += 1
+            if k in by_start_org:
+                o = m.orgs[by_start_org[k]]
+                return by_start_org[k], None, o.end + (3 if o.acronym and doc[o.end:o.end + 1].text == "(" else 0)
+            if k in country_at:
+                return None, country_at[k][2], country_at[k][1]
+        return None, None, k
+
+    def titles_from(k: int, person: int) -> None:
+        """Read "TITLE of ORG [and TITLE of ORG]*" starting at token k."""
+        while k < e:
+            while k < e and doc[k].lower_ in ARTICLES:
+                k += 1
+            # "a member of the Standing Committee ...": title may follow "a".
+            t = by_start_title.get(k)
+            if t is None:
+                # "IDCPC Minister", "PES President"
+                if k in by_start_org and m.orgs[by_start_org[k]].end in by_start_title:
+                    o = by_start_org[k]
+                    t = by_start_title[m.orgs[o].end]
+                    m.posts.append(PostMention(person, t.title, t.status, o))
+                    k = t.end
+                else:
+                    return
+            else:
+                org, country, k2 = org_after(t.end)
+                if org is not None or country is not None:
+                    m.posts.append(PostMention(person, t.title, t.status, org, country))
+                k = k2 if k2 > t.end else t.end
+            while k < e and doc[k].text in (",",) and k + 1 < e and doc[k + 1].lower_ == "and":
+                k += 1
+            if k < e and doc[k].lower_ == "and":
+                k += 1
+                continue
+            return
+
+    for n, p in enumerate(m.persons):
+        # Appositive: "PERSON, TITLE of ORG"
+        if p.end < e and doc[p.end].text == ",":
+            titles_from(p.end + 1, n)
+        # Pre-nominal: "[ORG|DEMONYM] TITLE [of ORG] PERSON"
+        k = p.start - 1
+        while k >= s and doc[k].lower_ in HONORIFICS:
+            k -= 1
+        t = next((t for t in m.titles if t.end == k + 1), None)
+        if t is not None:
+            before = t.start - 1
+            o = next((x for x, org in enumerate(m.orgs) if org.end == t.start), None)
+            c = next((c for c in m.countries if c[1] == t.start), None)
+            if o is not None:
+                m.posts.append(PostMention(n, t.title, t.status, o))
+            elif c is not None:
+                m.posts.append(PostMention(n, t.title, t.status, None, c[2]))
+            else:
+                m.posts.append(PostMention(n, t.title, t.status, bare=True))
+            del before
+        else:
+            # "General Secretary of the CPV Central Committee Nguyen Van A"
+            o = next((x for x, org in enumerate(m.orgs) if org.end == k + 1 or (org.acronym and org.end + 3 == k + 1)), None)
+            if o is not None:
+                org = m.orgs[o]
+                kk = org.start - 1
+                while kk >= s and doc[kk].lower_ in ARTICLES:
+                    kk -= 1
+                if kk >= s and doc[kk].lower_ in _OF:
+                    t = next((t for t in m.titles if t.end == kk), None)
+                    if t is not None:
+                        m.posts.append(PostMention(n, t.title, t.status, o))

@@ -57,6 +57,7 @@ class _Resolver:
     """Readout-level entity table: canonical entities and the forms that point to them."""
 
     lexicon: Lexicon
+    text: str = ""
     entities: dict[str, Entity] = field(default_factory=dict)
     acronyms: dict[str, str] = field(default_factory=dict)  # acronym -> entity key (defined in text)
     surnames: dict[str, str] = field(default_factory=dict)  # one-word form -> person key
@@ -83,12 +84,10 @@ class _Resolver:
         clean = re.sub(r"\s+", " ", clean)
         forms = [text, clean] + ([o.acronym] if o.acronym else [])
         if o.known:
-            known = self.lexicon.orgs[o.known]
             # A text may define a known acronym as another organization.
-            if text in self.acronyms and text not in (known.name,):
+            if text in self.acronyms:
                 return self._alias_form(text)
-            key = self.add(Entity(known.kind, known.name, slug=known.slug,
-                                  country=self._country_key(known.country)), *forms)
+            key = self.known(text, o.known, *forms)
         elif len(clean.split()) == 1 and clean in self.acronyms:
             return self._alias_form(clean)
         else:
@@ -107,6 +106,24 @@ class _Resolver:
             self.entities[key].aliases.add(o.acronym)
         return key
 
+    def known(self, form: str, slug: str, *forms: str) -> str:
+        """Entity key of a vocabulary organization named by ``form``; where
+        several share the form (CPC: China, Cuba, Canada), prefer the one
+        whose full name, then whose country, the text mentions."""
+        candidates = self.lexicon.org_by_form.get(form.lower()) or [self.lexicon.orgs[slug]]
+        chosen = candidates[0]
+        if len(candidates) > 1:
+            low = self.text.lower()
+            named = [c for c in candidates if c.name.lower() in low and c.name.lower() != form.lower()]
+            placed = [c for c in candidates if c.country and self._country_named(c.country, low)]
+            chosen = (named or placed or candidates)[0]
+        return self.add(Entity(chosen.kind, chosen.name, slug=chosen.slug,
+                               country=self._country_key(chosen.country)), *forms)
+
+    def _country_named(self, country: str, low: str) -> bool:
+        c = self.lexicon.countries[country]
+        return any(re.search(r"\b" + re.escape(f.lower()) + r"\b", low) for f in (c.name, *c.forms, *c.demonyms) if len(f) > 3)
+
     def _alias_form(self, form: str) -> str:
         key = self.acronyms[form]
         self.entities[key].aliases.add(form)
@@ -120,12 +137,10 @@ class _Resolver:
         best: tuple[int, str] | None = None
         for span in doc.spans[GAZETTEER]:
             if span.label_ == "ORG" and o.start <= span.start and span.end <= o.end and (span.start, span.end) != (o.start, o.end):
-                known = self.lexicon.orgs[span.span_id_ if hasattr(span, "span_id_") else span.id_]
                 if span.text in self.acronyms:
                     key = self.acronyms[span.text]
                 else:
-                    key = self.add(Entity(known.kind, known.name, slug=known.slug,
-                                          country=self._country_key(known.country)), span.text)
+                    key = self.known(span.text, span.id_, span.text)
                 if best is None or len(span) > best[0]:
                     best = (len(span), key)
         if best is None:
@@ -177,11 +192,11 @@ def extract_doc(readout: Readout, doc: Doc, lexicon: Lexicon) -> ReadoutFacts:
     """Extract from an already-processed Doc (lets callers batch with ``nlp.pipe``)."""
     heads = load_heads()
     facts = ReadoutFacts(readout)
-    res = _Resolver(lexicon)
+    res = _Resolver(lexicon, readout.text)
     if readout.published is None:
         facts.warnings.append("no publication date found: dates cannot be resolved, engagements stay undated")
 
-    sents = [s for s in doc.sents if s.end_char > readout.dateline_end and s.text.strip()]
+    sents = [s for s in doc.sents if s.end_char > readout.body_start and s.text.strip()]
     title_sents = [s for s in doc.sents if s.end_char <= readout.body_start and s.text.strip()]
 
     # Pass 1: acronyms defined in the body ("Communist Party of Cuba (PCC)").
@@ -194,7 +209,8 @@ def extract_doc(readout: Readout, doc: Doc, lexicon: Lexicon) -> ReadoutFacts:
     for n, s in enumerate(sents):
         m = find_mentions(s, heads, kinds)
         for o in m.orgs:
-            res.org(doc, o)
+            if o.kind != "event":
+                res.org(doc, o)
         analysed.append(_Sentence(s, m, n))
 
     # Persons and posts.
@@ -208,6 +224,8 @@ def extract_doc(readout: Readout, doc: Doc, lexicon: Lexicon) -> ReadoutFacts:
         for post in m.posts:
             pkey = person_keys[(a.index, m.persons[post.person].start)]
             if post.org is not None:
+                if m.orgs[post.org].kind == "event":
+                    continue
                 okey = res.org(doc, m.orgs[post.org])
             elif post.country is not None:
                 okey = res.country(post.country)
@@ -299,6 +317,27 @@ def _cues(doc: Doc, sent: Span) -> list[tuple[int, int, str, str]]:
     return kept
 
 
+def _triggers(doc: Doc, s: Span) -> list[tuple[int, int, str, str]]:
+    """The cues in a sentence that report an engagement, in order: verb cues,
+    and noun cues after a light verb ("held a video call", "attended the forum")."""
+    cues = _cues(doc, s)
+    mode = next((c for c in cues if c[3] == "mode"), None)
+    out = []
+    for c in cues:
+        if c[3] == "verb":
+            out.append(c)
+        elif c[3] == "noun" and any(t.lower_ in _LIGHT_VERBS for t in doc[max(s.start, c[0] - 4):c[0]]):
+            out.append(c)
+    # A call noun anywhere in the sentence ("held talks via video link") sets the manner.
+    typed = []
+    for c in out:
+        etype = c[2]
+        if etype in ("Meeting", "Talks") and mode is not None:
+            etype = mode[2]
+        typed.append((c[0], c[1], etype, c[3]))
+    return typed
+
+
 def _engagements(readout, doc, analysed, res, person_keys, affiliation, lexicon) -> list[Engagement]:
     out: list[Engagement] = []
     visit: Engagement | None = None
@@ -306,44 +345,26 @@ def _engagements(readout, doc, analysed, res, person_keys, affiliation, lexicon)
     for a in analysed:
         s, m = a.span, a.mentions
         text = s.text
-        if _INVITATION.search(text):
-            k = _INVITATION.search(text).end()
-            after = [o for o in m.orgs if o.start_char_ok(doc, s, k)] if hasattr(OrgMention, "start_char_ok") else [
-                o for o in m.orgs if doc[o.start].idx - s.start_char >= k]
+        inv = _INVITATION.search(text)
+        if inv:
+            after = [o for o in m.orgs if doc[o.start].idx - s.start_char >= inv.end() and o.kind != "event"]
             if after:
                 invited_by = res.org(doc, after[0])
-        cues = _cues(doc, s)
-        if not cues:
+        triggers = _triggers(doc, s)
+        if not triggers:
             continue
-        verb = next((c for c in cues if c[3] == "verb"), None)
-        noun = next((c for c in cues if c[3] == "noun" and any(t.lower_ in _LIGHT_VERBS for t in doc[max(s.start, c[0] - 4):c[0]])), None)
-        mode = next((c for c in cues if c[3] == "mode"), None)
-        trigger = None
-        for c in (noun, verb):
-            if c is not None and (trigger is None or c[0] < trigger[0]):
-                trigger = c
-        if trigger is None:
-            continue
-        etype = trigger[2]
-        if etype in ("Meeting", "Talks") and mode is not None:
-            etype = mode[2]
-        if etype in ("Meeting", "Talks") and noun is not None and noun[2] in ("VideoCall", "PhoneCall"):
-            etype = noun[2]
-        pos = trigger[0]
-        subj_persons = [p for p in m.persons if p.end <= pos]
-        obj_persons = [p for p in m.persons if p.start >= trigger[1]]
-        subj_orgs = [o for o in m.orgs if o.end <= pos]
-        obj_orgs = [o for o in m.orgs if o.start >= trigger[1]]
-        # Surname-only subject ("Liu met with ...").
+        first = triggers[0][0]
+        subj_persons = [p for p in m.persons if p.end <= first]
+        subj_orgs = [o for o in m.orgs if o.end <= first and o.kind != "event"]
         subject = None
         if subj_persons:
             subject = person_keys[(a.index, subj_persons[0].start)]
         else:
-            for tok in doc[s.start:pos]:
+            # Surname-only subject ("Liu met with ...").
+            for tok in doc[s.start:first]:
                 if tok.text in res.surnames:
                     subject = res.surnames[tok.text]
                     break
-        principals: list[str] = [subject] if subject else []
         sides: list[str] = []
         if subject:
             side = _side_of(subject, affiliation, res)
@@ -353,74 +374,86 @@ def _engagements(readout, doc, analysed, res, person_keys, affiliation, lexicon)
             sides.append(_top_org(res.org(doc, subj_orgs[0]), res))
         reporter = sides[0] if sides else None
         date = _date_of(readout, s, a.index)
-        location = _location_of(readout, s, m, etype, res, visit)
-        if etype == "Visit":
-            dest = next((c for c in m.countries if c[0] >= trigger[1] and c[2] in lexicon.countries), None)
-            if dest is None:
-                continue
-            loc = res.country(dest[2])
-            if not principals:
-                led = [p for p in obj_persons]
-                if led:
-                    principals.append(person_keys[(a.index, led[0].start)])
-                    side = _side_of(principals[0], affiliation, res)
-                    if side and side not in sides:
-                        sides.append(side)
-            if invited_by and invited_by not in sides:
-                sides.append(_top_org(invited_by, res))
-            visit = Engagement(len(out), "Visit", text.strip(), date, loc, principals, sides, [], [], reporter)
-            out.append(visit)
-            continue
-        groups: list[list[str]]
-        counter = [person_keys[(a.index, p.start)] for p in obj_persons]
-        counter = [c for c in counter if c not in principals]
-        if _SEPARATE.search(text) and len(counter) > 1:
-            groups = [[c] for c in counter]
-        else:
-            groups = [counter]
-        for group in groups:
-            e_sides = list(sides)
-            for c in group:
-                side = _side_of(c, affiliation, res)
-                if side is None:
-                    # "a delegation of X headed by Y": Y acts for X.
-                    prior = [o for o in obj_orgs if o.end <= next(p.start for p in obj_persons if person_keys[(a.index, p.start)] == c)]
-                    if prior:
-                        side = _top_org(res.org(doc, prior[-1]), res)
-                        affiliation.setdefault(c, []).append(side)
-                if side and side not in e_sides:
-                    e_sides.append(side)
-            if not group and obj_orgs:
-                for o in obj_orgs[:3]:
-                    side = _top_org(res.org(doc, o), res)
-                    if side not in e_sides:
-                        e_sides.append(side)
-            if not group and not obj_orgs:
-                countries = [c for c in m.countries if c[0] >= trigger[1]]
-                if etype not in ("Forum",) and not countries:
+        for n, trigger in enumerate(triggers):
+            stop = triggers[n + 1][0] if n + 1 < len(triggers) else s.end
+            etype = trigger[2]
+            principals: list[str] = [subject] if subject else []
+            obj_persons = [p for p in m.persons if trigger[1] <= p.start < stop]
+            obj_orgs = [o for o in m.orgs if trigger[1] <= o.start < stop and o.kind != "event"]
+            if etype == "Visit":
+                dest = next((c for c in m.countries if trigger[1] <= c[0] < stop and c[2] in lexicon.countries
+                             and doc[c[0]].text[:1].isupper() and c[2] == lexicon.country_by_form.get(doc[c[0]:c[1]].text.lower(), "")), None)
+                if dest is None:
                     continue
-            if len(e_sides) < 2 and not group and etype != "Forum":
+                v_sides = list(sides)
+                if not principals and obj_persons:
+                    principals.append(person_keys[(a.index, obj_persons[0].start)])
+                    side = _side_of(principals[0], affiliation, res)
+                    if side and side not in v_sides:
+                        v_sides.append(side)
+                if invited_by and _top_org(invited_by, res) not in v_sides:
+                    v_sides.append(_top_org(invited_by, res))
+                if not v_sides:
+                    continue
+                eng = Engagement(len(out), "Visit", text.strip(), date, res.country(dest[2]), principals, v_sides, [], [], reporter)
+                if any(_same(eng, o) for o in out):
+                    continue
+                visit = eng
+                out.append(eng)
                 continue
-            loc = location
-            if visit is not None and loc is None and etype in IN_PERSON:
-                loc = visit.location
-            eng = Engagement(len(out), etype, text.strip(), date if not (visit and date is None) else date, loc,
-                             principals + [g for g in group if g not in principals], e_sides, [], [], reporter)
-            if any(_same(eng, o) for o in out):
-                continue
-            out.append(eng)
+            counter = [person_keys[(a.index, p.start)] for p in obj_persons]
+            counter = [c for c in dict.fromkeys(counter) if c not in principals]
+            if _SEPARATE.search(text) and len(counter) > 1:
+                groups = [[c] for c in counter]
+            else:
+                groups = [counter]
+            for group in groups:
+                e_sides = list(sides)
+                for c in group:
+                    side = _side_of(c, affiliation, res)
+                    if side is None:
+                        # "a delegation of X headed by Y": Y acts for X.
+                        start = next(p.start for p in obj_persons if person_keys[(a.index, p.start)] == c)
+                        prior = [o for o in obj_orgs if o.end <= start]
+                        if prior:
+                            side = _top_org(res.org(doc, prior[-1]), res)
+                            affiliation.setdefault(c, []).append(side)
+                    if side and side not in e_sides:
+                        e_sides.append(side)
+                if not group:
+                    for o in obj_orgs[:3]:
+                        side = _top_org(res.org(doc, o), res)
+                        if side not in e_sides:
+                            e_sides.append(side)
+                if not group and len(e_sides) < 2 and etype != "Forum":
+                    continue
+                if not principals and not group and not e_sides:
+                    continue
+                loc = _location_of(readout, s, m, etype, res, visit)
+                eng = Engagement(len(out), etype, text.strip(), date, loc,
+                                 principals + [g for g in group if g not in principals], e_sides, [], [], reporter)
+                if any(_same(eng, o) for o in out):
+                    continue
+                out.append(eng)
     _attach_present(analysed, out, person_keys)
     _attach_topics(doc, analysed, out)
     return out
 
 
 def _same(a: Engagement, b: Engagement) -> bool:
-    return a.type == b.type and set(a.participants) == set(b.participants) and set(a.organizations) == set(b.organizations)
+    """Two frames report the same engagement: same type and participants
+    (or, with no persons named, the same sides)."""
+    if a.type != b.type:
+        return False
+    if a.participants or b.participants:
+        return set(a.participants) == set(b.participants)
+    return set(a.organizations) == set(b.organizations)
 
 
 def _date_of(readout: Readout, s: Span, index: int):
     ref = readout.reference_date
-    mentions = find_day_mentions(s.text, ref)
+    skip = max(0, readout.dateline_end - s.start_char)  # the dateline's own day is not the event's
+    mentions = find_day_mentions(s.text[skip:], ref)
     if mentions:
         return mentions[0].value
     if index == 0 and readout.dateline_date is not None:
@@ -438,10 +471,10 @@ def _location_of(readout: Readout, s: Span, m: Mentions, etype: str, res: _Resol
     if re.search(r"\bhere\b", text) and readout.dateline_place:
         return _place(readout.dateline_place, res)
     if etype in IN_PERSON and etype != "Visit":
-        if visit is not None:
-            return None
         if readout.dateline_place:
             return _place(readout.dateline_place, res)
+        if visit is not None:
+            return visit.location
     return None
 
 

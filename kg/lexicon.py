@@ -133,7 +133,10 @@ def load_lexicon_from(root: Path) -> Lexicon:
     orgs: dict[str, KnownOrg] = {}
     org_by_form: dict[str, list[KnownOrg]] = {}
     for row in _rows(vocab / "internationals.tsv"):
-        o = KnownOrg(row["name"], row["slug"], "international", None, _multi(row["aliases"]))
+        kind = {"international": "international", "group": "organization"}.get(row["kind"])
+        if kind is None:  # named meetings are events, not organizations
+            continue
+        o = KnownOrg(row["name"], row["slug"], kind, None, _multi(row["aliases"]))
         orgs[o.slug] = o
     for row in _rows(vocab / "parties.tsv"):
         country = row["country"] or None

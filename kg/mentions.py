@@ -38,8 +38,8 @@ the a an in on at by of for to from with and or but as during while according af
 both also this that these those he she his her it its they their we our you i mr mrs ms dr
 comrade cde h.e. his excellency sir madam mister mme meanwhile however moreover furthermore
 then there here today yesterday when where what which who whose why how all each every
-monday tuesday wednesday thursday friday saturday sunday january february march april may june july
-august september october november december jan feb mar apr jun jul aug sep sept oct nov dec
+monday tuesday wednesday thursday friday saturday sunday january february march april june july
+august september october november december
 party parties communist socialist democratic people people's peoples national central committee
 government state republic kingdom federation federal union international world global new era
 chinese xinhua vna acn photo enditem source web editor read more related news home
@@ -55,7 +55,7 @@ class OrgMention:
     end: int
     text: str  # as written, without a leading "the", parenthesised acronyms kept
     kind: str  # party | international | body | gov | org | event
-    known: str | None = None  # slug of a vocabulary org, if the phrase is one
+    known: str | None = None  # slug of a vocabulary org the phrase names (one of several, if ambiguous)
     acronym: str | None = None  # "(CPC)" defined right after it
     parent: int | None = None  # index (in Mentions.orgs) of the org it belongs to
     countries: tuple[str, ...] = ()  # countries named in the phrase
@@ -378,8 +378,16 @@ def _find_posts(doc, s: int, e: int, m: Mentions) -> None:
                 if org is not None or country is not None:
                     m.posts.append(PostMention(person, t.title, t.status, org, country))
                 k = k2 if k2 > t.end else t.end
-            while k < e and doc[k].text in (",",) and k + 1 < e and doc[k + 1].lower_ == "and":
-                k += 1
+            # "T1 of O1, T2 of O2, and T3 of O3" / "T1 of O1 and T2 of O2"
+            if k < e and doc[k].text == "," and k + 1 < e:
+                nxt = k + 1
+                if doc[nxt].lower_ == "and":
+                    nxt += 1
+                while nxt < e and doc[nxt].lower_ in ARTICLES:
+                    nxt += 1
+                if nxt in by_start_title:
+                    k = nxt
+                    continue
             if k < e and doc[k].lower_ == "and":
                 k += 1
                 continue

@@ -84,6 +84,12 @@ def readout_triples(facts: ReadoutFacts) -> list[Triple]:
             used.add(ent.parent)
             ent = facts.entities.get(ent.parent)
 
+    for e in facts.engagements:
+        for k in e.organizations:
+            ent = facts.entities.get(k)
+            if ent is not None and ent.country:
+                used.add(ent.country)
+
     sides: set[str] = set()
     for e in facts.engagements:
         ev = ID[f"engagement/{slugify(r.id)}-{e.index + 1}"]

@@ -163,7 +163,7 @@ class _Resolver:
         short = acronyms[0]
         forms = sorted({p.name, *p.aliases}, key=len, reverse=True)
         for form in forms:
-            if form != short and form in text:
+            if form != short and f"{form} Central Committee" in text:
                 return re.sub(r"\s+", " ", text.replace(form, short)).strip()
         return text
 
@@ -317,16 +317,16 @@ def _cues(doc: Doc, sent: Span) -> list[tuple[int, int, str, str]]:
     return kept
 
 
-def _triggers(doc: Doc, s: Span) -> list[tuple[int, int, str, str]]:
+def _triggers(doc: Doc, s: Span, lead: bool = False) -> list[tuple[int, int, str, str]]:
     """The cues in a sentence that report an engagement, in order: verb cues,
     and noun cues after a light verb ("held a video call", "attended the forum")."""
     cues = _cues(doc, s)
     mode = next((c for c in cues if c[3] == "mode"), None)
     out = []
     for c in cues:
-        if c[3] == "verb":
+        if c[3] == "verb" or (c[3] == "lead" and lead):
             out.append(c)
-        elif c[3] == "noun" and any(t.lower_ in _LIGHT_VERBS for t in doc[max(s.start, c[0] - 4):c[0]]):
+        elif c[3] == "noun" and any(t.lower_ in _LIGHT_VERBS for t in doc[max(s.start, c[0] - 4):c[0] + 1]):
             out.append(c)
     # A call noun anywhere in the sentence ("held talks via video link") sets the manner.
     typed = []
@@ -350,7 +350,7 @@ def _engagements(readout, doc, analysed, res, person_keys, affiliation, lexicon)
             after = [o for o in m.orgs if doc[o.start].idx - s.start_char >= inv.end() and o.kind != "event"]
             if after:
                 invited_by = res.org(doc, after[0])
-        triggers = _triggers(doc, s)
+        triggers = _triggers(doc, s, lead=a.index == 0 or (not out and a.index <= 2))
         if not triggers:
             continue
         first = triggers[0][0]
@@ -435,9 +435,56 @@ def _engagements(readout, doc, analysed, res, person_keys, affiliation, lexicon)
                 if any(_same(eng, o) for o in out):
                     continue
                 out.append(eng)
+    _roundup(readout, doc, analysed, out, res, person_keys, affiliation)
     _attach_present(analysed, out, person_keys)
     _attach_topics(doc, analysed, out)
     return out
+
+
+_PLURAL_SUBJECT = re.compile(r"^\W*(?:[A-Z][\w-]*\s+){0,3}?(?:leaders|heads|parties|officials|politicians|representatives|dignitaries)\b", re.I)
+
+
+def _roundup(readout, doc, analysed, out: list[Engagement], res, person_keys, affiliation) -> None:
+    """A round-up ("Leaders of parties ... have sent messages congratulating X"):
+    every later paragraph led by a named, titled person is one engagement of
+    the same type between that person and X."""
+    if not analysed:
+        return
+    lead = analysed[0]
+    text = lead.span.text[max(0, readout.dateline_end - lead.span.start_char):]
+    if not _PLURAL_SUBJECT.match(text):
+        return
+    triggers = _triggers(doc, lead.span, lead=True)
+    if not triggers:
+        return
+    etype = triggers[0][2]
+    target = next((person_keys[(lead.index, p.start)] for p in lead.mentions.persons if p.start >= triggers[0][1]), None)
+    if target is None:
+        return
+    target_side = _side_of(target, affiliation, res)
+    out[:] = [e for e in out if not (e.evidence == lead.span.text.strip() and e.participants == [target])]
+    seen = {target}
+    for a in analysed[1:]:
+        starts_paragraph = a.span.start == 0 or "\n" in doc[a.span.start - 1].text + doc[a.span.start - 1].whitespace_
+        if not starts_paragraph or not a.mentions.persons:
+            continue
+        first = a.mentions.persons[0]
+        if first.start - a.span.start > 1:
+            continue
+        key = person_keys[(a.index, first.start)]
+        if key in seen or not any(p.person == key for p in _posts_of(a, person_keys)):
+            continue
+        seen.add(key)
+        sides = [s for s in (target_side, _side_of(key, affiliation, res)) if s]
+        out.append(Engagement(len(out), etype, a.span.text.strip(), None, None, [target, key],
+                              list(dict.fromkeys(sides)), [], [], target_side))
+    for n, e in enumerate(out):
+        e.index = n
+
+
+def _posts_of(a, person_keys):
+    m = a.mentions
+    return [type("P", (), {"person": person_keys[(a.index, m.persons[p.person].start)]}) for p in m.posts]
 
 
 def _same(a: Engagement, b: Engagement) -> bool:

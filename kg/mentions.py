@@ -28,7 +28,7 @@ from kg.nlp import GAZETTEER
 from kg.resources import ontology_dir
 
 CONNECTORS = frozenset({"of", "the", "for", "and", "on", "de", "del", "da", "do", "dos", "das",
-                        "des", "du", "la", "le", "&", "-", "'s", "’s", "'", "’", "y", "in"})
+                        "des", "du", "la", "le", "&", "-", "'s", "’s", "'", "’", "y"})
 NAME_PARTICLES = frozenset({"de", "da", "do", "dos", "das", "del", "della", "di", "van", "von",
                             "der", "den", "bin", "binti", "al", "el", "la", "le", "du", "ter", "y"})
 ARTICLES = frozenset({"a", "an", "the"})
@@ -44,6 +44,8 @@ party parties communist socialist democratic people people's peoples national ce
 government state republic kingdom federation federal union international world global new era
 chinese xinhua vna acn photo enditem source web editor read more related news home
 belt road initiative thought socialism characteristics congress delegation delegations
+america americas europe european asia asian africa african latin eastern western northern southern
+middle east west north south pacific caribbean arab hall palace street square avenue building
 """.split())
 HONORIFICS = frozenset({"comrade", "cde", "mr", "mr.", "mrs", "mrs.", "ms", "ms.", "dr", "dr.",
                         "h.e.", "sir", "army", "general", "madam", "mme", "professor", "prof."})
@@ -219,8 +221,11 @@ def find_mentions(sent: Span, heads: dict[str, str], known_acronyms: dict[str, s
             t = doc[j]
             if _is_cap(t) and not t.text[0].isdigit() and t.lower_ not in NOT_NAME:
                 j += 1
-            elif t.text in ("-", "'", "’") and doc[j - 1].whitespace_ == "" and t.whitespace_ == "" and j + 1 < e and _is_cap(doc[j + 1]):
+            elif t.text in ("-", "'", "’") and doc[j - 1].whitespace_ == "" and t.whitespace_ == "" and j + 1 < e and (
+                    _is_cap(doc[j + 1]) or (t.text == "-" and doc[j + 1].is_alpha and doc[j + 1].is_lower and len(doc[j + 1]) <= 4)):
                 j += 1
+                if doc[j].is_lower:
+                    j += 1
             elif t.lower_ in NAME_PARTICLES and j + 1 < e and _is_cap(doc[j + 1]) and doc[j + 1].lower_ not in NOT_NAME:
                 j += 1
             else:
@@ -229,12 +234,28 @@ def find_mentions(sent: Span, heads: dict[str, str], known_acronyms: dict[str, s
         while i < j and doc[i].lower_ in HONORIFICS:
             i += 1
         words = [t for t in doc[i:j] if t.text not in ("-", "'", "’")]
-        if len(words) >= 2 and not all(_is_acronym(t) for t in words):
+        if len(words) == 1 and not _is_acronym(words[0]) and _appositive_title(doc, j, e, title_tok):
+            m.persons.append(PersonMention(i, j, doc[i:j].text))
+        elif len(words) >= 2 and not all(_is_acronym(t) for t in words):
             m.persons.append(PersonMention(i, j, doc[i:j].text))
         i = max(j, i + 1)
 
     _find_posts(doc, s, e, m)
     return m
+
+
+def _appositive_title(doc, j: int, e: int, title_tok: set[int]) -> bool:
+    """A lone capitalized word followed by ", [a|the] TITLE of" is a surname-only person."""
+    if j + 1 >= e or doc[j].text != ",":
+        return False
+    k = j + 1
+    while k < e and doc[k].lower_ in ARTICLES:
+        k += 1
+    if k not in title_tok:
+        return False
+    while k < e and k in title_tok:
+        k += 1
+    return k < e and doc[k].lower_ in ("of", "at")
 
 
 def _title_info(span: Span) -> tuple[str, str]:
@@ -265,13 +286,16 @@ def _split_run(doc, i: int, j: int, heads, labels, known_acronyms) -> list[OrgMe
         j -= 1
     if i >= j:
         return []
-    # Split at " and " between two organizations, unless a known org spans it.
-    for k in range(i + 1, j - 1):
+    # Split at " and " between two organizations, unless a known org spans it;
+    # cut a trailing " and Chinese" that is no organization.
+    for k in range(i + 1, j):
         if doc[k].lower_ == "and" and "ORG" not in labels.get(k, {}):
             left = _qualifies(doc, i, k, heads, labels, known_acronyms)
             right = _qualifies(doc, k + 1, j, heads, labels, known_acronyms)
             if left and right:
                 return _split_run(doc, i, k, heads, labels, known_acronyms) + _split_run(doc, k + 1, j, heads, labels, known_acronyms)
+            if left and not right:
+                return _split_run(doc, i, k, heads, labels, known_acronyms)
     # "Lindsay Smith of the Labor Party": the part before "of" is no organization.
     for k in range(i + 1, j - 1):
         if doc[k].lower_ == "of":
@@ -365,8 +389,13 @@ def _find_posts(doc, s: int, e: int, m: Mentions) -> None:
             # "a member of the Standing Committee ...": title may follow "a".
             t = by_start_title.get(k)
             if t is None:
+                # "Bahamian prime minister", "Cuban President"
+                if k in country_at and country_at[k][1] in by_start_title:
+                    t = by_start_title[country_at[k][1]]
+                    m.posts.append(PostMention(person, t.title, t.status, None, country_at[k][2]))
+                    k = t.end
                 # "IDCPC Minister", "PES President"
-                if k in by_start_org and m.orgs[by_start_org[k]].end in by_start_title:
+                elif k in by_start_org and m.orgs[by_start_org[k]].end in by_start_title:
                     o = by_start_org[k]
                     t = by_start_title[m.orgs[o].end]
                     m.posts.append(PostMention(person, t.title, t.status, o))
@@ -397,6 +426,14 @@ def _find_posts(doc, s: int, e: int, m: Mentions) -> None:
         # Appositive: "PERSON, TITLE of ORG"
         if p.end < e and doc[p.end].text == ",":
             titles_from(p.end + 1, n)
+        # "congratulating PERSON on his election as TITLE of ORG"
+        k = p.end
+        words = [t.lower_ for t in doc[k:k + 5]]
+        if words[:1] == ["on"] and len(words) >= 4 and words[1] in ("his", "her") and words[2] in ("election", "re-election", "reelection") and words[3] == "as":
+            titles_from(k + 4, n)
+        elif words[:1] == ["on"] and len(words) >= 5 and words[1] in ("his", "her") and words[2] == "re" and words[3] == "-":
+            if doc[k + 4].lower_ == "election" and k + 5 < e and doc[k + 5].lower_ == "as":
+                titles_from(k + 6, n)
         # Pre-nominal: "[ORG|DEMONYM] TITLE [of ORG] PERSON"
         k = p.start - 1
         while k >= s and doc[k].lower_ in HONORIFICS:

@@ -1,0 +1,302 @@
+"""Running SPARQL for users: a query text or ``.rq`` file in, a plain result out,
+formatted as an aligned table, CSV or SPARQL 1.1 Query Results JSON.
+
+Example:
+    >>> from rdflib import Literal, URIRef
+    >>> from kg.store import GRAPH_BASE, GraphStore
+    >>> party = URIRef("https://w3id.org/partyrel/id/org/zeta-workers-party")
+    >>> label = URIRef("http://www.w3.org/2000/01/rdf-schema#label")
+    >>> with GraphStore.memory() as store:
+    ...     store.replace_graph(GRAPH_BASE + "r1", [(party, label, Literal("Zeta Workers Party"))], "h")
+    ...     result = run_query(store, "SELECT ?org ?name WHERE { ?org rdfs:label ?name }")
+    >>> print(format_result(result, "table"))
+    org                        name
+    -------------------------  ------------------
+    id:org/zeta-workers-party  Zeta Workers Party
+    (1 row)
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal as TypingLiteral
+
+import pyoxigraph as ox
+from rdflib.term import BNode, Literal, Node, URIRef
+
+from kg.errors import QueryError, StoreError
+from kg.store import ID_BASE, PR_NS, PREFIXES, BindingValue, GraphStore, from_ox_term
+
+if TYPE_CHECKING:
+    import pandas
+
+__all__ = ["QueryResult", "format_result", "run_query", "to_dataframe"]
+
+ResultKind = TypingLiteral["select", "ask", "construct"]
+Format = TypingLiteral["table", "csv", "json"]
+
+_SHORT_PREFIXES: tuple[tuple[str, str], ...] = (("id:", ID_BASE), ("pr:", PR_NS))
+_TRIPLE_COLUMNS: tuple[str, str, str] = ("subject", "predicate", "object")
+_MAX_PATH_LENGTH = 4096
+
+
+@dataclass
+class QueryResult:
+    """The outcome of :func:`run_query`.
+
+    ``rows`` hold plain strings (full IRIs, literals' lexical forms, ``_:id``
+    for blank nodes, None where unbound); ``terms`` holds the same cells as
+    rdflib terms, for faithful JSON and typed DataFrames. A CONSTRUCT or
+    DESCRIBE result has kind "construct", its triples as Turtle in ``triples``
+    and, as rows, the columns subject/predicate/object. An ASK result has kind
+    "ask" and its answer in ``boolean``.
+
+    Example:
+        >>> QueryResult(columns=["x"], rows=[("1",)]).kind
+        'select'
+    """
+
+    columns: list[str] = field(default_factory=list)
+    rows: list[tuple[str | None, ...]] = field(default_factory=list)
+    kind: ResultKind = "select"
+    boolean: bool | None = None
+    triples: str | None = None
+    terms: list[tuple[Node | None, ...]] = field(default_factory=list, repr=False, compare=False)
+
+
+def _plain(term: Node | None) -> str | None:
+    if term is None:
+        return None
+    if isinstance(term, BNode):
+        return f"_:{term}"
+    return str(term)
+
+
+def _load_query(query_or_file: str) -> tuple[str, str | None]:
+    """Return (query text, file name or None)."""
+    candidate = query_or_file.strip()
+    looks_like_path = ("\n" not in candidate and "{" not in candidate
+                       and 0 < len(candidate) < _MAX_PATH_LENGTH)
+    if looks_like_path:
+        path = Path(candidate)
+        try:
+            is_file = path.is_file()
+        except OSError:
+            is_file = False
+        if is_file:
+            try:
+                return path.read_text(encoding="utf-8"), str(path)
+            except (OSError, UnicodeDecodeError) as err:
+                raise QueryError(f"cannot read the query file {path}: {err}; save it as UTF-8 "
+                                 "text") from err
+        if candidate.lower().endswith(".rq"):
+            raise QueryError(f"query file {candidate} not found; check the path (it is read "
+                             "relative to the current folder)")
+    if not candidate:
+        raise QueryError("the query is empty; pass SPARQL text or the path of a .rq file")
+    return query_or_file, None
+
+
+def _param_value(value: BindingValue) -> BindingValue:
+    """A command-line parameter: ``<iri>`` is an IRI, any other string a plain literal."""
+    if isinstance(value, str):
+        text = value.strip()
+        if len(text) > 2 and text.startswith("<") and text.endswith(">"):
+            return URIRef(text[1:-1])
+    return value
+
+
+def run_query(store: GraphStore, query_or_file: str,
+              params: Mapping[str, str] | None = None) -> QueryResult:
+    """Run SPARQL text, or the ``.rq`` file it names, over the store's readout graphs.
+
+    ``params`` bind query variables safely (substituted as RDF terms, never
+    pasted into the text): a value written ``<https://...>`` is an IRI, any
+    other string a plain literal (compare typed values with e.g.
+    ``xsd:date(?since)``); the variable must be returned by the query (in its
+    SELECT clause, or ``SELECT *``). Errors raise QueryError saying what to fix.
+
+    Example:
+        >>> with GraphStore.memory() as store:
+        ...     run_query(store, "ASK { ?s ?p ?o }").boolean
+        False
+    """
+    text, source = _load_query(query_or_file)
+    bindings = {name: _param_value(value) for name, value in (params or {}).items()}
+    try:
+        raw = store.query(text, bindings=bindings or None)
+        return _collect(raw)
+    except QueryError as err:
+        if source is not None:
+            raise QueryError(f"{source}: {err}") from err
+        raise
+    except (RuntimeError, ValueError) as err:
+        where = f"{source}: " if source else ""
+        raise QueryError(f"{where}the query failed while running: {err}; check the query") from err
+
+
+def _collect(raw: ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples) -> QueryResult:
+    try:
+        if isinstance(raw, ox.QueryBoolean):
+            return QueryResult(kind="ask", boolean=bool(raw))
+        if isinstance(raw, ox.QuerySolutions):
+            variables = list(raw.variables)
+            terms = [tuple(from_ox_term(solution[variable]) for variable in variables)
+                     for solution in raw]
+            return QueryResult(columns=[variable.value for variable in variables],
+                               rows=[tuple(_plain(term) for term in row) for row in terms],
+                               kind="select", terms=terms)
+        triples = list(raw)
+    except OSError as err:
+        raise StoreError(f"cannot read the store: {err}; rebuild it") from err
+    turtle = ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=dict(PREFIXES))
+    terms = [(from_ox_term(t.subject), from_ox_term(t.predicate), from_ox_term(t.object))
+             for t in triples]
+    return QueryResult(columns=list(_TRIPLE_COLUMNS),
+                       rows=[tuple(_plain(term) for term in row) for row in terms],
+                       kind="construct", triples=(turtle or b"").decode("utf-8"), terms=terms)
+
+
+# --------------------------------------------------------------------------- formats
+
+def _short(term: Node | None) -> str:
+    """A cell for the table: prefixed partyrel IRIs, one line."""
+    if term is None:
+        return ""
+    if isinstance(term, URIRef):
+        iri = str(term)
+        for prefix, namespace in _SHORT_PREFIXES:
+            if iri.startswith(namespace) and len(iri) > len(namespace):
+                return prefix + iri[len(namespace):]
+        return iri
+    text = _plain(term) or ""
+    return " ".join(text.split()) if any(c in text for c in "\n\r\t") else text
+
+
+def _table(result: QueryResult) -> str:
+    if result.kind == "ask":
+        return "true" if result.boolean else "false"
+    if result.kind == "construct":
+        count = len(result.rows)
+        body = (result.triples or "").rstrip("\n")
+        footer = f"({count} triple{'' if count == 1 else 's'})"
+        return f"{body}\n{footer}" if body else footer
+    cells = [[_short(term) for term in row] for row in _terms_or_rows(result)]
+    widths = [len(name) for name in result.columns]
+    for row in cells:
+        for index, cell in enumerate(row):
+            widths[index] = max(widths[index], len(cell))
+    lines = ["  ".join(name.ljust(width) for name, width in zip(result.columns, widths)).rstrip(),
+             "  ".join("-" * width for width in widths).rstrip()]
+    lines += ["  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip()
+              for row in cells]
+    count = len(cells)
+    lines.append(f"({count} row{'' if count == 1 else 's'})")
+    return "\n".join(lines)
+
+
+def _terms_or_rows(result: QueryResult) -> list[tuple[Node | None, ...]]:
+    """The rdflib terms; rebuilt from the strings if a caller made the result by hand."""
+    if len(result.terms) == len(result.rows):
+        return result.terms
+    rebuilt: list[tuple[Node | None, ...]] = []
+    for row in result.rows:
+        rebuilt.append(tuple(None if cell is None else Literal(cell) for cell in row))
+    return rebuilt
+
+
+def _csv(result: QueryResult) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    if result.kind == "ask":
+        writer.writerow(["boolean"])
+        writer.writerow(["true" if result.boolean else "false"])
+    else:
+        writer.writerow(result.columns)
+        for row in result.rows:
+            writer.writerow(["" if cell is None else cell for cell in row])
+    return buffer.getvalue()
+
+
+def _json_term(term: Node) -> dict[str, str]:
+    if isinstance(term, URIRef):
+        return {"type": "uri", "value": str(term)}
+    if isinstance(term, BNode):
+        return {"type": "bnode", "value": str(term)}
+    if isinstance(term, Literal):
+        cell = {"type": "literal", "value": str(term)}
+        if term.language:
+            cell["xml:lang"] = term.language
+        elif term.datatype is not None:
+            cell["datatype"] = str(term.datatype)
+        return cell
+    return {"type": "literal", "value": str(term)}
+
+
+def _json(result: QueryResult) -> str:
+    document: dict[str, object]
+    if result.kind == "ask":
+        document = {"head": {}, "boolean": bool(result.boolean)}
+    else:
+        bindings = [{name: _json_term(term) for name, term in zip(result.columns, row)
+                     if term is not None}
+                    for row in _terms_or_rows(result)]
+        document = {"head": {"vars": list(result.columns)}, "results": {"bindings": bindings}}
+    return json.dumps(document, ensure_ascii=False, indent=2)
+
+
+def format_result(result: QueryResult, fmt: Format = "table") -> str:
+    """Render a result as ``table`` (aligned columns, ``id:``/``pr:`` IRIs
+    shortened, "(N rows)" last), ``csv`` (full IRIs, header row) or ``json``
+    (SPARQL 1.1 Query Results JSON). ASK gives true/false; CONSTRUCT gives
+    Turtle as its table and subject/predicate/object rows in csv and json.
+
+    Example:
+        >>> format_result(QueryResult(columns=["n"], rows=[("3",)]), "csv").splitlines()
+        ['n', '3']
+    """
+    if fmt == "table":
+        return _table(result)
+    if fmt == "csv":
+        return _csv(result)
+    if fmt == "json":
+        return _json(result)
+    raise QueryError(f"unknown output format {fmt!r}; use table, csv or json")
+
+
+def _python_value(term: Node | None) -> object:
+    if term is None:
+        return None
+    if isinstance(term, Literal):
+        if term.language or term.datatype is None:
+            return str(term)
+        value = term.toPython()
+        return str(term) if isinstance(value, Literal) else value
+    return _plain(term)
+
+
+def to_dataframe(result: QueryResult) -> pandas.DataFrame:
+    """The result as a pandas DataFrame: IRIs as strings, typed literals as
+    python values (xsd:integer -> int, xsd:date -> date), unbound as None.
+    An ASK result gives one column ``boolean``.
+
+    Example:
+        >>> frame = to_dataframe(QueryResult(columns=["n"], rows=[("3",)]))
+        >>> list(frame.columns), len(frame)
+        (['n'], 1)
+    """
+    try:
+        import pandas as pd
+    except ImportError as err:  # pragma: no cover - pandas is a dependency
+        raise QueryError("to_dataframe needs pandas; install it with `pip install pandas`") from err
+    if result.kind == "ask":
+        return pd.DataFrame({"boolean": [bool(result.boolean)]})
+    records = [[_python_value(term) for term in row] for row in _terms_or_rows(result)]
+    if not records:
+        return pd.DataFrame(columns=list(result.columns))
+    return pd.DataFrame(records, columns=list(result.columns))

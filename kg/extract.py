@@ -216,9 +216,18 @@ def extract_doc(readout: Readout, doc: Doc, lexicon: Lexicon) -> ReadoutFacts:
     # Persons and posts.
     person_keys: dict[tuple[int, int], str] = {}
     affiliation: dict[str, list[str]] = {}
+    # Full names first, so a surname-only mention resolves to its full name.
     for a in analysed:
         for p in a.mentions.persons:
-            person_keys[(a.index, p.start)] = res.person(p.name)
+            if " " in p.name:
+                person_keys[(a.index, p.start)] = res.person(p.name)
+    for a in analysed:
+        for p in a.mentions.persons:
+            if " " not in p.name:
+                known = res.surnames.get(p.name)
+                person_keys[(a.index, p.start)] = known or res.person(p.name)
+                if known:
+                    res.entities[known].aliases.add(p.name)
     for a in analysed:
         m = a.mentions
         for post in m.posts:
@@ -237,25 +246,35 @@ def extract_doc(readout: Readout, doc: Doc, lexicon: Lexicon) -> ReadoutFacts:
                 facts.posts.append(fact)
             affiliation.setdefault(pkey, []).append(okey)
 
-    engagements = _engagements(readout, doc, analysed, res, person_keys, affiliation, lexicon)
-    facts.engagements = engagements
-    home = _home_party(facts, res)
+    home = _provisional_home(analysed, person_keys, affiliation, res)
+    host = _visited_country(doc, analysed, lexicon) or _dateline_country(readout, lexicon)
     for a in analysed:
         m = a.mentions
         for post in m.posts:
-            if post.bare and home is not None:
-                pkey = person_keys[(a.index, m.persons[post.person].start)]
-                title = lexicon.titles.get(post.title.lower())
-                if title is not None and title.kind == "state":
-                    c = res.entities[home].country
-                    if c is None:
-                        continue
-                    okey, head = c, False
-                else:
-                    okey, head = home, post.status == HEAD_STATUS
-                fact = Post(pkey, post.title, okey, a.span.text.strip(), head)
-                if fact not in facts.posts:
-                    facts.posts.append(fact)
+            if not post.bare or home is None:
+                continue
+            pkey = person_keys[(a.index, m.persons[post.person].start)]
+            title = lexicon.titles.get(post.title.lower())
+            # Only where the genre makes the organization unambiguous: a head-of-party
+            # or state title, for a person given no other post.
+            if title is None or not ((title.kind == "state") or (title.kind != "state" and title.status == HEAD_STATUS)):
+                continue
+            if any(p.person == pkey for p in facts.posts):
+                continue
+            if title is not None and title.kind == "state":
+                country = host or (res.entities[home].country and res.entities[res.entities[home].country].name)
+                if country is None or country not in lexicon.countries:
+                    continue
+                okey, head = res.country(country), False
+            else:
+                okey, head = home, post.status == HEAD_STATUS
+            fact = Post(pkey, post.title, okey, a.span.text.strip(), head)
+            if fact not in facts.posts:
+                facts.posts.append(fact)
+                if not affiliation.get(pkey):
+                    affiliation.setdefault(pkey, []).append(okey)
+    engagements = _engagements(readout, doc, analysed, res, person_keys, affiliation, lexicon)
+    facts.engagements = engagements
     for t in title_sents:
         _title_aliases(t.text, res)
     facts.entities = res.entities
@@ -264,11 +283,35 @@ def extract_doc(readout: Readout, doc: Doc, lexicon: Lexicon) -> ReadoutFacts:
     return facts
 
 
-def _home_party(facts: ReadoutFacts, res: _Resolver) -> str | None:
-    for e in facts.engagements:
-        if e.reporter and res.entities[e.reporter].kind == "party":
-            return e.reporter
+def _provisional_home(analysed, person_keys, affiliation, res: _Resolver) -> str | None:
+    """The party the readout reports from: the side of the first titled person
+    of the lead, else the first party named in the body."""
+    for a in analysed[:2]:
+        for p in a.mentions.persons:
+            side = _side_of(person_keys[(a.index, p.start)], affiliation, res)
+            if side and res.entities[side].kind == "party":
+                return side
+    for key, ent in res.entities.items():
+        if ent.kind == "party":
+            return key
     return None
+
+
+def _visited_country(doc: Doc, analysed, lexicon: Lexicon) -> str | None:
+    for a in analysed:
+        for c in _triggers(doc, a.span):
+            if c[2] == "Visit":
+                for start, _end, name in a.mentions.countries:
+                    if start >= c[1] and doc[start].text[:1].isupper() and name in lexicon.countries:
+                        return name
+    return None
+
+
+def _dateline_country(readout: Readout, lexicon: Lexicon) -> str | None:
+    if not readout.dateline_place:
+        return None
+    low = readout.dateline_place.lower()
+    return lexicon.city_country.get(low) or lexicon.country_by_form.get(low)
 
 
 def _title_aliases(title: str, res: _Resolver) -> None:
@@ -360,10 +403,13 @@ def _engagements(readout, doc, analysed, res, person_keys, affiliation, lexicon)
         if subj_persons:
             subject = person_keys[(a.index, subj_persons[0].start)]
         else:
-            # Surname-only subject ("Liu met with ...").
+            # Surname-only subject ("Liu met with ..."), or a pronoun for the last principal.
             for tok in doc[s.start:first]:
                 if tok.text in res.surnames:
                     subject = res.surnames[tok.text]
+                    break
+                if tok.lower_ in ("he", "she") and out and out[-1].participants and not subj_orgs:
+                    subject = out[-1].participants[0]
                     break
         sides: list[str] = []
         if subject:
@@ -403,7 +449,9 @@ def _engagements(readout, doc, analysed, res, person_keys, affiliation, lexicon)
                 continue
             counter = [person_keys[(a.index, p.start)] for p in obj_persons]
             counter = [c for c in dict.fromkeys(counter) if c not in principals]
-            if _SEPARATE.search(text) and len(counter) > 1:
+            distinct = len({_side_of(c, affiliation, res) for c in counter}) == len(counter)
+            region = doc[trigger[1]:stop].text
+            if len(counter) > 1 and (_SEPARATE.search(text) or ";" in region or (visit is not None and distinct)):
                 groups = [[c] for c in counter]
             else:
                 groups = [counter]
@@ -429,16 +477,59 @@ def _engagements(readout, doc, analysed, res, person_keys, affiliation, lexicon)
                     continue
                 if not principals and not group and not e_sides:
                     continue
+                # "met ... for the SI Council": a meeting held as a named event is a forum.
+                if etype in ("Meeting", "Talks") and any(c[2] == "Forum" and trigger[1] <= c[0] < stop for c in _cues(doc, s)):
+                    if not group or len(group) > 1:
+                        etype = "Forum"
                 loc = _location_of(readout, s, m, etype, res, visit)
                 eng = Engagement(len(out), etype, text.strip(), date, loc,
                                  principals + [g for g in group if g not in principals], e_sides, [], [], reporter)
                 if any(_same(eng, o) for o in out):
                     continue
                 out.append(eng)
+    if out and not any(e.type == "Visit" for e in out):
+        # Without a visit, later engagements with no day of their own share the lead's.
+        lead_date = out[0].date
+        for e in out[1:]:
+            if e.date is None and e.type == out[0].type:
+                e.date = lead_date
     _roundup(readout, doc, analysed, out, res, person_keys, affiliation)
+    _forum_speakers(analysed, out, res, person_keys, affiliation)
     _attach_present(analysed, out, person_keys)
-    _attach_topics(doc, analysed, out)
+    _attach_topics(doc, analysed, out, person_keys)
     return out
+
+
+_SPEECH = re.compile(r"\b(?:said|says|addressed|spoke|stressed|noted|underlined|emphasi[sz]ed|welcomed|presented|"
+                     r"introduced|reported|delivered|recalled|called|urged|highlighted|praised|thanked|argued|pointed)\b")
+
+
+def _forum_speakers(analysed, out: list[Engagement], res, person_keys, affiliation) -> None:
+    """At a forum the principals are the named speakers: every titled person
+    who speaks in the forum's part of the text joins it, with their side."""
+    forums = [e for e in out if e.type == "Forum"]
+    if not forums:
+        return
+    others = [e for e in out if e.type != "Forum"]
+    busy = {p for e in others for p in e.participants}
+    titled = {person_keys[(a.index, a.mentions.persons[p.person].start)] for a in analysed for p in a.mentions.posts}
+    current = None
+    for a in analysed:
+        text = a.span.text.strip()
+        here = [e for e in out if e.evidence == text]
+        if here:
+            current = here[0]
+        if current is None or current.type != "Forum":
+            continue
+        if not _SPEECH.search(text):
+            continue
+        for p in a.mentions.persons:
+            key = person_keys[(a.index, p.start)]
+            if key in titled and key not in busy and key not in current.participants:
+                current.participants.append(key)
+                side = _side_of(key, affiliation, res)
+                if side and side not in current.organizations:
+                    current.organizations.append(side)
 
 
 _PLURAL_SUBJECT = re.compile(r"^\W*(?:[A-Z][\w-]*\s+){0,3}?(?:leaders|heads|parties|officials|politicians|representatives|dignitaries)\b", re.I)
@@ -534,35 +625,43 @@ def _place(name: str, res: _Resolver) -> str:
 
 
 def _attach_present(analysed, out: list[Engagement], person_keys) -> None:
+    """Persons "present", "attending" or "accompanying" join the latest
+    engagement reported before their sentence (the first one otherwise)."""
     if not out:
         return
+    principals = {p for e in out for p in e.participants}
+    current = out[0]
     for a in analysed:
-        if not _PRESENT.search(a.span.text):
+        text = a.span.text.strip()
+        here = [e for e in out if e.evidence == text]
+        if here:
+            current = here[0]
+        match = _PRESENT.search(a.span.text)
+        if not match:
             continue
-        target = out[0]
-        for e in out:
-            if e.evidence and a.span.start_char >= 0:
-                target = e if e.index <= len(out) else target
         for p in a.mentions.persons:
             key = person_keys[(a.index, p.start)]
-            if all(key not in e.participants for e in out) and key not in target.present:
-                target.present.append(key)
+            if key not in principals and key not in current.present:
+                current.present.append(key)
 
 
-def _attach_topics(doc: Doc, analysed, out: list[Engagement]) -> None:
+def _attach_topics(doc: Doc, analysed, out: list[Engagement], person_keys) -> None:
     if not out:
         return
-    # Each body sentence belongs to the latest engagement whose trigger sentence precedes it.
-    starts = {e.evidence: e for e in out}
+    # Each body sentence belongs to the latest engagement whose trigger sentence
+    # precedes it, unless it names the counterpart of one engagement only
+    # ("At his meeting with Bounnhang, ...").
     current: list[Engagement] = [out[0]]
     for a in analysed:
         text = a.span.text.strip()
         here = [e for e in out if e.evidence == text]
         if here:
             current = here
+        named = {person_keys[(a.index, p.start)] for p in a.mentions.persons}
+        own = [e for e in out if named & set(e.participants[1:])]
+        target = own if len(own) == 1 and not here else current
         for span in doc.spans[GAZETTEER]:
             if span.label_ == "TOPIC" and a.span.start <= span.start and span.end <= a.span.end:
-                for e in current:
+                for e in target:
                     if span.id_ not in e.topics:
                         e.topics.append(span.id_)
-    del starts

@@ -40,7 +40,6 @@ Example:
 from __future__ import annotations
 
 import html
-import json
 import os
 import re
 from collections import defaultdict
@@ -117,15 +116,19 @@ _EXTERNAL_LINK = re.compile(r"<link\b[^>]*?\bhref\s*=\s*[\"']?\s*(?:https?:)?//[
 _EXTERNAL_SCRIPT = re.compile(
     r"<script\b[^>]*?\bsrc\s*=\s*[\"']?\s*(?:https?:)?//[^>]*>\s*</script\s*>", re.I)
 _EMPTY_HEADING = re.compile(r"<center>\s*<h1>\s*</h1>\s*</center>", re.I)
+# pyvis's template keeps a commented-out link to ../node_modules: dead markup
+_DEAD_COMMENT = re.compile(r"<!--(?:(?!-->).)*?node_modules(?:(?!-->).)*?-->", re.S)
 
 _CSP = ("default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "
         "img-src data: blob:; font-src data:")
 
 _PAGE_STYLE = """
-body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; margin: 0.8em; color: #222; }
+body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif;
+       margin: 0.8em; color: #222; }
 .pr-header h1 { font-size: 1.4em; margin: 0 0 0.2em 0; }
 .pr-summary { margin: 0 0 0.4em 0; color: #555; font-size: 0.9em; }
-.pr-legend { list-style: none; padding: 0; margin: 0.2em 0; display: flex; flex-wrap: wrap; gap: 0.3em 1.2em; font-size: 0.85em; }
+.pr-legend { list-style: none; padding: 0; margin: 0.2em 0; display: flex; flex-wrap: wrap;
+             gap: 0.3em 1.2em; font-size: 0.85em; }
 .pr-legend li { white-space: nowrap; }
 .pr-glyph { font-size: 1.2em; vertical-align: -0.1em; }
 .pr-empty { font-size: 1.1em; color: #555; margin-top: 2em; }
@@ -470,6 +473,7 @@ def _finish_page(generated: str, title: str, summary: str) -> str:
     page = _EXTERNAL_SCRIPT.sub("", generated)
     page = _EXTERNAL_LINK.sub("", page)
     page = _EMPTY_HEADING.sub("", page)
+    page = _DEAD_COMMENT.sub("", page)
     page = _replace_once(page, '<meta charset="utf-8">', '<meta charset="utf-8">'
                          + _head_extra(title))
     header = (f'<header class="pr-header"><h1>{html.escape(title)}</h1>\n'
@@ -578,8 +582,9 @@ def render_map(graph: rdflib.Graph, path: Path | str, *, title: str = "partyrel 
         >>> from rdflib import Graph, Literal, Namespace, RDF, RDFS
         >>> PR, ID = Namespace("https://w3id.org/partyrel/ontology#"), Namespace("https://w3id.org/partyrel/id/")
         >>> g = Graph()
-        >>> for party, name in ((ID["org/zwp"], "Zeta Workers Party"), (ID["org/eta"], "Eta Union")):
-        ...     _ = g.add((party, RDF.type, PR.PoliticalParty)).add((party, RDFS.label, Literal(name)))
+        >>> for party, name in ((ID["org/zwp"], "Zeta Workers Party"), (ID["org/eta"], "Eta")):
+        ...     _ = g.add((party, RDF.type, PR.PoliticalParty))
+        ...     _ = g.add((party, RDFS.label, Literal(name)))
         ...     _ = g.add((ID["engagement/r1-1"], PR.involves, party))
         >>> render_map(g, Path(tempfile.mkdtemp()) / "map.html")
         MapStats(nodes=2, edges=1, omitted_nodes=0)

@@ -436,7 +436,8 @@ def _find_posts(doc, s: int, e: int, m: Mentions) -> None:
                 titles_from(k + 6, n)
         # Pre-nominal: "[ORG|DEMONYM] TITLE [of ORG] PERSON"
         k = p.start - 1
-        while k >= s and doc[k].lower_ in HONORIFICS:
+        title_ends = {t.end for t in m.titles}
+        while k >= s and doc[k].lower_ in HONORIFICS and k + 1 not in title_ends:
             k -= 1
         t = next((t for t in m.titles if t.end == k + 1), None)
         if t is not None:

@@ -7,7 +7,8 @@ Example:
     >>> party = URIRef("https://w3id.org/partyrel/id/org/zeta-workers-party")
     >>> label = URIRef("http://www.w3.org/2000/01/rdf-schema#label")
     >>> with GraphStore.memory() as store:
-    ...     store.replace_graph(GRAPH_BASE + "r1", [(party, label, Literal("Zeta Workers Party"))], "h")
+    ...     store.replace_graph(GRAPH_BASE + "r1", [(party, label, Literal("Zeta Workers Party"))],
+    ...                         "h")
     ...     result = run_query(store, "SELECT ?org ?name WHERE { ?org rdfs:label ?name }")
     >>> print(format_result(result, "table"))
     org                        name
@@ -191,10 +192,12 @@ def _table(result: QueryResult) -> str:
     for row in cells:
         for index, cell in enumerate(row):
             widths[index] = max(widths[index], len(cell))
-    lines = ["  ".join(name.ljust(width) for name, width in zip(result.columns, widths)).rstrip(),
-             "  ".join("-" * width for width in widths).rstrip()]
-    lines += ["  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip()
-              for row in cells]
+    def line(values: list[str]) -> str:
+        padded = (value.ljust(width) for value, width in zip(values, widths, strict=True))
+        return "  ".join(padded).rstrip()
+
+    lines = [line(result.columns), line(["-" * width for width in widths])]
+    lines += [line(row) for row in cells]
     count = len(cells)
     lines.append(f"({count} row{'' if count == 1 else 's'})")
     return "\n".join(lines)
@@ -243,7 +246,7 @@ def _json(result: QueryResult) -> str:
     if result.kind == "ask":
         document = {"head": {}, "boolean": bool(result.boolean)}
     else:
-        bindings = [{name: _json_term(term) for name, term in zip(result.columns, row)
+        bindings = [{name: _json_term(term) for name, term in zip(result.columns, row, strict=True)
                      if term is not None}
                     for row in _terms_or_rows(result)]
         document = {"head": {"vars": list(result.columns)}, "results": {"bindings": bindings}}

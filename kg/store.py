@@ -60,7 +60,6 @@ from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from types import MappingProxyType, TracebackType
-from typing import Union
 
 import pyoxigraph as ox
 import rdflib
@@ -107,10 +106,10 @@ PREFIXES: Mapping[str, str] = MappingProxyType({
     "xsd": _XSD,
 })
 
-OxTerm = Union[ox.NamedNode, ox.BlankNode, ox.Literal]
+OxTerm = ox.NamedNode | ox.BlankNode | ox.Literal
 #: What a query parameter may be bound to.
-BindingValue = Union[Node, ox.NamedNode, ox.BlankNode, ox.Literal, str, bool, int, float,
-                     Decimal, datetime, date]
+BindingValue = (Node | ox.NamedNode | ox.BlankNode | ox.Literal | str | bool | int | float
+                | Decimal | datetime | date)
 
 _DATA_DIR = "store"
 _META_DIR = "store-meta"
@@ -230,10 +229,11 @@ def _binding_term(name: str, value: BindingValue) -> OxTerm:
                      "int, float, bool, Decimal, date, datetime or an rdflib term")
 
 
-def _substitutions(bindings: Mapping[str, BindingValue] | None) -> dict[ox.Variable, OxTerm] | None:
+def _substitutions(bindings: Mapping[str, BindingValue] | None
+                   ) -> dict[ox.Variable, OxTerm | ox.Triple] | None:
     if not bindings:
         return None
-    result: dict[ox.Variable, OxTerm] = {}
+    result: dict[ox.Variable, OxTerm | ox.Triple] = {}
     for raw_name, value in bindings.items():
         name = raw_name[1:] if raw_name[:1] in ("?", "$") else raw_name
         try:
@@ -258,8 +258,9 @@ def syntax_error_message(sparql: str, err: BaseException) -> str:
     offending line when the parser gives a position, and the query's first line.
 
     Example:
-        >>> syntax_error_message("SELEC ?x WHERE {}", SyntaxError("error at 1:1: expected SELECT"))
-        "SPARQL syntax error: error at 1:1: expected SELECT (the query starts: 'SELEC ?x WHERE {}'); fix the query and run it again"
+        >>> text = syntax_error_message("SELEC ?x", SyntaxError("error at 1:1: expected SELECT"))
+        >>> text.split("; ")
+        ["SPARQL syntax error: error at 1:1: expected SELECT (the query starts: 'SELEC ?x')", 'fix the query and run it again']
     """
     message = f"SPARQL syntax error: {err} (the query starts: {_first_line(sparql)!r})"
     found = _ERROR_POSITION.search(str(err))
@@ -371,8 +372,8 @@ class GraphStore:
         meta_dir = location / _META_DIR
         if read_only:
             if not data_dir.is_dir():
-                raise StoreError(f"no partyrel store at {location}: run `kg build ... -o {location}` "
-                                 "first")
+                raise StoreError(f"no partyrel store at {location}: run "
+                                 f"`kg build ... -o {location}` first")
             try:
                 data = ox.Store.read_only(str(data_dir))
                 meta = ox.Store.read_only(str(meta_dir)) if meta_dir.is_dir() else ox.Store()
@@ -533,7 +534,8 @@ class GraphStore:
             meta.update(f"INSERT DATA {{ GRAPH {hash_quad_graph} {{ {graph_text} "
                         f"<{CONTENT_HASH}> {hash_literal} }} }}")
         except SyntaxError as err:  # cannot happen with terms rendered by pyoxigraph
-            raise StoreError(f"internal error writing {graph_iri}: {err}; please report it") from err
+            raise StoreError(f"internal error writing {graph_iri}: {err}; please report "
+                             "it") from err
         except OSError as err:
             raise StoreError(f"cannot write {graph_iri} to the store at {self._location}: {err}; "
                              "check the disk (space, permissions) and build again") from err
@@ -612,10 +614,13 @@ class GraphStore:
 
         Example:
             >>> from rdflib import Literal, URIRef
-            >>> s, p = URIRef("https://w3id.org/partyrel/id/person/tang-wenbo"), URIRef("http://www.w3.org/2000/01/rdf-schema#label")
+            >>> s = URIRef("https://w3id.org/partyrel/id/person/tang-wenbo")
+            >>> p = URIRef("http://www.w3.org/2000/01/rdf-schema#label")
             >>> with GraphStore.memory() as store:
             ...     store.replace_graph(GRAPH_BASE + "r1", [(s, p, Literal("Tang Wenbo"))], "h1")
-            ...     [sol["p"].value for sol in store.query("SELECT ?p ?n WHERE { ?p rdfs:label ?n }", bindings={"n": "Tang Wenbo"})]
+            ...     found = store.query("SELECT ?p ?n WHERE { ?p rdfs:label ?n }",
+            ...                         bindings={"n": "Tang Wenbo"})
+            ...     [solution["p"].value for solution in found]
             ['https://w3id.org/partyrel/id/person/tang-wenbo']
         """
         data, _ = self._stores()
@@ -626,7 +631,8 @@ class GraphStore:
         except SyntaxError as err:
             raise QueryError(syntax_error_message(sparql, err)) from err
         except OSError as err:
-            raise StoreError(f"cannot read the store at {self._location}: {err}; rebuild it") from err
+            raise StoreError(f"cannot read the store at {self._location}: {err}; "
+                             "rebuild it") from err
         except (RuntimeError, ValueError, TypeError) as err:
             hint = ""
             if bindings and "projection" in str(err):
@@ -656,7 +662,8 @@ class GraphStore:
             for solution in result:
                 rows.append([from_ox_term(solution[variable]) for variable in variables])
         except OSError as err:
-            raise StoreError(f"cannot read the store at {self._location}: {err}; rebuild it") from err
+            raise StoreError(f"cannot read the store at {self._location}: {err}; "
+                             "rebuild it") from err
         except (RuntimeError, ValueError) as err:
             raise QueryError(f"the query failed while running: {err} (the query starts: "
                              f"{_first_line(sparql)!r})") from err
@@ -700,7 +707,9 @@ class GraphStore:
         Example:
             >>> with GraphStore.memory() as store:
             ...     store.replace_graph(GRAPH_BASE + "r1", [], "h")
-            ...     sorted(str(g.identifier) for g in store.to_rdflib().graphs() if str(g.identifier).startswith(GRAPH_BASE))
+            ...     dataset = store.to_rdflib()
+            ...     sorted(str(g.identifier) for g in dataset.graphs() if len(g) == 0
+            ...            and str(g.identifier).startswith(GRAPH_BASE))
             ['https://w3id.org/partyrel/id/graph/r1']
         """
         data, _ = self._stores()
@@ -715,7 +724,8 @@ class GraphStore:
                 continue
             target = graphs.get(quad.graph_name.value)
             if target is None:
-                target = graphs[quad.graph_name.value] = dataset.graph(URIRef(quad.graph_name.value))
+                name = quad.graph_name.value
+                target = graphs[name] = dataset.graph(URIRef(name))
             target.add((from_ox_term(quad.subject), from_ox_term(quad.predicate),  # type: ignore[arg-type]
                         from_ox_term(quad.object)))
         return dataset
@@ -750,8 +760,8 @@ class GraphStore:
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
             with open(tmp, "wb") as handle:
-                ox.serialize(counted(self._union_triples(ordered=True)), handle, ox.RdfFormat.TURTLE,
-                             prefixes=dict(PREFIXES))
+                ox.serialize(counted(self._union_triples(ordered=True)), handle,
+                             ox.RdfFormat.TURTLE, prefixes=dict(PREFIXES))
                 handle.flush()
                 os.fsync(handle.fileno())
             os.replace(tmp, target)

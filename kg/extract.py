@@ -94,6 +94,12 @@ class _Resolver:
             kind = {"body": "partybody", "gov": "govbody", "event": "organization", "org": "organization"}.get(o.kind, o.kind)
             parent = self._parent_of(doc, o)
             name = clean
+            if parent is not None and kind == "party" and self.entities[parent].kind == "party":
+                # "Workers' Party of Brazil": a known party written with its country.
+                pc = self.entities[parent].country
+                named = [self.lexicon.countries[c].slug for c in o.countries]
+                if not named or (pc and pc.split("/", 1)[1] in named):
+                    return self.add(self.entities[parent], *forms)
             if parent is not None and kind in ("partybody", "organization", "party"):
                 kind = "partybody" if self.entities[parent].kind in ("party", "partybody") else kind
                 name = self._canonical_body(clean, parent)
@@ -122,7 +128,8 @@ class _Resolver:
 
     def _country_named(self, country: str, low: str) -> bool:
         c = self.lexicon.countries[country]
-        return any(re.search(r"\b" + re.escape(f.lower()) + r"\b", low) for f in (c.name, *c.forms, *c.demonyms) if len(f) > 3)
+        return any(re.search(r"\b" + re.escape(f.lower()) + r"\b", low)
+                   for f in (c.name, *c.forms, *c.demonyms, c.capital, *c.cities) if len(f) > 3)
 
     def _alias_form(self, form: str) -> str:
         key = self.acronyms[form]
@@ -275,8 +282,7 @@ def extract_doc(readout: Readout, doc: Doc, lexicon: Lexicon) -> ReadoutFacts:
                     affiliation.setdefault(pkey, []).append(okey)
     engagements = _engagements(readout, doc, analysed, res, person_keys, affiliation, lexicon)
     facts.engagements = engagements
-    for t in title_sents:
-        _title_aliases(t.text, res)
+    _short_forms(doc, readout, res)
     facts.entities = res.entities
     if not engagements:
         facts.warnings.append("no engagement found in the text")
@@ -314,13 +320,17 @@ def _dateline_country(readout: Readout, lexicon: Lexicon) -> str | None:
     return lexicon.city_country.get(low) or lexicon.country_by_form.get(low)
 
 
-def _title_aliases(title: str, res: _Resolver) -> None:
-    """Title-line forms ("Song Tao Meets ...") become aliases of body persons."""
-    for key, ent in list(res.entities.items()):
-        if ent.kind != "person":
-            continue
-        for word in ent.name.split():
-            pass
+def _short_forms(doc: Doc, readout: Readout, res: _Resolver) -> None:
+    """Surname-only and title-line forms ("Liu said", "Xi congratulates
+    Thongloun") become aliases of the full name they stand for."""
+    for tok in doc:
+        if tok.is_title and tok.text in res.surnames:
+            prev = doc[tok.i - 1] if tok.i > 0 else None
+            nxt = doc[tok.i + 1] if tok.i + 1 < len(doc) else None
+            if (prev is not None and prev.is_title and prev.whitespace_ and prev.text not in res.surnames
+                    and not prev.is_sent_start) or (nxt is not None and nxt.is_title and tok.whitespace_ and nxt.text in res.surnames):
+                continue  # part of a longer name
+            res.entities[res.surnames[tok.text]].aliases.add(tok.text)
 
 
 def _top_org(key: str, res: _Resolver) -> str:

@@ -56,10 +56,10 @@ from rdflib.namespace import DCTERMS, FOAF, PROV, SKOS
 from rdflib.term import BNode, Literal, Node, URIRef
 
 from kg.errors import PartyrelError
+from kg.namespaces import PR
 
 __all__ = ["MapStats", "render_map"]
 
-PR = rdflib.Namespace("https://w3id.org/partyrel/ontology#")
 ORG = rdflib.Namespace("http://www.w3.org/ns/org#")
 
 _ENGAGEMENT_TYPES: tuple[URIRef, ...] = tuple(
@@ -112,12 +112,12 @@ _EDGE_STYLES: tuple[tuple[str, str, str], ...] = (
     ("took part in an engagement of that side", "2 4", "#b0b0b0"),
 )
 
-_EXTERNAL_LINK = re.compile(r"<link\b[^>]*?\bhref\s*=\s*[\"']?\s*(?:https?:)?//[^>]*>", re.I)
+_EXTERNAL_LINK = re.compile(r"<link\b[^>]*?\bhref\s*=\s*[\"']?\s*(?:https?:)?//[^>]*>", re.IGNORECASE)
 _EXTERNAL_SCRIPT = re.compile(
-    r"<script\b[^>]*?\bsrc\s*=\s*[\"']?\s*(?:https?:)?//[^>]*>\s*</script\s*>", re.I)
-_EMPTY_HEADING = re.compile(r"<center>\s*<h1>\s*</h1>\s*</center>", re.I)
+    r"<script\b[^>]*?\bsrc\s*=\s*[\"']?\s*(?:https?:)?//[^>]*>\s*</script\s*>", re.IGNORECASE)
+_EMPTY_HEADING = re.compile(r"<center>\s*<h1>\s*</h1>\s*</center>", re.IGNORECASE)
 # pyvis's template keeps a commented-out link to ../node_modules: dead markup
-_DEAD_COMMENT = re.compile(r"<!--(?:(?!-->).)*?node_modules(?:(?!-->).)*?-->", re.S)
+_DEAD_COMMENT = re.compile(r"<!--(?:(?!-->).)*?node_modules(?:(?!-->).)*?-->", re.DOTALL)
 
 _CSP = ("default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "
         "img-src data: blob:; font-src data:")
@@ -549,9 +549,9 @@ def _html_document(reader: _Reader, network: _Network, keep: set[Node], title: s
         if person not in keep or side not in keep:
             continue
         unique = set(found)
-        tip = "\n".join([f"{reader.label(person)} took part in "
-                         f"{_plural(len(unique), 'engagement')} of {reader.label(side)}:",
-                         *_engagement_lines(unique)])
+        head = (f"{reader.label(person)} took part in "
+                f"{_plural(len(unique), 'engagement')} of {reader.label(side)}:")
+        tip = "\n".join([head, *_engagement_lines(unique)])
         edges.append({"from": _node_id(person), "to": _node_id(side), "title": tip,
                       "dashes": [2, 4], "width": 1, "color": part_color})
     # appended directly: pyvis's add_edge scans every node and edge for each call (quadratic)

@@ -207,10 +207,13 @@ def find_mentions(sent: Span, heads: dict[str, str], known_acronyms: dict[str, s
 
     # Persons: capitalized runs outside organizations, titles and place names.
     blocked = org_tok | title_tok
+    city_only: set[int] = set()  # a city word may be part of a name ("Ana Lima")
     for i in range(s, e):
         lab = labels.get(i, {})
-        if any(k in lab for k in ("COUNTRY", "DEMONYM", "CITY", "TOPIC")):
+        if any(k in lab for k in ("COUNTRY", "DEMONYM", "TOPIC")):
             blocked.add(i)
+        elif "CITY" in lab:
+            city_only.add(i)
     i = s
     while i < e:
         if i in blocked or not _is_cap(doc[i]) or doc[i].lower_ in NOT_NAME or doc[i].text[0].isdigit():
@@ -234,6 +237,11 @@ def find_mentions(sent: Span, heads: dict[str, str], known_acronyms: dict[str, s
         while i < j and doc[i].lower_ in HONORIFICS:
             i += 1
         words = [t for t in doc[i:j] if t.text not in ("-", "'", "’")]
+        if city_only and (all(k in city_only for k in range(i, j)) or i in city_only or
+                          any(c in city_only and "CITY" in labels.get(c, {}) and labels[c]["CITY"].start == c and labels[c]["CITY"].end > j for c in range(i, j))):
+            # "Santo Domingo", "Hanoi Party Committee": the run is (or starts with) a place.
+            i = max(j, i + 1)
+            continue
         if len(words) == 1 and not _is_acronym(words[0]) and _appositive_title(doc, j, e, title_tok):
             m.persons.append(PersonMention(i, j, doc[i:j].text))
         elif len(words) >= 2 and not all(_is_acronym(t) for t in words):

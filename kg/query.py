@@ -25,7 +25,8 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal as TypingLiteral
+from typing import TYPE_CHECKING
+from typing import Literal as TypingLiteral
 
 import pyoxigraph as ox
 from rdflib.term import BNode, Literal, Node, URIRef

@@ -50,6 +50,7 @@ class _Sentence:
     span: Span
     mentions: Mentions
     index: int
+    readout: Readout
 
 
 @dataclass
@@ -112,12 +113,23 @@ class _Resolver:
             self.entities[key].aliases.add(o.acronym)
         return key
 
-    def known(self, form: str, slug: str, *forms: str) -> str:
+    def known(self, form: str, slug: str, *forms: str, countries: tuple[str, ...] = ()) -> str:
         """Entity key of a vocabulary organization named by ``form``; where
-        several share the form (CPC: China, Cuba, Canada), prefer the one
-        whose full name, then whose country, the text mentions."""
+        several share the form (CPC: China, Cuba, Canada), prefer the one of
+        the country written beside it, then whose full name, then whose
+        country the text mentions."""
         candidates = self.lexicon.org_by_form.get(form.lower()) or [self.lexicon.orgs[slug]]
         chosen = candidates[0]
+        if countries:
+            # "Workers' Party of the Democratic People's Republic of Korea"
+            local = [c for c in candidates if c.country in countries]
+            if not local:
+                low = form.lower()
+                local = [o for o in self.lexicon.orgs.values() if o.country in countries
+                         and any(low in f.lower() for f in (o.name, *o.aliases))]
+            if local:
+                candidates = local
+                chosen = local[0]
         if len(candidates) > 1:
             low = self.text.lower()
             named = [c for c in candidates if c.name.lower() in low and c.name.lower() != form.lower()]
@@ -147,13 +159,18 @@ class _Resolver:
                 if span.text in self.acronyms:
                     key = self.acronyms[span.text]
                 else:
-                    key = self.known(span.text, span.id_, span.text)
+                    key = self.known(span.text, span.id_, span.text, countries=o.countries)
                 if best is None or len(span) > best[0]:
                     best = (len(span), key)
         if best is None:
             for tok in doc[o.start:o.end]:
-                if tok.text in self.acronyms:
-                    return self.acronyms[tok.text]
+                text = tok.text[:-2] if tok.text.endswith(("'s", "’s")) else tok.text
+                if text in self.acronyms:
+                    return self.acronyms[text]
+            # "CPVCC's Commission ...": a possessive acronym names the owner.
+            for k in range(max(0, o.start - 2), o.start):
+                if doc[k].text in self.acronyms and k + 1 < len(doc) and doc[k + 1].text in ("'s", "’s"):
+                    return self.acronyms[doc[k].text]
         return best[1] if best else None
 
     def _canonical_body(self, text: str, parent: str) -> str:
@@ -215,10 +232,16 @@ def extract_doc(readout: Readout, doc: Doc, lexicon: Lexicon) -> ReadoutFacts:
     analysed: list[_Sentence] = []
     for n, s in enumerate(sents):
         m = find_mentions(s, heads, kinds)
-        for o in m.orgs:
+        analysed.append(_Sentence(s, m, n, readout))
+    # Acronym definitions first, so "NPC" means what this text defines it as.
+    for a in analysed:
+        for o in a.mentions.orgs:
+            if o.kind != "event" and o.acronym:
+                res.org(doc, o)
+    for a in analysed:
+        for o in a.mentions.orgs:
             if o.kind != "event":
                 res.org(doc, o)
-        analysed.append(_Sentence(s, m, n))
 
     # Persons and posts.
     person_keys: dict[tuple[int, int], str] = {}
@@ -297,10 +320,15 @@ def _provisional_home(analysed, person_keys, affiliation, res: _Resolver) -> str
             side = _side_of(person_keys[(a.index, p.start)], affiliation, res)
             if side and res.entities[side].kind == "party":
                 return side
-    for key, ent in res.entities.items():
-        if ent.kind == "party":
-            return key
-    return None
+    parties = [key for key, ent in res.entities.items() if ent.kind == "party"]
+    # A party of the dateline's country ("Hanoi (VNA)" -> the Vietnamese party).
+    home_country = _dateline_country(analysed[0].readout, res.lexicon) if analysed else None
+    if home_country:
+        ckey = f"country/{res.lexicon.countries[home_country].slug}"
+        local = [k for k in parties if res.entities[k].country == ckey]
+        if local:
+            return local[0]
+    return parties[0] if parties else None
 
 
 def _visited_country(doc: Doc, analysed, lexicon: Lexicon) -> str | None:
@@ -421,6 +449,10 @@ def _engagements(readout, doc, analysed, res, person_keys, affiliation, lexicon)
                 if tok.lower_ in ("he", "she") and out and out[-1].participants and not subj_orgs:
                     subject = out[-1].participants[0]
                     break
+                # "the delegation met respectively with ...": the visiting delegation's leader.
+                if tok.lower_ in ("delegation", "delegations") and visit is not None and visit.participants:
+                    subject = visit.participants[0]
+                    break
         sides: list[str] = []
         if subject:
             side = _side_of(subject, affiliation, res)
@@ -437,11 +469,27 @@ def _engagements(readout, doc, analysed, res, person_keys, affiliation, lexicon)
             obj_persons = [p for p in m.persons if trigger[1] <= p.start < stop]
             obj_orgs = [o for o in m.orgs if trigger[1] <= o.start < stop and o.kind != "event"]
             if etype == "Visit":
+                # "received Liu Jianchao, who is paying a visit to Vietnam": the visitor is
+                # the person the relative clause hangs on.
+                who = [t.i for t in doc[max(s.start, trigger[0] - 8):trigger[0]] if t.lower_ == "who"]
+                if who and not any(d.kind == "span" for d in find_day_mentions(doc[trigger[0]:stop].text, readout.reference_date)):
+                    continue  # "X, who is leading a delegation on a visit to China": background, no engagement
+                if who:
+                    before = [p for p in m.persons if p.end <= who[-1]]
+                    if before:
+                        visitor = person_keys[(a.index, before[-1].start)]
+                        principals = [visitor]
+                        side = _side_of(visitor, affiliation, res)
+                        sides_v = [side] if side else []
+                    else:
+                        sides_v = list(sides)
+                else:
+                    sides_v = list(sides)
                 dest = next((c for c in m.countries if trigger[1] <= c[0] < stop and c[2] in lexicon.countries
                              and doc[c[0]].text[:1].isupper() and c[2] == lexicon.country_by_form.get(doc[c[0]:c[1]].text.lower(), "")), None)
                 if dest is None:
                     continue
-                v_sides = list(sides)
+                v_sides = sides_v
                 if not principals and obj_persons:
                     principals.append(person_keys[(a.index, obj_persons[0].start)])
                     side = _side_of(principals[0], affiliation, res)
@@ -562,7 +610,7 @@ def _roundup(readout, doc, analysed, out: list[Engagement], res, person_keys, af
     target = next((person_keys[(lead.index, p.start)] for p in lead.mentions.persons if p.start >= triggers[0][1]), None)
     if target is None:
         return
-    target_side = _side_of(target, affiliation, res)
+    target_side = _side_of(target, affiliation, res) or _provisional_home(analysed, person_keys, affiliation, res)
     out[:] = [e for e in out if not (e.evidence == lead.span.text.strip() and e.participants == [target])]
     seen = {target}
     for a in analysed[1:]:
@@ -640,10 +688,10 @@ def _attach_present(analysed, out: list[Engagement], person_keys) -> None:
     if not out:
         return
     principals = {p for e in out for p in e.participants}
-    current = out[0]
+    current = next((e for e in out if e.type != "Visit"), out[0])
     for a in analysed:
         text = a.span.text.strip()
-        here = [e for e in out if e.evidence == text]
+        here = [e for e in out if e.evidence == text and (e.type != "Visit" or len(out) == 1)]
         if here:
             current = here[0]
         match = _PRESENT.search(a.span.text)

@@ -330,6 +330,8 @@ def _qualifies(doc, i, j, heads, labels, known_acronyms) -> bool:
 def _make_org(doc, i, j, heads, labels, known_acronyms) -> OrgMention | None:
     if not _qualifies(doc, i, j, heads, labels, known_acronyms):
         return None
+    if j - i == 1 and doc[i].lower_ in heads and "ORG" not in labels.get(i, {}) and not (i > 0 and doc[i - 1].lower_ == "the"):
+        return None  # a bare head noun ("Party General Secretary") names no organization; "the Senate" does
     acronym = None
     if j + 2 < len(doc) and doc[j].text == "(" and doc[j + 2].text == ")" and _is_acronym(doc[j + 1]):
         acronym = doc[j + 1].text

@@ -294,6 +294,16 @@ def _split_run(doc, i: int, j: int, heads, labels, known_acronyms) -> list[OrgMe
         j -= 1
     if i >= j:
         return []
+    # "... Central Committee Nguyen Phu Trong": capitalized words straight after the
+    # last head noun, with no connector, are a name, not part of the organization.
+    last_head = max((k for k in range(i, j) if (doc[k].text[:1].isupper() and doc[k].lower_ in heads)
+                     or "ORG" in labels.get(k, {}) or doc[k].text == ")"
+                     or ("COUNTRY" in labels.get(k, {}) and k > i)), default=None)
+    if last_head is not None and last_head + 2 < j:
+        tail = doc[last_head + 1:j]
+        if all(_is_cap(t) and t.lower_ not in CONNECTORS and "ORG" not in labels.get(t.i, {})
+               and not any(x in labels.get(t.i, {}) for x in ("COUNTRY", "DEMONYM", "CITY")) for t in tail):
+            j = last_head + 1
     # Split at " and " between two organizations, unless a known org spans it;
     # cut a trailing " and Chinese" that is no organization.
     for k in range(i + 1, j):
@@ -417,6 +427,13 @@ def _find_posts(doc, s: int, e: int, m: Mentions) -> None:
                 if org is not None or country is not None:
                     m.posts.append(PostMention(person, t.title, t.status, org, country))
                 k = k2 if k2 > t.end else t.end
+            # "leader of the X in the Bahamas and Bahamian prime minister"
+            if k < e and doc[k].lower_ == "in":
+                kk = k + 1
+                while kk < e and doc[kk].lower_ in ARTICLES:
+                    kk += 1
+                if kk in country_at:
+                    k = country_at[kk][1]
             # "T1 of O1, T2 of O2, and T3 of O3" / "T1 of O1 and T2 of O2"
             if k < e and doc[k].text == "," and k + 1 < e:
                 nxt = k + 1
@@ -463,13 +480,23 @@ def _find_posts(doc, s: int, e: int, m: Mentions) -> None:
             del before
         else:
             # "General Secretary of the CPV Central Committee Nguyen Van A"
-            o = next((x for x, org in enumerate(m.orgs) if org.end == k + 1 or (org.acronym and org.end + 3 == k + 1)), None)
-            if o is not None:
-                org = m.orgs[o]
-                kk = org.start - 1
+            # and "T1 of O1 and T2 of O2 Dmitry Medvedev", walking back over the chain.
+            end = k + 1
+            while True:
+                o = next((x for x, org in enumerate(m.orgs) if org.end == end or (org.acronym and org.end + 3 == end)), None)
+                c = next((c for c in m.countries if c[1] == end), None) if o is None else None
+                if o is None and c is None:
+                    break
+                start = m.orgs[o].start if o is not None else c[0]
+                kk = start - 1
                 while kk >= s and doc[kk].lower_ in ARTICLES:
                     kk -= 1
-                if kk >= s and doc[kk].lower_ in _OF:
-                    t = next((t for t in m.titles if t.end == kk), None)
-                    if t is not None:
-                        m.posts.append(PostMention(n, t.title, t.status, o))
+                if not (kk >= s and doc[kk].lower_ in _OF):
+                    break
+                t = next((t for t in m.titles if t.end == kk), None)
+                if t is None:
+                    break
+                m.posts.append(PostMention(n, t.title, t.status, o, None if o is not None else c[2]))
+                end = t.start - 1
+                if end < s or doc[end].lower_ != "and":
+                    break

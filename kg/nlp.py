@@ -76,7 +76,9 @@ class Gazetteer:
             match_id = f"{label}\t{key}"
             # Acronyms and short all-caps forms must match case-sensitively
             # ("US" the country, not "us"; "PA" not "pa").
-            upper = [p for p in phrases if p.isupper() or len(p) <= 3]
+            # Long acronyms are also written as words ("Swapo", "Frelimo").
+            phrases = phrases | {p.capitalize() for p in phrases if label == "ORG" and p.isupper() and p.isalpha() and len(p) >= 4}
+            upper = [p for p in phrases if p.isupper() or len(p) <= 3 or (p.istitle() and p.upper() in phrases)]
             lower = [p for p in phrases if p not in upper]
             if lower:
                 self.matcher.add(match_id, [make(p) for p in lower])

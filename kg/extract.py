@@ -42,7 +42,10 @@ _LIGHT_VERBS = frozenset({"held", "holds", "hold", "had", "has", "have", "having
                           "attended", "attend", "attends", "addressed", "hosted", "hosts", "host",
                           "participated", "took", "co-chaired", "chaired", "sent", "made", "was", "were",
                           "is", "opened", "joined"})
-_INVITATION = re.compile(r"\bat the invitation of\b", re.I)
+_INVITATION = re.compile(r"\bat the invitation of\b|\bhosted by\b", re.I)
+_PARTAKE = frozenset({"took", "attended", "attend", "attends", "attending", "participated", "addressed",
+                      "hosted", "opened", "held", "convened", "organized", "organised", "co-chaired", "chaired"})
+_PASSIVE_EVENT = re.compile(r"^[^.;]{0,40}?\b(?:was|were|is|are)\s+(?:held|convened|opened|launched|organi[sz]ed)\b|^[^.;]{0,40}?\btook place\b|^\W*(?:in|at)\b", re.I)
 
 
 @dataclass
@@ -409,6 +412,11 @@ def _triggers(doc: Doc, s: Span, lead: bool = False) -> list[tuple[int, int, str
             out.append(c)
         elif c[3] == "noun" and any(t.lower_ in _LIGHT_VERBS for t in doc[max(s.start, c[0] - 4):c[0] + 1]):
             out.append(c)
+        elif c[2] == "Forum" and c[3] == "noun" and (
+                any(t.lower_ in _PARTAKE for t in doc[max(s.start, c[0] - 10):c[0]])
+                or _PASSIVE_EVENT.match(doc[c[1]:min(s.end, c[1] + 8)].text)):
+            # "took part in the ... board meeting", "the roundtable was held here today"
+            out.append(c)
     # A call noun anywhere in the sentence ("held talks via video link") sets the manner.
     typed = []
     for c in out:
@@ -533,8 +541,10 @@ def _engagements(readout, doc, analysed, res, person_keys, affiliation, lexicon)
                             e_sides.append(side)
                 if not group and len(e_sides) < 2 and etype != "Forum":
                     continue
-                if not principals and not group and not e_sides:
+                if not principals and not group and not e_sides and etype != "Forum":
                     continue
+                if etype == "Forum" and invited_by and _top_org(invited_by, res) not in e_sides:
+                    e_sides.insert(0, _top_org(invited_by, res))
                 # "met ... for the SI Council": a meeting held as a named event is a forum.
                 if etype in ("Meeting", "Talks") and any(c[2] == "Forum" and trigger[1] <= c[0] < stop for c in _cues(doc, s)):
                     if not group or len(group) > 1:
@@ -553,6 +563,9 @@ def _engagements(readout, doc, analysed, res, person_keys, affiliation, lexicon)
                 e.date = lead_date
     _roundup(readout, doc, analysed, out, res, person_keys, affiliation)
     _forum_speakers(analysed, out, res, person_keys, affiliation)
+    out[:] = [e for e in out if e.participants or e.organizations]
+    for n, e in enumerate(out):
+        e.index = n
     _attach_present(analysed, out, person_keys)
     _attach_topics(doc, analysed, out, person_keys)
     return out

@@ -43,7 +43,7 @@ _LIGHT_VERBS = frozenset({"held", "holds", "hold", "had", "has", "have", "having
                           "participated", "took", "co-chaired", "chaired", "sent", "made", "was", "were",
                           "is", "opened", "joined"})
 _INVITATION = re.compile(r"\bat the invitation of\b|\bhosted by\b", re.I)
-_PARTAKE = frozenset({"took", "attended", "attend", "attends", "attending", "participated", "addressed",
+_PARTAKE = frozenset({"took", "speaks", "spoke", "speaking", "attended", "attend", "attends", "attending", "participated", "addressed",
                       "hosted", "opened", "held", "convened", "organized", "organised", "co-chaired", "chaired"})
 _PASSIVE_EVENT = re.compile(r"^[^.;]{0,40}?\b(?:was|were|is|are)\s+(?:held|convened|opened|launched|organi[sz]ed)\b|^[^.;]{0,40}?\btook place\b|^\W*(?:in|at)\b", re.I)
 
@@ -413,7 +413,7 @@ def _triggers(doc: Doc, s: Span, lead: bool = False) -> list[tuple[int, int, str
         elif c[3] == "noun" and any(t.lower_ in _LIGHT_VERBS for t in doc[max(s.start, c[0] - 4):c[0] + 1]):
             out.append(c)
         elif c[2] == "Forum" and c[3] == "noun" and (
-                any(t.lower_ in _PARTAKE for t in doc[max(s.start, c[0] - 10):c[0]])
+                any(t.lower_ in _PARTAKE for t in _clause_before(doc, s, c[0], 16))
                 or _PASSIVE_EVENT.match(doc[c[1]:min(s.end, c[1] + 8)].text)):
             # "took part in the ... board meeting", "the roundtable was held here today"
             out.append(c)
@@ -427,10 +427,19 @@ def _triggers(doc: Doc, s: Span, lead: bool = False) -> list[tuple[int, int, str
     return typed
 
 
+def _clause_before(doc: Doc, s: Span, pos: int, width: int):
+    """Up to ``width`` tokens before ``pos`` in the same clause (stops at , ; :)."""
+    k = pos - 1
+    while k >= max(s.start, pos - width) and doc[k].text not in (",", ";", ":"):
+        k -= 1
+    return doc[k + 1:pos]
+
+
 def _engagements(readout, doc, analysed, res, person_keys, affiliation, lexicon) -> list[Engagement]:
     out: list[Engagement] = []
     visit: Engagement | None = None
     invited_by: str | None = None
+    forums: dict[str, Engagement] = {}
     for a in analysed:
         s, m = a.span, a.mentions
         text = s.text
@@ -554,6 +563,20 @@ def _engagements(readout, doc, analysed, res, person_keys, affiliation, lexicon)
                                  principals + [g for g in group if g not in principals], e_sides, [], [], reporter)
                 if any(_same(eng, o) for o in out):
                     continue
+                if etype == "Forum":
+                    key = doc[trigger[0]:trigger[1]].lemma_.lower() or doc[trigger[0]:trigger[1]].text.lower()
+                    same = forums.get(key)
+                    if same is not None and (same.date is None or eng.date is None or same.date == eng.date):
+                        for p in eng.participants:
+                            if p not in same.participants:
+                                same.participants.append(p)
+                        for o in eng.organizations:
+                            if o not in same.organizations:
+                                same.organizations.append(o)
+                        same.date = same.date or eng.date
+                        same.location = same.location or eng.location
+                        continue
+                    forums[key] = eng
                 out.append(eng)
     if out and not any(e.type == "Visit" for e in out):
         # Without a visit, later engagements with no day of their own share the lead's.
@@ -661,7 +684,8 @@ def _same(a: Engagement, b: Engagement) -> bool:
 
 def _date_of(readout: Readout, s: Span, index: int):
     ref = readout.reference_date
-    skip = max(0, readout.dateline_end - s.start_char)  # the dateline's own day is not the event's
+    # The dateline's own day is not the event's.
+    skip = readout.dateline_end - s.start_char if s.start_char < readout.dateline_end <= s.end_char else 0
     mentions = find_day_mentions(s.text[skip:], ref)
     if mentions:
         return mentions[0].value

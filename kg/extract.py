@@ -401,10 +401,14 @@ def _cues(doc: Doc, sent: Span) -> list[tuple[int, int, str, str]]:
     return kept
 
 
-def _triggers(doc: Doc, s: Span, lead: bool = False) -> list[tuple[int, int, str, str]]:
+def _triggers(doc: Doc, s: Span, lead: bool = False, mentions: Mentions | None = None) -> list[tuple[int, int, str, str]]:
     """The cues in a sentence that report an engagement, in order: verb cues,
-    and noun cues after a light verb ("held a video call", "attended the forum")."""
+    and noun cues after a light verb ("held a video call", "attended the forum").
+    A cue word inside an organization's name ("... Consultative Conference") is none."""
     cues = _cues(doc, s)
+    if mentions is not None:
+        inside = [(o.start, o.end) for o in mentions.orgs if o.kind != "event"]
+        cues = [c for c in cues if not any(a <= c[0] and c[1] <= b for a, b in inside)]
     mode = next((c for c in cues if c[3] == "mode"), None)
     out = []
     for c in cues:
@@ -448,7 +452,7 @@ def _engagements(readout, doc, analysed, res, person_keys, affiliation, lexicon)
             after = [o for o in m.orgs if doc[o.start].idx - s.start_char >= inv.end() and o.kind != "event"]
             if after:
                 invited_by = res.org(doc, after[0])
-        triggers = _triggers(doc, s, lead=a.index == 0 or (not out and a.index <= 2))
+        triggers = _triggers(doc, s, lead=a.index == 0 or (not out and a.index <= 2), mentions=m)
         if not triggers:
             continue
         first = triggers[0][0]

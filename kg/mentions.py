@@ -379,7 +379,7 @@ def _link_parents(m: Mentions) -> None:
     return None
 
 
-_OF = frozenset({"of", "at", "in", "to", "for"})
+_OF = frozenset({"of", "at", "in", "for"})
 
 
 def _find_posts(doc, s: int, e: int, m: Mentions) -> None:
@@ -466,9 +466,14 @@ def _find_posts(doc, s: int, e: int, m: Mentions) -> None:
         title_ends = {t.end for t in m.titles}
         while k >= s and doc[k].lower_ in HONORIFICS and k + 1 not in title_ends:
             k -= 1
-        t = next((t for t in m.titles if t.end == k + 1), None)
+        comma = False
+        if k > s and doc[k].text == "," and n == 0 or (k > s and doc[k].text == "," and not any(
+                q.end == k for q in m.persons)):
+            # "The Secretary-General of the ANC, Comrade Sipho Mathebula,"
+            comma = True
+            k -= 1
+        t = None if comma else next((t for t in m.titles if t.end == k + 1), None)
         if t is not None:
-            before = t.start - 1
             o = next((x for x, org in enumerate(m.orgs) if org.end == t.start), None)
             c = next((c for c in m.countries if c[1] == t.start), None)
             if o is not None:
@@ -477,7 +482,6 @@ def _find_posts(doc, s: int, e: int, m: Mentions) -> None:
                 m.posts.append(PostMention(n, t.title, t.status, None, c[2]))
             else:
                 m.posts.append(PostMention(n, t.title, t.status, bare=True))
-            del before
         else:
             # "General Secretary of the CPV Central Committee Nguyen Van A"
             # and "T1 of O1 and T2 of O2 Dmitry Medvedev", walking back over the chain.
@@ -488,6 +492,9 @@ def _find_posts(doc, s: int, e: int, m: Mentions) -> None:
                 if o is None and c is None:
                     break
                 start = m.orgs[o].start if o is not None else c[0]
+                if o is None and start - 1 >= s and doc[start - 1].lower_ == "to":
+                    end = start - 1  # "Ambassador of China to South Africa": skip the posting
+                    continue
                 kk = start - 1
                 while kk >= s and doc[kk].lower_ in ARTICLES:
                     kk -= 1
@@ -496,6 +503,8 @@ def _find_posts(doc, s: int, e: int, m: Mentions) -> None:
                 t = next((t for t in m.titles if t.end == kk), None)
                 if t is None:
                     break
+                if comma and not (t.start - 1 >= s and doc[t.start - 1].lower_ == "the"):
+                    break  # "A, President of X, B, ..." is a list, not "The President of X, B"
                 m.posts.append(PostMention(n, t.title, t.status, o, None if o is not None else c[2]))
                 end = t.start - 1
                 if end < s or doc[end].lower_ != "and":

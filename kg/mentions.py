@@ -157,8 +157,17 @@ def find_mentions(sent: Span, heads: dict[str, str], known_acronyms: dict[str, s
     while i < e:
         span = labels.get(i, {}).get("TITLE")
         if span is not None and span.start == i:
-            m.titles.append(TitleMention(span.start, span.end, _cap_text(span.text), *_title_info(span)))
-            i = span.end
+            end = span.end
+            # "Secretary for External Affairs", "Minister for Arts and Culture"
+            if end + 1 < e and doc[end].lower_ == "for" and _is_cap(doc[end + 1]) and "ORG" not in labels.get(end + 1, {}):
+                k = end + 1
+                while k < e and (_is_cap(doc[k]) or (doc[k].lower_ in ("and", "'s", "’s") and k + 1 < e and _is_cap(doc[k + 1]))):
+                    k += 1
+                if doc[k - 1].lower_ not in heads:  # "Secretary for the Youth League" stays an org
+                    end = k
+            text = doc[span.start:end].text
+            m.titles.append(TitleMention(span.start, end, _cap_text(text), *_title_info(span)))
+            i = end
         else:
             i += 1
     title_tok = {i for t in m.titles for i in range(t.start, t.end)}

@@ -189,6 +189,8 @@ def find_mentions(sent: Span, heads: dict[str, str], known_acronyms: dict[str, s
                 j += 3
                 last = j - 1
                 continue
+            if t.lower_.rstrip(".") in _MONTHS:
+                break  # "... Nguyen Phu Trong on September 5"
             if _is_cap(t) or "ORG" in labels.get(j, {}):
                 last = j
                 j += 1
@@ -283,7 +285,11 @@ def _title_info(span: Span) -> tuple[str, str]:
 
 
 def _head_kind(doc, start: int, end: int, heads: dict[str, str]) -> str | None:
-    """Kind of the last head noun before the first "of"/"for" of the phrase."""
+    """Kind of the phrase's final noun when it is a head ("... of Vietnam Central
+    Committee"), else of the last head noun before the first "of"/"for"."""
+    last = doc[end - 1]
+    if last.text[:1].isupper() and heads.get(last.lower_) not in (None, "event") and end - start > 1:
+        return heads[last.lower_]
     kind = None
     for t in doc[start:end]:
         if t.lower_ in ("of", "for", "on") and kind is not None:
@@ -309,9 +315,10 @@ def _split_run(doc, i: int, j: int, heads, labels, known_acronyms) -> list[OrgMe
                      or "ORG" in labels.get(k, {}) or doc[k].text == ")"
                      or ("COUNTRY" in labels.get(k, {}) and k > i)), default=None)
     if last_head is not None and last_head + 2 < j:
-        tail = doc[last_head + 1:j]
-        if all(_is_cap(t) and t.lower_ not in CONNECTORS and "ORG" not in labels.get(t.i, {})
-               and not any(x in labels.get(t.i, {}) for x in ("COUNTRY", "DEMONYM", "CITY")) for t in tail):
+        t = doc[last_head + 1]
+        if (_is_cap(t) and t.lower_ not in CONNECTORS and "ORG" not in labels.get(t.i, {}) and t.text != "("
+                and not any(x in labels.get(t.i, {}) for x in ("COUNTRY", "DEMONYM", "CITY"))
+                and _is_cap(doc[last_head + 2])):
             j = last_head + 1
     # Split at " and " between two organizations, unless a known org spans it;
     # cut a trailing " and Chinese" that is no organization.
@@ -389,6 +396,8 @@ def _link_parents(m: Mentions) -> None:
 
 
 _OF = frozenset({"of", "at", "in", "for"})
+_MONTHS = frozenset("""january february march april may june july august september october november december
+jan feb mar apr jun jul aug sep sept oct nov dec""".split())
 
 
 def _find_posts(doc, s: int, e: int, m: Mentions) -> None:
@@ -462,6 +471,15 @@ def _find_posts(doc, s: int, e: int, m: Mentions) -> None:
         # Appositive: "PERSON, TITLE of ORG"
         if p.end < e and doc[p.end].text == ",":
             titles_from(p.end + 1, n)
+        # "PERSON, who is paying a visit to Vietnam as head of ORG"
+        if p.end < e and doc[p.end].text == "," and p.end + 1 < e and doc[p.end + 1].lower_ == "who":
+            nxt = min([q.start for q in m.persons if q.start > p.end] + [e, p.end + 16])
+            for k in range(p.end + 2, nxt):
+                if doc[k].text in (",", ";"):
+                    break
+                if doc[k].lower_ == "as":
+                    titles_from(k + 1, n)
+                    break
         # "congratulating PERSON on his election as TITLE of ORG"
         k = p.end
         words = [t.lower_ for t in doc[k:k + 5]]

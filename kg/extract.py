@@ -599,7 +599,8 @@ def _engagements(readout, doc, analysed, res, person_keys, affiliation, lexicon)
 
 
 _SPEECH = re.compile(r"\b(?:said|says|addressed|spoke|stressed|noted|underlined|emphasi[sz]ed|welcomed|presented|"
-                     r"introduced|reported|delivered|recalled|called|urged|highlighted|praised|thanked|argued|pointed)\b")
+                     r"introduced|reported|delivered|recalled|called|urged|highlighted|praised|thanked|argued|pointed|"
+                     r"restated|reaffirmed|expressed|widened|explained|outlined|proposed|shared|opened|closed|chaired)\b")
 
 
 def _forum_speakers(analysed, out: list[Engagement], res, person_keys, affiliation) -> None:
@@ -615,15 +616,19 @@ def _forum_speakers(analysed, out: list[Engagement], res, person_keys, affiliati
     for a in analysed:
         text = a.span.text.strip()
         here = [e for e in out if e.evidence == text]
-        if here:
-            current = here[0]
+        if here and not (current is not None and current.type == "Forum" and all(e.type == "Correspondence" for e in here)):
+            current = here[0]  # a message sent to a forum does not end the forum's part of the text
+        elif here:
+            continue
         if current is None or current.type != "Forum":
             continue
-        if not _SPEECH.search(text):
+        verb = _SPEECH.search(a.span.text)
+        if not verb:
             continue
         for p in a.mentions.persons:
             key = person_keys[(a.index, p.start)]
-            if key in titled and key not in busy and key not in current.participants:
+            before_verb = a.span.doc[p.end - 1].idx - a.span.start_char < verb.start()
+            if (key in titled or before_verb) and before_verb and key not in busy and key not in current.participants:
                 current.participants.append(key)
                 side = _side_of(key, affiliation, res)
                 if side and side not in current.organizations:
@@ -754,11 +759,15 @@ def _attach_topics(doc: Doc, analysed, out: list[Engagement], person_keys) -> No
     for a in analysed:
         text = a.span.text.strip()
         here = [e for e in out if e.evidence == text]
-        if here:
+        target = None
+        if here and any(e.type == "Forum" for e in current) and all(e.type == "Correspondence" for e in here):
+            target = here  # the message's own sentence; the forum's part goes on after it
+        elif here:
             current = here
         named = {person_keys[(a.index, p.start)] for p in a.mentions.persons}
         own = [e for e in out if named & set(e.participants[1:])]
-        target = own if len(own) == 1 and not here else current
+        if target is None:
+            target = own if len(own) == 1 and not here else current
         for span in doc.spans[GAZETTEER]:
             if span.label_ == "TOPIC" and a.span.start <= span.start and span.end <= a.span.end:
                 for e in target:

@@ -137,7 +137,10 @@ class _Resolver:
             low = self.text.lower()
             named = [c for c in candidates if c.name.lower() in low and c.name.lower() != form.lower()]
             placed = [c for c in candidates if c.country and self._country_named(c.country, low)]
-            chosen = (named or placed or candidates)[0]
+            # With no context, a party international, then the better-documented entry
+            # (more recorded forms), wins.
+            pool = named or placed or sorted(candidates, key=lambda c: (c.kind != "international", -len(c.aliases)))
+            chosen = pool[0]
         return self.add(Entity(chosen.kind, chosen.name, slug=chosen.slug,
                                country=self._country_key(chosen.country)), *forms)
 

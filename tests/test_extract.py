@@ -1,0 +1,196 @@
+"""Extraction rules of the annotation guide, each on text written for this test.
+
+Every case is a small readout and the facts it must (and must not) give.
+Names are invented; parties and countries are real.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from kg.extract import extract
+from kg.ingest import parse_readout
+
+IDCPC = "Title line\n ( 2024.03.12 )\n\n"
+XINHUA = "Title line\n\nXinhua) 10:15, June 05, 2025\n\n"
+
+
+def facts_of(text: str):
+    facts = extract(parse_readout("t", text))
+    name = lambda k: facts.entities[k].name  # noqa: E731
+    engagements = [
+        {
+            "type": e.type,
+            "date": e.date,
+            "location": name(e.location) if e.location else None,
+            "participants": [name(p) for p in e.participants],
+            "organizations": [name(o) for o in e.organizations],
+            "present": [name(p) for p in e.present],
+            "topics": sorted(t.rsplit("/", 1)[1] for t in e.topics),
+        }
+        for e in facts.engagements
+    ]
+    posts = {(name(p.person), p.title, name(p.organization)) for p in facts.posts}
+    presides = {(name(p.person), name(p.organization)) for p in facts.posts if p.head}
+    return facts, engagements, posts, presides
+
+
+def test_appositive_titles_give_posts_and_the_party_is_the_side():
+    text = IDCPC + ("Beijing, March 11th--Tang Wenbo, Vice-minister of the International Department of the CPC "
+                    "Central Committee, met here today with Ana Lima, President of the Workers' Party of Brazil.")
+    _, engs, posts, presides = facts_of(text)
+    assert engs == [{"type": "Meeting", "date": date(2024, 3, 11), "location": "Beijing",
+                     "participants": ["Tang Wenbo", "Ana Lima"],
+                     "organizations": ["Communist Party of China", "Workers' Party"],
+                     "present": [], "topics": []}]
+    assert ("Tang Wenbo", "Vice-minister", "International Department of the CPC Central Committee") in posts
+    assert presides == {("Ana Lima", "Workers' Party")}
+
+
+@pytest.mark.parametrize(
+    ("cue", "etype"),
+    [
+        ("met here today with", "Meeting"),
+        ("held talks here today with", "Talks"),
+        ("held a video call here today with", "VideoCall"),
+        ("held talks via video link today with", "VideoCall"),
+        ("held a phone call today with", "PhoneCall"),
+    ],
+)
+def test_cue_phrases_give_the_engagement_type(cue: str, etype: str):
+    text = IDCPC + (f"Beijing, March 11th--Tang Wenbo, Vice-minister of the International Department of the CPC "
+                    f"Central Committee, {cue} Ana Lima, President of the Workers' Party of Brazil.")
+    _, engs, _, _ = facts_of(text)
+    assert [e["type"] for e in engs] == [etype]
+
+
+def test_separately_gives_one_meeting_per_counterpart():
+    text = XINHUA + ("BEIJING, June 4 (Xinhua) -- Pan Wenli, head of the International Department of the Communist "
+                     "Party of China (CPC) Central Committee, on Wednesday met separately in Beijing with Ana Lima, "
+                     "President of the Workers' Party of Brazil, and with Kofi Mensah, General Secretary of the "
+                     "National Democratic Congress of Ghana.")
+    _, engs, _, _ = facts_of(text)
+    assert [(e["participants"], e["date"]) for e in engs] == [
+        (["Pan Wenli", "Ana Lima"], date(2025, 6, 4)),
+        (["Pan Wenli", "Kofi Mensah"], date(2025, 6, 4)),
+    ]
+
+
+def test_a_visit_takes_the_country_and_its_meetings_have_no_day_of_their_own():
+    text = IDCPC + ("At the invitation of the Social Democratic Party of Germany, Hu Weiming, Vice-minister of the "
+                    "International Department of the CPC Central Committee, led a CPC delegation on a visit to Germany "
+                    "from March 2nd to 5th. During the visit the delegation met respectively with Karl Brandt, Deputy "
+                    "Chairman of the Social Democratic Party of Germany, and Eva Lange, Chairwoman of the Free "
+                    "Democratic Party.")
+    _, engs, _, _ = facts_of(text)
+    visit, *meetings = engs
+    assert (visit["type"], visit["date"], visit["location"]) == ("Visit", date(2024, 3, 2), "Germany")
+    assert visit["organizations"] == ["Communist Party of China", "Social Democratic Party of Germany"]
+    assert [(m["type"], m["date"], m["location"], m["participants"]) for m in meetings] == [
+        ("Meeting", None, "Germany", ["Hu Weiming", "Karl Brandt"]),
+        ("Meeting", None, "Germany", ["Hu Weiming", "Eva Lange"]),
+    ]
+
+
+def test_persons_present_are_attendees_not_participants():
+    text = IDCPC + ("Beijing, March 11th--Tang Wenbo, Minister of the International Department of the CPC Central "
+                    "Committee, met here today with Ana Lima, President of the Workers' Party of Brazil.\n\n"
+                    "Li Wenhua, Vice-minister of the International Department of the CPC Central Committee, was present.")
+    _, engs, _, _ = facts_of(text)
+    assert engs[0]["present"] == ["Li Wenhua"]
+    assert engs[0]["participants"] == ["Tang Wenbo", "Ana Lima"]
+
+
+@pytest.mark.parametrize(
+    ("phrase", "topic"),
+    [
+        ("the Belt and Road cooperation", "belt-and-road-initiative"),
+        ("the three global initiatives", "global-civilization-initiative"),
+        ("a China-Laos community with a shared future", "community-with-a-shared-future-for-mankind"),
+        ("poverty reduction", "poverty-alleviation"),
+        ("experience in state governance", "governance-experience"),
+        ("young people", "youth"),
+        ("the Ukraine crisis", "ukraine"),
+        ("the 2030 Agenda", "sustainable-development"),
+    ],
+)
+def test_topic_cue_phrases_give_topics(phrase: str, topic: str):
+    text = IDCPC + ("Beijing, March 11th--Tang Wenbo, Minister of the International Department of the CPC Central "
+                    f"Committee, met here today with Ana Lima, President of the Workers' Party of Brazil.\n\n"
+                    f"The two sides exchanged views on {phrase}.")
+    _, engs, _, _ = facts_of(text)
+    assert topic in engs[0]["topics"]
+
+
+def test_global_governance_is_not_the_global_governance_initiative():
+    text = IDCPC + ("Beijing, March 11th--Tang Wenbo, Minister of the International Department of the CPC Central "
+                    "Committee, met here today with Ana Lima, President of the Workers' Party of Brazil.\n\n"
+                    "They discussed the reform of global governance.")
+    _, engs, _, _ = facts_of(text)
+    assert engs[0]["topics"] == []
+
+
+def test_a_message_is_correspondence_without_a_place():
+    text = ("Title line\n\nMarch 3, 2024\n\nHanoi (VNA) – The Central Committee of the Communist Party of Vietnam "
+            "(CPV) on March 2 sent a message of congratulations to the Central Committee of the Lao People's "
+            "Revolutionary Party on its anniversary.")
+    _, engs, _, _ = facts_of(text)
+    assert [(e["type"], e["date"], e["location"]) for e in engs] == [("Correspondence", date(2024, 3, 2), None)]
+    assert engs[0]["organizations"] == ["Communist Party of Vietnam", "Lao People's Revolutionary Party"]
+
+
+def test_an_acronym_defined_in_the_text_wins_over_the_vocabulary():
+    text = ("Title line\n\n14 May 2025\n\nHAVANA, Cuba, May 13 (ACN) The Communist Party of Cuba (CPC) received a "
+            "delegation of the Communist Party of Vietnam headed by Dao Van Hung, member of the CPV Central "
+            "Committee. The CPC thanked the guests.")
+    facts, _, _, _ = facts_of(text)
+    assert facts.entities["org/communist-party-of-cuba"].aliases >= {"CPC"}
+    assert "CPC" not in facts.entities.get("org/communist-party-of-china", type("E", (), {"aliases": set()})()).aliases
+
+
+@pytest.mark.parametrize(
+    ("sentence", "post"),
+    [
+        ("General Secretary Xi Jinping", ("Xi Jinping", "General Secretary", "Communist Party of China")),
+        ("PES President Lena Holm", ("Lena Holm", "President", "Party of European Socialists")),
+        ("Cuban President Ramon Vidal", ("Ramon Vidal", "President", "Cuba")),
+        ("Ana Lima, a member of the Political Bureau of the CPC Central Committee,",
+         ("Ana Lima", "Member", "Political Bureau of the CPC Central Committee")),
+    ],
+)
+def test_post_patterns(sentence: str, post: tuple[str, str, str]):
+    text = IDCPC + ("Beijing, March 11th--Tang Wenbo, Minister of the International Department of the CPC Central "
+                    "Committee, met here today with Karl Brandt, Chairman of the Social Democratic Party of Germany.\n\n"
+                    f"They praised the ideas of {sentence} on cooperation.")
+    _, _, posts, _ = facts_of(text)
+    assert post in posts
+
+
+@pytest.mark.parametrize(
+    ("title", "presides"),
+    [("President", True), ("Chairwoman", True), ("General Secretary", True), ("Vice President", False),
+     ("Secretary-General", False), ("Deputy Chairman", False)],
+)
+def test_presides_only_for_head_titles(title: str, presides: bool):
+    text = IDCPC + ("Beijing, March 11th--Tang Wenbo, Vice-minister of the International Department of the CPC "
+                    f"Central Committee, met here today with Ana Lima, {title} of the Workers' Party of Brazil.")
+    _, _, _, pres = facts_of(text)
+    assert (("Ana Lima", "Workers' Party") in pres) is presides
+
+
+def test_former_offices_are_not_posts():
+    text = IDCPC + ("Beijing, March 11th--Tang Wenbo, Minister of the International Department of the CPC Central "
+                    "Committee, met here today with Ana Lima, former President of Brazil.")
+    _, _, posts, _ = facts_of(text)
+    assert not any(p[0] == "Ana Lima" for p in posts)
+
+
+def test_state_office_only_person_acts_for_the_country():
+    text = ("Title line\n\n14 May 2025\n\nThe Secretary-General of the African National Congress, Comrade Themba "
+            "Nkosi, today received the Ambassador of the People's Republic of China to South Africa, Zhou Lin, "
+            "in Johannesburg.")
+    _, engs, _, _ = facts_of(text)
+    assert engs[0]["organizations"] == ["African National Congress", "China"]
+    assert engs[0]["location"] == "Johannesburg"

@@ -112,9 +112,18 @@ class _Resolver:
                 country = self.country(o.countries[0])
             key = self.add(Entity(kind, name, parent=parent, country=country), *forms)
         if o.acronym:
-            self.acronyms[o.acronym] = key
-            self.entities[key].aliases.add(o.acronym)
+            ent = self.entities[key]
+            parent = self.entities.get(ent.parent) if ent.parent else None
+            owner = key
+            if parent is not None and o.acronym in self._known_forms(parent):
+                owner = ent.parent  # "Central Committee of the Communist Party of Cuba (PCC)": PCC is the party
+            self.acronyms[o.acronym] = owner
+            self.entities[owner].aliases.add(o.acronym)
         return key
+
+    def _known_forms(self, ent: Entity) -> set[str]:
+        known = self.lexicon.orgs.get(ent.slug or "")
+        return {ent.name, *ent.aliases} | (set(known.aliases) if known else set())
 
     def known(self, form: str, slug: str, *forms: str, countries: tuple[str, ...] = ()) -> str:
         """Entity key of a vocabulary organization named by ``form``; where
@@ -253,10 +262,22 @@ def extract_doc(readout: Readout, doc: Doc, lexicon: Lexicon) -> ReadoutFacts:
     person_keys: dict[tuple[int, int], str] = {}
     affiliation: dict[str, list[str]] = {}
     # Full names first, so a surname-only mention resolves to its full name.
+    multi = sorted({p.name for a in analysed for p in a.mentions.persons if " " in p.name},
+                   key=lambda n: (-len(n.split()), n))
+    canonical: dict[str, str] = {}
+    for name in multi:
+        words = name.split()
+        # "Arzuaga Reyes" after "Angel Arzuaga Reyes": a shorter form of a longer name.
+        longer = next((c for c in canonical.values() if len(c.split()) > len(words)
+                       and c.split()[-len(words):] == words), None)
+        canonical[name] = longer or name
     for a in analysed:
         for p in a.mentions.persons:
             if " " in p.name:
-                person_keys[(a.index, p.start)] = res.person(p.name)
+                full = canonical.get(p.name, p.name)
+                person_keys[(a.index, p.start)] = res.person(full)
+                if full != p.name:
+                    res.entities[person_keys[(a.index, p.start)]].aliases.add(p.name)
     for a in analysed:
         for p in a.mentions.persons:
             if " " not in p.name:

@@ -67,7 +67,10 @@ def normalize_text(text: str) -> str:
 
 
 def _is_body_line(line: str) -> bool:
-    return len(line.split()) >= _BODY_MIN_WORDS
+    """A paragraph of the body: long, and ending like a sentence (a long
+    headline such as "X Meets with Deputy Leader of the Y and Z" does not)."""
+    text = line.strip()
+    return len(text.split()) >= _BODY_MIN_WORDS and (text[-1:] in '.!?"”’)' or text.count(". ") >= 1)
 
 
 def _title_case_place(place: str) -> str:

@@ -46,6 +46,7 @@ chinese xinhua vna acn photo enditem source web editor read more related news ho
 belt road initiative thought socialism characteristics congress delegation delegations
 america americas europe european asia asian africa african latin eastern western northern southern
 middle east west north south pacific caribbean arab hall palace street square avenue building
+meets meet holds hold receives visits congratulates attends sends hails calls pledges says urges
 """.split())
 HONORIFICS = frozenset({"comrade", "cde", "mr", "mr.", "mrs", "mrs.", "ms", "ms.", "dr", "dr.",
                         "h.e.", "sir", "army", "general", "madam", "mme", "professor", "prof."})
@@ -185,9 +186,10 @@ def find_mentions(sent: Span, heads: dict[str, str], known_acronyms: dict[str, s
             t = doc[j]
             if j in title_tok and "ORG" not in labels.get(j, {}):
                 break
-            if t.text == "(" and j + 2 < e and doc[j + 2].text == ")" and _is_acronym(doc[j + 1]):
-                j += 3
-                last = j - 1
+            close = _acronym_paren(doc, j, e)
+            if close is not None:
+                j = close + 1
+                last = close
                 continue
             if t.lower_.rstrip(".") in _MONTHS:
                 break  # "... Nguyen Phu Trong on September 5"
@@ -259,7 +261,7 @@ def find_mentions(sent: Span, heads: dict[str, str], known_acronyms: dict[str, s
             m.persons.append(PersonMention(i, j, doc[i:j].text))
         i = max(j, i + 1)
 
-    _find_posts(doc, s, e, m)
+    _find_posts(doc, s, e, m, heads)
     return m
 
 
@@ -275,6 +277,22 @@ def _appositive_title(doc, j: int, e: int, title_tok: set[int]) -> bool:
     while k < e and k in title_tok:
         k += 1
     return k < e and doc[k].lower_ in ("of", "at")
+
+
+def _acronym_paren(doc, j: int, e: int) -> int | None:
+    """Index of the ")" closing an acronym definition that opens at ``j``:
+    "(CPC)" or "(PCC by its Spanish acronym)"."""
+    if j + 2 >= e or doc[j].text != "(" or not _is_acronym(doc[j + 1]):
+        return None
+    if doc[j + 2].text == ")":
+        return j + 2
+    if doc[j + 2].lower_ in ("by", "in", "for"):
+        for k in range(j + 3, min(e, j + 9)):
+            if doc[k].text == ")":
+                return k
+            if doc[k].text in ("(", ".", ";"):
+                return None
+    return None
 
 
 def _title_info(span: Span) -> tuple[str, str]:
@@ -359,11 +377,13 @@ def _make_org(doc, i, j, heads, labels, known_acronyms) -> OrgMention | None:
     if j - i == 1 and doc[i].lower_ in heads and "ORG" not in labels.get(i, {}) and not (i > 0 and doc[i - 1].lower_ == "the"):
         return None  # a bare head noun ("Party General Secretary") names no organization; "the Senate" does
     acronym = None
-    if j + 2 < len(doc) and doc[j].text == "(" and doc[j + 2].text == ")" and _is_acronym(doc[j + 1]):
+    if _acronym_paren(doc, j, len(doc)) is not None:
         acronym = doc[j + 1].text
-    elif j - 3 >= i and doc[j - 1].text == ")" and doc[j - 3].text == "(":
-        acronym = doc[j - 2].text
-        j -= 3
+    else:
+        opened = next((k for k in range(j - 1, max(i, j - 8) - 1, -1) if doc[k].text == "("), None)
+        if opened is not None and doc[j - 1].text == ")" and _acronym_paren(doc, opened, j) == j - 1:
+            acronym = doc[opened + 1].text
+            j = opened
     text = doc[i:j].text
     known = None
     whole = [labels.get(k, {}).get("ORG") for k in range(i, j)]
@@ -400,7 +420,7 @@ _MONTHS = frozenset("""january february march april may june july august septemb
 jan feb mar apr jun jul aug sep sept oct nov dec""".split())
 
 
-def _find_posts(doc, s: int, e: int, m: Mentions) -> None:
+def _find_posts(doc, s: int, e: int, m: Mentions, heads: dict[str, str]) -> None:
     """Posts from appositives and pre-nominal titles."""
     by_start_org = {o.start: n for n, o in enumerate(m.orgs)}
     by_start_title = {t.start: t for t in m.titles}
@@ -417,6 +437,25 @@ def _find_posts(doc, s: int, e: int, m: Mentions) -> None:
                 return by_start_org[k], None, o.end + (3 if o.acronym and doc[o.end:o.end + 1].text == "(" else 0)
             if k in country_at:
                 return None, country_at[k][2], country_at[k][1]
+            # "the international relations department of the Central Committee of the PCC"
+            x = k
+            while x < e and x - k < 5 and doc[x].is_lower and doc[x].is_alpha and doc[x].lower_ not in _OF:
+                x += 1
+            if x > k and doc[x - 1].lower_ in heads and heads[doc[x - 1].lower_] in ("body", "gov", "org"):
+                end = x
+                y = x
+                if y < e and doc[y].lower_ == "of":
+                    y += 1
+                    while y < e and doc[y].lower_ in ARTICLES:
+                        y += 1
+                    if y in by_start_org:
+                        end = m.orgs[by_start_org[y]].end
+                if end == x:
+                    return None, None, k  # "head of the commission": no organization named
+                org = OrgMention(k, end, doc[k:end].text, "body", None, None, None, ())
+                m.orgs.append(org)
+                by_start_org[k] = len(m.orgs) - 1
+                return len(m.orgs) - 1, None, end
         return None, None, k
 
     def titles_from(k: int, person: int) -> None:
@@ -441,9 +480,15 @@ def _find_posts(doc, s: int, e: int, m: Mentions) -> None:
                 else:
                     return
             else:
+                # "deputy head and coordinator of the X": both titles share the organization.
+                shared = [t]
+                while t.end + 1 < e and doc[t.end].lower_ == "and" and (t.end + 1) in by_start_title:
+                    t = by_start_title[t.end + 1]
+                    shared.append(t)
                 org, country, k2 = org_after(t.end)
                 if org is not None or country is not None:
-                    m.posts.append(PostMention(person, t.title, t.status, org, country))
+                    for st in shared:
+                        m.posts.append(PostMention(person, st.title, st.status, org, country))
                 k = k2 if k2 > t.end else t.end
             # "leader of the X in the Bahamas and Bahamian prime minister"
             if k < e and doc[k].lower_ == "in":

@@ -330,7 +330,7 @@ def extract_doc(readout: Readout, doc: Doc, lexicon: Lexicon) -> ReadoutFacts:
                 facts.posts.append(fact)
                 if not affiliation.get(pkey):
                     affiliation.setdefault(pkey, []).append(okey)
-    engagements = _engagements(readout, doc, analysed, res, person_keys, affiliation, lexicon)
+    engagements = _engagements(readout, doc, analysed, res, person_keys, affiliation, lexicon, facts.posts)
     facts.engagements = engagements
     _short_forms(doc, readout, res)
     facts.entities = res.entities
@@ -445,6 +445,17 @@ def _triggers(doc: Doc, s: Span, lead: bool = False, mentions: Mentions | None =
                 or _PASSIVE_EVENT.match(doc[c[1]:min(s.end, c[1] + 8)].text)):
             # "took part in the ... board meeting", "the roundtable was held here today"
             out.append(c)
+    # A forum noun names an event only as "the/a ... forum" or as part of a name
+    # ("close dialogue" is no event); one sentence reports one forum.
+    kept = []
+    for c in out:
+        if c[2] == "Forum" and c[3] == "noun":
+            named = doc[c[0]].text[:1].isupper()
+            article = any(t.lower_ in ("the", "a", "an") for t in _clause_before(doc, s, c[0], 9))
+            if not (named or article) or any(k[2] == "Forum" for k in kept):
+                continue
+        kept.append(c)
+    out = kept
     # A call noun anywhere in the sentence ("held talks via video link") sets the manner.
     typed = []
     for c in out:
@@ -463,7 +474,28 @@ def _clause_before(doc: Doc, s: Span, pos: int, width: int):
     return doc[k + 1:pos]
 
 
-def _engagements(readout, doc, analysed, res, person_keys, affiliation, lexicon) -> list[Engagement]:
+def _delegation_side(doc: Doc, start: int, stop: int, m: Mentions, res: _Resolver, lexicon: Lexicon) -> str | None:
+    for k in range(start, min(stop, start + 6)):
+        if doc[k].lower_ in ("delegation", "delegations", "guests", "visitors"):
+            for c0, c1, country in m.countries:
+                if start <= c0 < k and country in lexicon.countries:
+                    ckey = f"country/{lexicon.countries[country].slug}"
+                    parties = [key for key, ent in res.entities.items() if ent.kind == "party" and ent.country == ckey]
+                    if parties:
+                        return parties[0]
+    return None
+
+
+def _head_of(org: str, posts_by_org: dict[str, list[tuple[str, bool]]], res: _Resolver) -> str | None:
+    """The highest-ranking person the readout gives a post in ``org`` (or a body of it)."""
+    holders = [(not head, person) for o, lst in posts_by_org.items() if _top_org(o, res) == org for person, head in lst]
+    return sorted(holders)[0][1] if holders else None
+
+
+def _engagements(readout, doc, analysed, res, person_keys, affiliation, lexicon, posts=()) -> list[Engagement]:
+    posts_by_org: dict[str, list[tuple[str, bool]]] = {}
+    for p in posts:
+        posts_by_org.setdefault(p.organization, []).append((p.person, p.head))
     out: list[Engagement] = []
     visit: Engagement | None = None
     invited_by: str | None = None
@@ -576,6 +608,16 @@ def _engagements(readout, doc, analysed, res, person_keys, affiliation, lexicon)
                         side = _top_org(res.org(doc, o), res)
                         if side not in e_sides:
                             e_sides.append(side)
+                    # "received the Spanish delegation": the party of that country named in the text.
+                    if len(e_sides) < 2:
+                        side = _delegation_side(doc, trigger[1], stop, m, res, lexicon)
+                        if side and side not in e_sides:
+                            e_sides.append(side)
+                    # ... and the delegation's head, where the text names one.
+                    for side in e_sides[1:]:
+                        head = _head_of(side, posts_by_org, res)
+                        if head and head not in principals and head not in group:
+                            group = group + [head]
                 if not group and len(e_sides) < 2 and etype != "Forum":
                     continue
                 if not principals and not group and not e_sides and etype != "Forum":

@@ -576,7 +576,7 @@ def _engagements(readout, doc, analysed, res, person_keys, affiliation, lexicon,
                     v_sides.append(_top_org(invited_by, res))
                 if not v_sides:
                     continue
-                eng = Engagement(len(out), "Visit", text.strip(), date, res.country(dest[2]), principals, v_sides, [], [], reporter)
+                eng = Engagement(len(out), "Visit", text.strip(), date, res.country(dest[2], doc[dest[0]:dest[1]].text), principals, v_sides, [], [], reporter)
                 if any(_same(eng, o) for o in out):
                     continue
                 visit = eng
@@ -650,8 +650,8 @@ def _engagements(readout, doc, analysed, res, person_keys, affiliation, lexicon,
                 out.append(eng)
     if out and not any(e.type == "Visit" for e in out):
         # Without a visit, later engagements with no day of their own share the lead's.
-        lead_date = out[0].date
-        for e in out[1:]:
+        lead_date = out[0].date or (_date_of(readout, analysed[0].span, 0) if analysed else None)
+        for e in out:
             if e.date is None and e.type == out[0].type:
                 e.date = lead_date
     _roundup(readout, doc, analysed, out, res, person_keys, affiliation)

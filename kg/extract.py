@@ -701,6 +701,7 @@ def _forum_speakers(analysed, out: list[Engagement], res, person_keys, affiliati
                     current.organizations.append(side)
 
 
+_BACKDROP = re.compile(r"\b(?:since|owing to|due to|because of|in the wake of|amid|despite)\b(?:\s+\w+){0,4}\s*$", re.I)
 _PLURAL_SUBJECT = re.compile(r"^\W*(?:[A-Z][\w-]*\s+){0,3}?(?:leaders|heads|parties|officials|politicians|representatives|dignitaries)\b", re.I)
 
 
@@ -836,6 +837,8 @@ def _attach_topics(doc: Doc, analysed, out: list[Engagement], person_keys) -> No
             target = own if len(own) == 1 and not here else current
         for span in doc.spans[GAZETTEER]:
             if span.label_ == "TOPIC" and a.span.start <= span.start and span.end <= a.span.end:
+                if _BACKDROP.search(doc[max(a.span.start, span.start - 5):span.start].text):
+                    continue  # "since the 18th CPC National Congress", "owing to COVID-19": backdrop
                 for e in target:
                     if span.id_ not in e.topics:
                         e.topics.append(span.id_)

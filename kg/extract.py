@@ -701,6 +701,8 @@ def _forum_speakers(analysed, out: list[Engagement], res, person_keys, affiliati
                     current.organizations.append(side)
 
 
+_TOUR = re.compile(r"\b(?:visit|tour|trip|stay|lecture)\b", re.I)
+_MEETINGS = re.compile(r"\b(?:meetings?|talks|sessions?|met)\b", re.I)
 _BACKDROP = re.compile(r"\b(?:since|owing to|due to|because of|in the wake of|amid|despite)\b(?:\s+\w+){0,4}\s*$", re.I)
 _PLURAL_SUBJECT = re.compile(r"^\W*(?:[A-Z][\w-]*\s+){0,3}?(?:leaders|heads|parties|officials|politicians|representatives|dignitaries)\b", re.I)
 
@@ -823,6 +825,7 @@ def _attach_topics(doc: Doc, analysed, out: list[Engagement], person_keys) -> No
     # precedes it, unless it names the counterpart of one engagement only
     # ("At his meeting with Bounnhang, ...").
     current: list[Engagement] = [out[0]]
+    visit = next((e for e in out if e.type == "Visit"), None)
     for a in analysed:
         text = a.span.text.strip()
         here = [e for e in out if e.evidence == text]
@@ -834,7 +837,13 @@ def _attach_topics(doc: Doc, analysed, out: list[Engagement], person_keys) -> No
         named = {person_keys[(a.index, p.start)] for p in a.mentions.persons}
         own = [e for e in out if named & set(e.participants[1:])]
         if target is None:
-            target = own if len(own) == 1 and not here else current
+            if len(own) == 1 and not here:
+                target = own
+            elif (not here and visit is not None and _TOUR.search(text) and not _MEETINGS.search(text)
+                  and all(e.index > visit.index and e.type != "Visit" for e in current)):
+                target = [visit]  # "Over the course of the tour, ...": the visit as a whole
+            else:
+                target = current
         for span in doc.spans[GAZETTEER]:
             if span.label_ == "TOPIC" and a.span.start <= span.start and span.end <= a.span.end:
                 if _BACKDROP.search(doc[max(a.span.start, span.start - 5):span.start].text):

@@ -34,7 +34,8 @@ HEAD_STATUS = "head"
 IN_PERSON = frozenset({"Meeting", "Talks", "Forum", "Visit"})
 _PRESENT = re.compile(
     r"\b(?:was|were)\s+(?:also\s+)?present\b|\battended\s+the\s+(?:meeting|talks|event|ceremony|call|video call)\b"
-    r"|\b(?:was|were)\s+(?:also\s+)?(?:in attendance|on hand)\b|\baccompan(?:ied|ying)\b|\b(?:also\s+)?attended\b",
+    r"|\b(?:was|were)\s+(?:also\s+)?(?:in attendance|on hand)\b|\baccompan(?:ied|ying)\b|\b(?:also\s+)?attended\b"
+    r"|\btaking part\b|\btook part\b|\b(?:its|other) members (?:are|were|included)\b|\bmembers of the delegation\b",
     re.I,
 )
 _SEPARATE = re.compile(r"\b(?:separately|respectively)\b", re.I)
@@ -613,8 +614,9 @@ def _engagements(readout, doc, analysed, res, person_keys, affiliation, lexicon,
                         side = _delegation_side(doc, trigger[1], stop, m, res, lexicon)
                         if side and side not in e_sides:
                             e_sides.append(side)
-                    # ... and the delegation's head, where the text names one.
-                    for side in e_sides[1:]:
+                    # ... and the delegation's head, where the text names one (not for a named event).
+                    event = any(c[2] == "Forum" and trigger[1] <= c[0] < stop for c in _cues(doc, s))
+                    for side in ([] if event else e_sides[1:]):
                         head = _head_of(side, posts_by_org, res)
                         if head and head not in principals and head not in group:
                             group = group + [head]

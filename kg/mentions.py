@@ -48,7 +48,7 @@ america americas europe european asia asian africa african latin eastern western
 middle east west north south pacific caribbean arab hall palace street square avenue building
 meets meet holds hold receives visits congratulates attends sends hails calls pledges says urges
 """.split())
-HONORIFICS = frozenset({"comrade", "cde", "mr", "mr.", "mrs", "mrs.", "ms", "ms.", "dr", "dr.",
+HONORIFICS = frozenset({"comrade", "comrades", "cde", "cdes", "mr", "mr.", "mrs", "mrs.", "ms", "ms.", "dr", "dr.",
                         "h.e.", "sir", "army", "general", "madam", "mme", "professor", "prof."})
 
 

@@ -178,6 +178,18 @@ class _Resolver:
                     key = self.known(span.text, span.id_, span.text, countries=o.countries)
                 if best is None or len(span) > best[0]:
                     best = (len(span), key)
+        if best is None and o.kind == "body":
+            # "member of the Political Bureau, Secretariat of the CPC Central Committee": a list
+            # of bodies shares the party named at its end.
+            sent_end = doc[o.start].sent.end
+            for span in doc.spans[GAZETTEER]:
+                if span.label_ == "ORG" and o.end <= span.start < min(sent_end, o.end + 12):
+                    between = doc[o.end:span.start]
+                    if all(t.text in (",", "and", "of", "the") or t.text[:1].isupper() for t in between):
+                        key = self.acronyms.get(span.text) or self.known(span.text, span.id_, span.text)
+                        if self.entities[key].kind == "party":
+                            return key
+                    break
         if best is None:
             for tok in doc[o.start:o.end]:
                 text = tok.text[:-2] if tok.text.endswith(("'s", "’s")) else tok.text
@@ -343,11 +355,11 @@ def extract_doc(readout: Readout, doc: Doc, lexicon: Lexicon) -> ReadoutFacts:
 def _provisional_home(analysed, person_keys, affiliation, res: _Resolver) -> str | None:
     """The party the readout reports from: the side of the first titled person
     of the lead, else the first party named in the body."""
-    for a in analysed[:2]:
-        for p in a.mentions.persons:
-            side = _side_of(person_keys[(a.index, p.start)], affiliation, res)
-            if side and res.entities[side].kind == "party":
-                return side
+    lead = next((a for a in analysed[:2] if a.mentions.persons), None)
+    if lead is not None:
+        side = _side_of(person_keys[(lead.index, lead.mentions.persons[0].start)], affiliation, res)
+        if side and res.entities[side].kind == "party":
+            return side
     parties = [key for key, ent in res.entities.items() if ent.kind == "party"]
     # A party of the dateline's country ("Hanoi (VNA)" -> the Vietnamese party).
     home_country = _dateline_country(analysed[0].readout, res.lexicon) if analysed else None
@@ -356,7 +368,21 @@ def _provisional_home(analysed, person_keys, affiliation, res: _Resolver) -> str
         local = [k for k in parties if res.entities[k].country == ckey]
         if local:
             return local[0]
-    return parties[0] if parties else None
+    # Else the party of the country the text speaks of most ("Vietnam", "Vietnamese").
+    if parties and analysed:
+        low = analysed[0].readout.text.lower()
+
+        def mentions(key: str) -> int:
+            c = res.entities[key].country
+            if not c:
+                return 0
+            country = res.entities[c].name
+            forms = {f.lower() for f in (country, *res.lexicon.countries[country].forms,
+                                         *res.lexicon.countries[country].demonyms) if len(f) > 3}
+            return sum(len(re.findall(r"\b" + re.escape(f) + r"\b", low)) for f in forms)
+
+        return max(parties, key=lambda k: (mentions(k), -parties.index(k)))
+    return None
 
 
 def _visited_country(doc: Doc, analysed, lexicon: Lexicon) -> str | None:

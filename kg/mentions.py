@@ -525,6 +525,15 @@ def _find_posts(doc, s: int, e: int, m: Mentions, heads: dict[str, str]) -> None
                 if doc[k].lower_ == "as":
                     titles_from(k + 1, n)
                     break
+        # "PERSON was (once again) (re-)elected TITLE of ORG"
+        k = p.end
+        while k < e and doc[k].lower_ in ("was", "is", "has", "been", "once", "again", "unanimously", "re", "-"):
+            k += 1
+        if k > p.end and k < e and doc[k].lower_ in ("elected", "reelected", "re-elected", "appointed", "named"):
+            k += 1
+            if k < e and doc[k].lower_ == "as":
+                k += 1
+            titles_from(k, n)
         # "congratulating PERSON on his election as TITLE of ORG"
         k = p.end
         words = [t.lower_ for t in doc[k:k + 5]]
@@ -538,6 +547,10 @@ def _find_posts(doc, s: int, e: int, m: Mentions, heads: dict[str, str]) -> None
         title_ends = {t.end for t in m.titles}
         while k >= s and doc[k].lower_ in HONORIFICS and k + 1 not in title_ends:
             k -= 1
+        # "Chinese Ambassador to Japan Cheng Yonghua": skip the posting country.
+        c_before = next((c for c in m.countries if c[1] == k + 1), None)
+        if c_before is not None and c_before[0] - 1 >= s and doc[c_before[0] - 1].lower_ == "to":
+            k = c_before[0] - 2
         comma = False
         if k > s and doc[k].text == "," and n == 0 or (k > s and doc[k].text == "," and not any(
                 q.end == k for q in m.persons)):

@@ -478,7 +478,9 @@ def _triggers(doc: Doc, s: Span, lead: bool = False, mentions: Mentions | None =
     for c in out:
         if c[2] == "Forum" and c[3] == "noun":
             named = doc[c[0]].text[:1].isupper()
-            article = any(t.lower_ in ("the", "a", "an") for t in _clause_before(doc, s, c[0], 9))
+            before = list(_clause_before(doc, s, c[0], 9))
+            arts = [n for n, t in enumerate(before) if t.lower_ in ("the", "a", "an")]
+            article = bool(arts) and all(_EVENT_MODIFIER(t) for t in before[arts[-1] + 1:])
             if not (named or article) or any(k[2] == "Forum" for k in kept):
                 continue
         kept.append(c)
@@ -491,6 +493,16 @@ def _triggers(doc: Doc, s: Span, lead: bool = False, mentions: Mentions | None =
             etype = mode[2]
         typed.append((c[0], c[1], etype, c[3]))
     return typed
+
+
+def _EVENT_MODIFIER(t) -> bool:  # noqa: N802 - reads as a predicate on tokens
+    """Words that may stand between "the" and a forum noun: names, numbers, event adjectives."""
+    return (t.text[:1].isupper() or t.like_num or t.text in ("-", "(", ")", "'s", "’s")
+            or t.lower_ in {"first", "second", "third", "fourth", "fifth", "annual", "high", "level", "online",
+                            "virtual", "international", "party", "parties", "political", "opening", "closing",
+                            "thematic", "special", "joint", "board", "plenary", "inaugural", "regional",
+                            "global", "world", "bilateral", "multilateral", "roundtable", "ministerial", "theoretical",
+                            "research", "communist", "workers", "leaders", "cadre", "training", "study"})
 
 
 def _clause_before(doc: Doc, s: Span, pos: int, width: int):
@@ -527,6 +539,7 @@ def _engagements(readout, doc, analysed, res, person_keys, affiliation, lexicon,
     visit: Engagement | None = None
     invited_by: str | None = None
     forums: dict[str, Engagement] = {}
+    captioned: list[Engagement] = []
     for a in analysed:
         s, m = a.span, a.mentions
         text = s.text
@@ -536,6 +549,7 @@ def _engagements(readout, doc, analysed, res, person_keys, affiliation, lexicon,
             if after:
                 invited_by = res.org(doc, after[0])
         triggers = _triggers(doc, s, lead=a.index == 0 or (not out and a.index <= 2), mentions=m)
+        caption = bool(_CAPTION.search(_paragraph(doc, s)))
         if not triggers:
             continue
         first = triggers[0][0]
@@ -572,6 +586,9 @@ def _engagements(readout, doc, analysed, res, person_keys, affiliation, lexicon,
             principals: list[str] = [subject] if subject else []
             obj_persons = [p for p in m.persons if trigger[1] <= p.start < stop]
             obj_orgs = [o for o in m.orgs if trigger[1] <= o.start < stop and o.kind != "event"]
+            if etype == "Visit" and doc[trigger[0] - 1].lower_ in ("his", "her", "their", "its") or (
+                    etype == "Visit" and trigger[0] - 2 >= s.start and doc[trigger[0] - 2].lower_ in ("his", "her", "their", "its")):
+                continue  # "to report on his visit to China": background, not an engagement
             if etype == "Visit":
                 # "received Liu Jianchao, who is paying a visit to Vietnam": the visitor is
                 # the person the relative clause hangs on.
@@ -608,6 +625,8 @@ def _engagements(readout, doc, analysed, res, person_keys, affiliation, lexicon,
                     continue
                 visit = eng
                 out.append(eng)
+                if caption:
+                    captioned.append(eng)
                 continue
             counter = [person_keys[(a.index, p.start)] for p in obj_persons]
             counter = [c for c in dict.fromkeys(counter) if c not in principals]
@@ -676,6 +695,17 @@ def _engagements(readout, doc, analysed, res, person_keys, affiliation, lexicon,
                         continue
                     forums[key] = eng
                 out.append(eng)
+                if caption:
+                    captioned.append(eng)
+    # A photo caption repeats the story: its engagements count only where the body
+    # reports no engagement with the same people.
+    kept = []
+    for e in out:
+        if e in captioned and e.type != "Forum" and any(
+                o is not e and o not in captioned and set(o.participants) & set(e.participants) for o in out):
+            continue
+        kept.append(e)
+    out[:] = kept
     if out and not any(e.type == "Visit" for e in out):
         # Without a visit, later engagements with no day of their own share the lead's.
         lead_date = out[0].date or (_date_of(readout, analysed[0].span, 0) if analysed else None)
@@ -727,6 +757,17 @@ def _forum_speakers(analysed, out: list[Engagement], res, person_keys, affiliati
                 side = _side_of(key, affiliation, res)
                 if side and side not in current.organizations:
                     current.organizations.append(side)
+
+
+_CAPTION = re.compile(r"\((?:Photo|Xinhua/|[A-Z][\w ]*/[^)]*Xinhua)|Photo:|\bPhoto\)|\(R\)|\(L\)", re.I)
+
+
+def _paragraph(doc: Doc, s: Span) -> str:
+    """The text of the paragraph (line) holding sentence ``s``."""
+    text = doc.text
+    start = text.rfind("\n", 0, s.start_char) + 1
+    end = text.find("\n", s.end_char - 1)
+    return text[start:end if end >= 0 else len(text)]
 
 
 _TOUR = re.compile(r"\b(?:visit|tour|trip|stay|lecture)\b", re.I)

@@ -47,6 +47,7 @@ belt road initiative thought socialism characteristics congress delegation deleg
 america americas europe european asia asian africa african latin eastern western northern southern
 middle east west north south pacific caribbean arab hall palace street square avenue building
 meets meet holds hold receives visits congratulates attends sends hails calls pledges says urges
+event events meeting forum dialogue summit conference seminar symposium webinar
 """.split())
 HONORIFICS = frozenset({"comrade", "comrades", "cde", "cdes", "mr", "mr.", "mrs", "mrs.", "ms", "ms.", "dr", "dr.",
                         "h.e.", "sir", "army", "general", "madam", "mme", "professor", "prof."})

@@ -150,6 +150,28 @@ class _Aliases:
         n = normalize_name(name)
         return frozenset({n} | self._map.get(n, set()))
 
+    def canonical(self, name: str) -> str:
+        """One representative for all names linked by alias lists ("United Russia"
+        and its alias "United Russia Party" give the same), so that readouts naming
+        one entity differently count one graph-wide fact."""
+        if not hasattr(self, "_rep"):
+            parent: dict[str, str] = {}
+
+            def find(x: str) -> str:
+                while parent.setdefault(x, x) != x:
+                    parent[x] = parent[parent[x]]
+                    x = parent[x]
+                return x
+
+            for n, aliases in self._map.items():
+                for a in aliases:
+                    ra, rb = find(n), find(a)
+                    if ra != rb:
+                        parent[max(ra, rb)] = min(ra, rb)
+            self._rep = {x: find(x) for x in list(parent)}
+        n = normalize_name(name)
+        return self._rep.get(n, n)
+
 
 # --------------------------------------------------------------------------
 # gold
@@ -818,18 +840,18 @@ class _Scorer:
             return [(fact, ", ".join(rids)) for fact, rids in seen.values()]
 
         order = sorted(gold)
+        c = aliases.canonical
         gold_posts = collect(
-            (rid, (normalize_name(p.person), normalize_name(p.title),
-                   normalize_name(p.organization)), p)
+            (rid, (c(p.person), normalize_name(p.title), c(p.organization)), p)
             for rid in order for p in gold[rid].posts)
         gold_presides = collect(
-            (rid, (normalize_name(a), normalize_name(b)), (a, b))
+            (rid, (c(a), c(b)), (a, b))
             for rid in order for a, b in gold[rid].presides)
         gold_dialogues = collect(
-            (rid, tuple(sorted((normalize_name(a), normalize_name(b)))), (a, b))
+            (rid, tuple(sorted((c(a), c(b)))), (a, b))
             for rid in order for a, b in gold[rid].dialogues)
         gold_countries = collect(
-            (rid, (normalize_name(a), normalize_name(b)), (a, b))
+            (rid, (c(a), c(b)), (a, b))
             for rid in order for a, b in gold[rid].countries)
 
         # graph facts

@@ -703,3 +703,18 @@ def test_docstring_examples_run() -> None:
     result = doctest.testmod(evaluate, optionflags=doctest.ELLIPSIS)
     assert result.attempted > 0
     assert result.failed == 0
+
+
+def test_one_fact_named_two_ways_in_two_readouts_counts_once() -> None:
+    """Two gold files naming one party differently, linked by an alias list,
+    describe one graph-wide fact; the graph's single triple scores it fully."""
+    k = KG()
+    k.readout("t-001")
+    k.readout("t-002")
+    k.country("Zeta Workers Party", "Zetaland")
+    report = score(k.g, golds(
+        record("t-001", countries=[["Zeta Workers Party", "Zetaland"]],
+               aliases={"Zeta Workers Party": ["Zeta Workers"]}),
+        record("t-002", countries=[["Zeta Workers", "Zetaland"]]),
+    ))
+    assert counts(report, "countries") == (1, 0, 0)

@@ -307,7 +307,7 @@ def _head_kind(doc, start: int, end: int, heads: dict[str, str]) -> str | None:
     """Kind of the phrase's final noun when it is a head ("... of Vietnam Central
     Committee"), else of the last head noun before the first "of"/"for"."""
     last = doc[end - 1]
-    if last.text[:1].isupper() and heads.get(last.lower_) not in (None, "event") and end - start > 1:
+    if last.text[:1].isupper() and heads.get(last.lower_) in ("body", "gov") and end - start > 1:
         return heads[last.lower_]
     kind = None
     for t in doc[start:end]:

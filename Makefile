@@ -13,14 +13,14 @@ $(BIN)/python:
 	$(BIN)/python -m pip install -q --upgrade pip
 
 $(STAMP): $(BIN)/python pyproject.toml
-	$(BIN)/pip install -q -e '.[test]'
+	$(BIN)/pip install -q -e '.[test,notebooks]'
 	touch $(STAMP)
 
 venv: $(STAMP)
 
 demo: $(STAMP)
 	$(BIN)/kg build examples/readouts -o out
-	$(BIN)/kg query examples/queries/engagements-by-type.rq --store out
+	$(BIN)/kg query engagements-by-type --store out
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

@@ -7,8 +7,8 @@ exit codes.
 Example:
     >>> from kg.errors import InputError, PartyrelError
     >>> err = InputError("notes/a.txt", "the file is empty", "save the readout's text into it")
-    >>> str(err)
-    'notes/a.txt: the file is empty (save the readout\\'s text into it)'
+    >>> print(err)
+    notes/a.txt: the file is empty (save the readout's text into it)
     >>> isinstance(err, PartyrelError)
     True
 """

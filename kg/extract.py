@@ -881,10 +881,13 @@ def _attach_present(analysed, out: list[Engagement], person_keys) -> None:
         match = _PRESENT.search(a.span.text)
         if not match:
             continue
+        # The members of a delegation are present at everything the delegation does.
+        targets = out if re.search(r"\bmembers\b", match.group(0)) else [current]
         for p in a.mentions.persons:
             key = person_keys[(a.index, p.start)]
-            if key not in principals and key not in current.present:
-                current.present.append(key)
+            for target in targets:
+                if key not in principals and key not in target.present:
+                    target.present.append(key)
 
 
 def _attach_topics(doc: Doc, analysed, out: list[Engagement], person_keys) -> None:

@@ -1,30 +1,39 @@
 """The network map: one self-contained, offline HTML page (pyvis / vis-network)
-drawn from a partyrel graph.
+drawn from a partyrel graph through :func:`kg.analysis.network_graph`.
 
 What is drawn (core vocabulary terms):
 
-* nodes: organizations that are sides of engagements (``pr:involves``), take
-  part in ``pr:dialoguesWith``, or host a post of a participant; countries that
-  are sides; persons who are participants (``pr:participant``). Colour and
-  shape follow the class: political party, party international, party body,
-  government body, other organization, country, person (legend in the page).
-* solid edges between sides: every pair asserted by ``pr:dialoguesWith`` or
-  co-involved in an engagement; width grows with the number of engagements
-  involving both, the tooltip lists them ("date — type — readout title");
-* dashed edges person–organization from ``org:holds``/``org:postIn``,
-  labelled with the post's ``pr:title``;
-* dotted edges person–side for the sides of the engagements a person took
-  part in, unless a post already links them.
+* nodes: organizations and countries that are sides of engagements
+  (``pr:involves``), persons who are participants (``pr:participant``), and the
+  organizations they hold posts in. Colour and shape follow the class:
+  political party, party international, party body, government body, other
+  organization, country, person (legend in the page). Size follows a chosen
+  metric (``size_by``: weighted degree by default, or engagements, degree,
+  PageRank, betweenness, eigenvector centrality).
+* solid edges between sides co-involved in engagements; width grows with the
+  number of engagements, the tooltip lists them (date, type, readout title,
+  the evidence sentence);
+* dashed edges person-organization for a post (``org:holds``/``org:postIn``),
+  labelled with its ``pr:title``; dotted edges person-side for the sides of
+  the engagements a person took part in.
 
-Safety: the page embeds data only as JSON inside the inline script, with ``<``,
-``>``, ``&`` and ``'`` written as ``\\u003c``... escapes (Jinja's ``tojson``),
-so no data can close the script or open a tag; vis-network draws labels on a
-canvas and shows string tooltips as text (``innerText``), so a label
-``<img src=x onerror=alert(1)>`` is shown as those characters. Node tooltips
-are attached after drawing (field ``tip``) because pyvis 0.3.2 switches to an
-``innerHTML`` popup whenever a node title contains "href". The page's own HTML
-(title, legend) is built with ``html.escape``. A Content-Security-Policy
-forbids any network access; pyvis's CDN links (bootstrap) are removed.
+The page has a search box (finds and focuses nodes by name) and filters by
+engagement type and year range that hide what does not match and re-weigh the
+edges; they are small inline scripts. The layout is seeded (vis-network
+``randomSeed``) and physics stops once stabilized. A graph larger than
+``max_nodes`` keeps its strongest part (most engagements, then weighted
+degree) and the page says so.
+
+Safety: the page embeds data only as JSON inside inline scripts, with ``<``,
+``>``, ``&`` and ``'`` written as ``\\u003c``... escapes, so no data can close
+a script or open a tag; vis-network draws labels on a canvas and shows string
+tooltips as text (``innerText``), and the page's scripts write only
+``textContent`` and form values, so a label ``<img src=x onerror=alert(1)>``
+is shown as those characters. Node tooltips are attached after drawing (field
+``tip``) because pyvis 0.3.2 switches to an ``innerHTML`` popup whenever a node
+title contains "href". The page's own HTML (title, legend, notices) is built
+with ``html.escape``. A Content-Security-Policy forbids any network access;
+pyvis's CDN links (bootstrap) are removed.
 
 Example:
     >>> import tempfile
@@ -40,39 +49,53 @@ Example:
 from __future__ import annotations
 
 import html
+import json
 import os
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
-from itertools import combinations
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import rdflib
-from rdflib import RDF, RDFS
-from rdflib.namespace import DCTERMS, FOAF, PROV, SKOS
-from rdflib.term import BNode, Literal, Node, URIRef
 
+from kg.analysis import (
+    ENGAGEMENT_TYPES,
+    METRICS,
+    AnalysisError,
+    Engagement,
+    EngagementData,
+    Filters,
+    load,
+    network_graph,
+    node_metric,
+    select,
+    type_label,
+)
 from kg.errors import PartyrelError
-from kg.namespaces import PR
 
-__all__ = ["MapStats", "render_map"]
+if TYPE_CHECKING:
+    import networkx as nx
 
-ORG = rdflib.Namespace("http://www.w3.org/ns/org#")
+    from kg.store import GraphStore
 
-_ENGAGEMENT_TYPES: tuple[URIRef, ...] = tuple(
-    PR[name] for name in ("Meeting", "Talks", "VideoCall", "PhoneCall", "Correspondence",
-                          "Visit", "Forum"))
-_MAX_TOOLTIP_LINES = 25
+__all__ = ["SIZE_BY", "MapStats", "render_map"]
+
+#: Node size choices of :func:`render_map` (``kg map --size-by``).
+SIZE_BY: tuple[str, ...] = METRICS
+
+_MAX_TOOLTIP_ENGAGEMENTS = 12
+_MAX_EVIDENCE_CHARS = 280
 _RANDOM_SEED = 42
+_BETWEENNESS_SAMPLES = 300
 
 
 @dataclass(frozen=True)
 class MapStats:
     """What :func:`render_map` drew: node and edge counts, and how many nodes
-    were left out to respect ``max_nodes`` (the least connected ones).
+    were left out to respect ``max_nodes`` (the weakest ones).
 
     Example:
         >>> MapStats(nodes=3, edges=2)
@@ -107,10 +130,15 @@ _KIND_ORDER: Mapping[str, int] = MappingProxyType({kind.key: i for i, kind in en
 
 _EDGE_STYLES: tuple[tuple[str, str, str], ...] = (
     # (legend, svg stroke-dasharray, colour)
-    ("dialogue between sides (thicker: more engagements)", "", "#555555"),
+    ("engagements between sides (thicker: more)", "", "#555555"),
     ("holds a post in (label: the post)", "8 5", "#8c8c8c"),
     ("took part in an engagement of that side", "2 4", "#b0b0b0"),
 )
+
+_METRIC_WORDS: Mapping[str, str] = MappingProxyType({
+    "engagements": "number of engagements", "degree": "degree",
+    "weighted_degree": "weighted degree (engagements with others)", "pagerank": "PageRank",
+    "betweenness": "betweenness centrality", "eigenvector": "eigenvector centrality"})
 
 _EXTERNAL_LINK = re.compile(r"<link\b[^>]*?\bhref\s*=\s*[\"']?\s*(?:https?:)?//[^>]*>", re.IGNORECASE)
 _EXTERNAL_SCRIPT = re.compile(
@@ -127,302 +155,231 @@ body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif;
        margin: 0.8em; color: #222; }
 .pr-header h1 { font-size: 1.4em; margin: 0 0 0.2em 0; }
 .pr-summary { margin: 0 0 0.4em 0; color: #555; font-size: 0.9em; }
+.pr-notice { margin: 0.2em 0 0.4em 0; padding: 0.3em 0.6em; background: #fff4d6;
+             border-left: 4px solid #e0a800; font-size: 0.9em; }
 .pr-legend { list-style: none; padding: 0; margin: 0.2em 0; display: flex; flex-wrap: wrap;
              gap: 0.3em 1.2em; font-size: 0.85em; }
 .pr-legend li { white-space: nowrap; }
 .pr-glyph { font-size: 1.2em; vertical-align: -0.1em; }
+.pr-controls { display: flex; flex-wrap: wrap; align-items: center; gap: 0.4em 1.2em;
+               margin: 0.4em 0; font-size: 0.9em; }
+.pr-controls input[type=number] { width: 5.5em; }
+.pr-controls input[type=search] { width: 16em; }
+.pr-status { color: #555; }
 .pr-empty { font-size: 1.1em; color: #555; margin-top: 2em; }
-.vis-tooltip { white-space: pre-wrap; max-width: 40em; font-size: 0.85em; }
+.vis-tooltip { white-space: pre-wrap; max-width: 46em; font-size: 0.85em; }
+#loadingBar { display: none !important; }
 """
 
-# Runs after pyvis's drawGraph(): attaches node tooltips as plain text and
-# freezes the layout once stabilized (seeded, so the same graph gives the same map).
+# Runs after pyvis's drawGraph(): node tooltips as plain text, physics frozen
+# once stabilized, then the search box and the type / year filters. Writes only
+# textContent, form values and DataSet fields: nothing from the data is parsed
+# as HTML.
 _AFTER_SCRIPT = """
 <script type="text/javascript">
 (function () {
   if (typeof network === "undefined" || typeof nodes === "undefined") { return; }
-  nodes.update(nodes.get().map(function (n) { return {id: n.id, title: n.tip}; }));
+  var box = document.getElementById("mynetwork");
+  var data = JSON.parse(document.getElementById("pr-data").textContent);
+  var all = nodes.get();
+  nodes.update(all.map(function (n) { return {id: n.id, title: n.tip}; }));
   var frozen = false;
   function freeze() {
     if (frozen) { return; }
     frozen = true;
     network.setOptions({physics: {enabled: false}});
-    document.getElementById("mynetwork").setAttribute("data-physics", "off");
+    box.setAttribute("data-physics", "off");
+    box.setAttribute("data-settled-ms", String(Math.round(performance.now())));
   }
-  network.once("stabilizationIterationsDone", freeze);
+  var status = document.getElementById("pr-status");
+  function say(text) { status.textContent = text; }
+  network.on("stabilizationProgress", function (p) {
+    if (!frozen) { say("laying out: " + Math.round(100 * p.iterations / p.total) + "%"); }
+  });
+  network.once("stabilizationIterationsDone", function () { freeze(); say(""); });
   network.once("stabilized", freeze);
+
+  // search: exact name first, else every name containing the text
+  var search = document.getElementById("pr-search");
+  var names = document.getElementById("pr-names");
+  var labels = all.map(function (n) { return n.label; }).sort();
+  labels.forEach(function (label) {
+    var option = document.createElement("option");
+    option.value = label;
+    names.appendChild(option);
+  });
+  function find() {
+    var wanted = search.value.trim().toLowerCase();
+    if (!wanted) { network.unselectAll(); say(""); return; }
+    var shown = nodes.get({filter: function (n) { return !n.hidden; }});
+    var hits = shown.filter(function (n) { return n.label.toLowerCase() === wanted; });
+    if (!hits.length) {
+      hits = shown.filter(function (n) { return n.label.toLowerCase().indexOf(wanted) >= 0; });
+    }
+    if (!hits.length) { network.unselectAll(); say("no match for \\u201c" + search.value + "\\u201d"); return; }
+    network.selectNodes(hits.map(function (n) { return n.id; }));
+    network.focus(hits[0].id, {scale: 1.2, animation: false});
+    say(hits.length === 1 ? "found: " + hits[0].label
+        : hits.length + " matches, showing " + hits[0].label);
+  }
+  search.addEventListener("change", find);
+  search.addEventListener("keydown", function (event) { if (event.key === "Enter") { find(); } });
+
+  // filters: type and year range over the engagements behind each node and edge
+  var typeBox = document.getElementById("pr-type");
+  var fromBox = document.getElementById("pr-from");
+  var toBox = document.getElementById("pr-to");
+  var undatedBox = document.getElementById("pr-undated");
+  var firstYear = data.years[0], lastYear = data.years[1];
+  var baseEdges = edges.get();
+  function apply() {
+    var type = typeBox.value === "" ? -1 : Number(typeBox.value);
+    var from = fromBox.value === "" ? firstYear : Number(fromBox.value);
+    var to = toBox.value === "" ? lastYear : Number(toBox.value);
+    var undated = undatedBox.checked;
+    var everything = type < 0 && undated && (firstYear === null || (from <= firstYear && to >= lastYear));
+    var pass = data.engagements.map(function (e) {
+      if (type >= 0 && e[1] !== type) { return false; }
+      if (e[0] === null) { return undated; }
+      return e[0] >= from && e[0] <= to;
+    });
+    function count(list) {
+      var n = 0;
+      for (var i = 0; i < list.length; i++) { if (pass[list[i]]) { n++; } }
+      return n;
+    }
+    var visible = {};
+    var nodeUpdates = all.map(function (n) {
+      var show = everything || count(n.eng) > 0;
+      visible[n.id] = show;
+      return {id: n.id, hidden: !show};
+    });
+    var edgeUpdates = baseEdges.map(function (e) {
+      if (everything) { return {id: e.id, hidden: false, value: e.value}; }
+      if (e.eng.length) {
+        var n = count(e.eng);
+        var update = {id: e.id, hidden: n === 0};
+        if (e.value !== undefined) { update.value = Math.max(1, n); }
+        return update;
+      }
+      return {id: e.id, hidden: !(visible[e.from] && visible[e.to])};
+    });
+    // an organization named only by a post stays while its person shows
+    edgeUpdates.forEach(function (u, i) {
+      var e = baseEdges[i];
+      if (!u.hidden) {
+        if (!visible[e.from]) { visible[e.from] = true; nodeUpdates.push({id: e.from, hidden: false}); }
+        if (!visible[e.to]) { visible[e.to] = true; nodeUpdates.push({id: e.to, hidden: false}); }
+      }
+    });
+    nodes.update(nodeUpdates);
+    edges.update(edgeUpdates);
+    var shown = 0;
+    for (var id in visible) { if (visible[id]) { shown++; } }
+    say(everything ? "" : shown + " of " + all.length + " nodes match the filters");
+    box.setAttribute("data-shown", String(shown));
+  }
+  [typeBox, fromBox, toBox, undatedBox].forEach(function (control) {
+    control.addEventListener("change", apply);
+  });
+  document.getElementById("pr-reset").addEventListener("click", function () {
+    typeBox.value = "";
+    fromBox.value = firstYear === null ? "" : String(firstYear);
+    toBox.value = lastYear === null ? "" : String(lastYear);
+    undatedBox.checked = true;
+    search.value = "";
+    network.unselectAll();
+    apply();
+  });
+  box.setAttribute("data-ready", "yes");
+  box.setAttribute("data-ready-ms", String(Math.round(performance.now())));
 })();
 </script>
 """
 
 
-@dataclass(frozen=True)
-class _Engagement:
-    node: Node
-    date: str
-    type_label: str
-    title: str
-    sides: tuple[Node, ...]
-    participants: tuple[Node, ...]
-
-    @property
-    def line(self) -> str:
-        return f"{self.date} \u2014 {self.type_label} \u2014 {self.title}"
-
-    @property
-    def sort_key(self) -> tuple[str, str, str]:
-        return (self.date, self.title, str(self.node))
+def _plural(count: int, word: str) -> str:
+    return f"{count:,} {word}{'' if count == 1 else 's'}"
 
 
-def _one_line(text: str) -> str:
-    return " ".join(text.split())
+def _json_for_script(value: Any) -> str:
+    """JSON that cannot end a script or open a tag (as Jinja's ``tojson``)."""
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+    return (text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
+            .replace("'", "\\u0027").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
 
 
-def _local_name(node: Node) -> str:
-    if isinstance(node, URIRef):
-        iri = str(node).rstrip("/#")
-        tail = re.split(r"[/#]", iri)[-1]
-        return tail or str(node)
-    return "(unnamed)"
+def _short(text: str, limit: int = _MAX_EVIDENCE_CHARS) -> str:
+    return text if len(text) <= limit else text[:limit - 1].rstrip() + "\u2026"
 
 
-def _node_id(node: Node) -> str:
-    return f"_:{node}" if isinstance(node, BNode) else str(node)
-
-
-def _humanize(local: str) -> str:
-    words = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", local).split()
-    if not words:
-        return local
-    return " ".join([words[0]] + [word.lower() for word in words[1:]])
-
-
-class _Reader:
-    """Cached look-ups over one rdflib graph (labels, kinds)."""
-
-    def __init__(self, graph: rdflib.Graph) -> None:
-        self.graph = graph
-        self._labels: dict[Node, str] = {}
-        self._kinds: dict[Node, str | None] = {}
-
-    def literals(self, node: Node, prop: URIRef) -> list[Literal]:
-        return [o for o in self.graph.objects(node, prop) if isinstance(o, Literal)]
-
-    def first_text(self, node: Node, prop: URIRef) -> str | None:
-        values = sorted(_one_line(str(v)) for v in self.literals(node, prop))
-        values = [v for v in values if v]
-        return values[0] if values else None
-
-    def label(self, node: Node) -> str:
-        cached = self._labels.get(node)
-        if cached is not None:
-            return cached
-        text = None
-        for prop in (RDFS.label, SKOS.prefLabel):
-            values = self.literals(node, prop)
-            english = sorted(_one_line(str(v)) for v in values
-                             if (v.language or "").lower().startswith("en"))
-            others = sorted(_one_line(str(v)) for v in values)
-            chosen = [v for v in english + others if v]
-            if chosen:
-                text = chosen[0]
-                break
-        result = text or _local_name(node)
-        self._labels[node] = result
-        return result
-
-    def kind(self, node: Node) -> str | None:
-        if node in self._kinds:
-            return self._kinds[node]
-        types = set(self.graph.objects(node, RDF.type))
-        result: str | None = None
-        if PR.PartyInternational in types:
-            result = "international"
-        elif PR.PoliticalParty in types:
-            result = "party"
-        elif PR.PartyBody in types:
-            result = "party_body"
-        elif PR.GovernmentBody in types:
-            result = "government"
-        elif PR.Country in types:
-            result = "country"
-        elif PR.Person in types or FOAF.Person in types:
-            result = "person"
-        elif types & {PR.Organization, ORG.Organization, ORG.FormalOrganization,
-                      ORG.OrganizationalUnit}:
-            result = "other_org"
-        self._kinds[node] = result
-        return result
-
-    def engagement_type(self, node: Node) -> str:
-        types = set(self.graph.objects(node, RDF.type))
-        for cls in _ENGAGEMENT_TYPES:
-            if cls in types:
-                return self.first_text(cls, RDFS.label) or _humanize(_local_name(cls))
-        return "Engagement"
-
-    def readout_title(self, node: Node) -> str:
-        readouts = sorted(set(self.graph.objects(node, PR.reportedIn))
-                          | set(self.graph.objects(node, PROV.wasDerivedFrom)), key=str)
-        if not readouts:
-            return "no readout"
-        readout = readouts[0]
-        return (self.first_text(readout, DCTERMS.title)
-                or self.first_text(readout, DCTERMS.identifier)
-                or "untitled readout")
-
-    def engagement(self, node: Node) -> _Engagement:
-        dates = sorted(str(v) for v in self.literals(node, PR.date))
-        sides = tuple(sorted(set(self.graph.objects(node, PR.involves)), key=str))
-        people = tuple(sorted(set(self.graph.objects(node, PR.participant)), key=str))
-        return _Engagement(node=node, date=dates[0] if dates else "undated",
-                           type_label=self.engagement_type(node),
-                           title=self.readout_title(node), sides=sides, participants=people)
-
-    def posts(self, person: Node) -> list[tuple[str, list[Node]]]:
-        """(post title, organizations or countries it is in) for each post held."""
-        found = []
-        for post in sorted(set(self.graph.objects(person, ORG.holds)), key=str):
-            title = (self.first_text(post, PR.title) or self.first_text(post, RDFS.label)
-                     or "post")
-            targets = sorted(set(self.graph.objects(post, ORG.postIn)), key=str)
-            found.append((title, targets))
-        return found
-
-
-def _engagement_lines(engagements: Iterable[_Engagement]) -> list[str]:
-    ordered = sorted(set(engagements), key=lambda e: e.sort_key)
-    lines = [e.line for e in ordered[:_MAX_TOOLTIP_LINES]]
-    if len(ordered) > _MAX_TOOLTIP_LINES:
-        lines.append(f"\u2026 and {len(ordered) - _MAX_TOOLTIP_LINES} more")
+def _engagement_lines(engagements: list[Engagement]) -> list[str]:
+    """One line "date - type - readout title" and the evidence sentence per engagement."""
+    lines = []
+    for engagement in engagements[:_MAX_TOOLTIP_ENGAGEMENTS]:
+        day = engagement.date.isoformat() if engagement.date else "undated"
+        lines.append(f"{day} \u2014 {type_label(engagement.type)} \u2014 "
+                     f"{engagement.readout_title}")
+        if engagement.evidence:
+            lines.append(f"    \u201c{_short(engagement.evidence)}\u201d")
+    if len(engagements) > _MAX_TOOLTIP_ENGAGEMENTS:
+        lines.append(f"\u2026 and {len(engagements) - _MAX_TOOLTIP_ENGAGEMENTS} more")
     return lines
 
 
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}{'' if count == 1 else 's'}"
+def _span(attributes: Mapping[str, Any]) -> str:
+    first, last = attributes.get("first", ""), attributes.get("last", "")
+    if not first:
+        return ""
+    return f" ({first})" if first == last else f" ({first} to {last})"
 
 
-@dataclass
-class _Network:
-    nodes: dict[Node, str]
-    engagements_of: dict[Node, list[_Engagement]]
-    dialogue: dict[tuple[Node, Node], list[_Engagement]]
-    posts: dict[tuple[Node, Node], list[str]]
-    took_part: dict[tuple[Node, Node], list[_Engagement]]
+def _format_metric(value: float) -> str:
+    return f"{int(value):,}" if float(value).is_integer() else f"{value:.4f}"
 
 
-def _build(reader: _Reader) -> _Network:
-    graph = reader.graph
-    engagement_nodes: set[Node] = set(graph.subjects(PR.involves, None))
-    engagement_nodes |= set(graph.subjects(PR.participant, None))
-    for cls in (PR.Engagement, *_ENGAGEMENT_TYPES):
-        engagement_nodes |= set(graph.subjects(RDF.type, cls))
-    engagements = sorted((reader.engagement(node) for node in engagement_nodes),
-                         key=lambda e: e.sort_key)
-
-    nodes: dict[Node, str] = {}
-    engagements_of: dict[Node, list[_Engagement]] = defaultdict(list)
-    dialogue: dict[tuple[Node, Node], list[_Engagement]] = {}
-    for engagement in engagements:
-        sides = []
-        for side in engagement.sides:
-            kind = reader.kind(side) or "other_org"
-            if kind == "person" or isinstance(side, Literal):
-                continue
-            nodes[side] = kind
-            engagements_of[side].append(engagement)
-            sides.append(side)
-        for a, b in combinations(sorted(set(sides), key=str), 2):
-            dialogue.setdefault((a, b), []).append(engagement)
-        for person in engagement.participants:
-            if isinstance(person, Literal):
-                continue
-            nodes[person] = "person"
-            engagements_of[person].append(engagement)
-
-    for a, b in graph.subject_objects(PR.dialoguesWith):
-        if a == b or isinstance(b, Literal):
-            continue
-        kinds = (reader.kind(a) or "other_org", reader.kind(b) or "other_org")
-        if "person" in kinds:
-            continue
-        nodes.setdefault(a, kinds[0])
-        nodes.setdefault(b, kinds[1])
-        key = (a, b) if str(a) <= str(b) else (b, a)
-        dialogue.setdefault(key, [])
-
-    posts: dict[tuple[Node, Node], list[str]] = {}
-    persons = sorted((n for n, k in nodes.items() if k == "person"), key=str)
-    for person in persons:
-        for title, targets in reader.posts(person):
-            for target in targets:
-                if isinstance(target, Literal):
-                    continue
-                kind = reader.kind(target) or "other_org"
-                if kind == "person" or (kind == "country" and target not in nodes):
-                    continue
-                nodes.setdefault(target, kind)
-                titles = posts.setdefault((person, target), [])
-                if title not in titles:
-                    titles.append(title)
-
-    took_part: dict[tuple[Node, Node], list[_Engagement]] = {}
-    for person in persons:
-        for engagement in engagements_of[person]:
-            for side in engagement.sides:
-                if side in nodes and nodes[side] != "person" and (person, side) not in posts:
-                    took_part.setdefault((person, side), []).append(engagement)
-    return _Network(nodes, engagements_of, dialogue, posts, took_part)
-
-
-def _keep(network: _Network, reader: _Reader, max_nodes: int) -> set[Node]:
-    if len(network.nodes) <= max_nodes:
-        return set(network.nodes)
-    degree: dict[Node, int] = defaultdict(int)
-    for edges in (network.dialogue, network.posts, network.took_part):
-        for a, b in edges:
-            degree[a] += 1
-            degree[b] += 1
-    ranked = sorted(network.nodes, key=lambda n: (-len(set(network.engagements_of.get(n, []))),
-                                                  -degree[n], reader.label(n).lower(), str(n)))
-    return set(ranked[:max_nodes])
-
-
-def _node_tooltip(node: Node, kind: _Kind, reader: _Reader, network: _Network) -> str:
-    label = reader.label(node)
-    lines = [label, kind.legend]
-    aliases = sorted({_one_line(str(v)) for v in reader.literals(node, SKOS.altLabel)} - {label})
+def _node_tooltip(data: EngagementData, node: str, attributes: Mapping[str, Any], kind: _Kind,
+                  size_by: str, size: float) -> str:
+    entity = data.entity(node)
+    lines = [entity.label, kind.legend]
+    aliases = [a for a in entity.aliases if a != entity.label]
     if aliases:
-        lines.append("also: " + "; ".join(a for a in aliases if a))
-    countries = sorted({reader.label(c) for c in reader.graph.objects(node, PR.country)})
-    if countries:
-        lines.append("country: " + "; ".join(countries))
-    posts = []
-    for title, targets in reader.posts(node):
-        where = ", ".join(reader.label(t) for t in targets)
-        posts.append(f"{title}, {where}" if where else title)
+        lines.append("also: " + "; ".join(aliases))
+    if entity.country:
+        lines.append("country: " + data.label(entity.country))
+    posts = [f"{post.title}, {data.label(post.organization)}" for post in entity.posts]
     if posts:
         lines.append("posts: " + "; ".join(posts))
-    count = len(set(network.engagements_of.get(node, [])))
+    count = attributes.get("engagements", 0)
     if count:
-        lines.append(_plural(count, "engagement"))
+        lines.append(_plural(count, "engagement") + _span(attributes))
+    if size_by != "engagements":
+        lines.append(f"{_METRIC_WORDS[size_by]}: {_format_metric(size)}")
     return "\n".join(lines)
 
 
 def _options(node_count: int) -> dict[str, Any]:
+    """vis-network options: seeded layout; fewer, coarser physics iterations
+    for large graphs (2,000 nodes settle in about 3 s in headless Chromium)."""
+    large = node_count > 500
+    iterations = 400 if node_count <= 500 else 200 if node_count <= 1000 else 100
+    solver: dict[str, Any] = {"gravitationalConstant": -60, "centralGravity": 0.01,
+                              "springLength": 110, "springConstant": 0.06,
+                              "damping": 0.7 if large else 0.5,
+                              "avoidOverlap": 0 if large else 0.2}
+    if large:
+        solver["theta"] = 0.9
     return {
         "layout": {"randomSeed": _RANDOM_SEED, "improvedLayout": node_count <= 300},
         "physics": {
             "enabled": True,
             "solver": "forceAtlas2Based",
-            "forceAtlas2Based": {"gravitationalConstant": -60, "centralGravity": 0.01,
-                                 "springLength": 110, "springConstant": 0.06,
-                                 "damping": 0.5, "avoidOverlap": 0.2},
-            "stabilization": {"enabled": True, "iterations": 400, "updateInterval": 25,
+            "forceAtlas2Based": solver,
+            "stabilization": {"enabled": True, "iterations": iterations, "updateInterval": 25,
                               "fit": True},
-            "minVelocity": 0.75,
+            "minVelocity": 2.0 if large else 0.75,
         },
-        "interaction": {"hover": True, "tooltipDelay": 150, "hideEdgesOnDrag": node_count > 500},
+        "interaction": {"hover": True, "tooltipDelay": 150, "hideEdgesOnDrag": large},
         "nodes": {"font": {"size": 14}, "borderWidth": 1,
                   "scaling": {"min": 10, "max": 40, "label": {"enabled": False}}},
         "edges": {"smooth": False, "color": {"inherit": False},
@@ -431,7 +388,7 @@ def _options(node_count: int) -> dict[str, Any]:
     }
 
 
-def _legend_html() -> str:
+def _legend_html(size_by: str) -> str:
     items = "".join(
         f'<li><span class="pr-glyph" style="color:{kind.color}">{kind.glyph}</span> '
         f"{html.escape(kind.legend)}</li>" for kind in _KINDS)
@@ -440,8 +397,34 @@ def _legend_html() -> str:
         f'stroke="{color}" stroke-width="2"'
         + (f' stroke-dasharray="{dash}"' if dash else "")
         + f"/></svg> {html.escape(text)}</li>" for text, dash, color in _EDGE_STYLES)
+    size = f"<li>node size: {html.escape(_METRIC_WORDS[size_by])}</li>"
     return (f'<ul class="pr-legend" aria-label="node classes">{items}</ul>\n'
-            f'<ul class="pr-legend" aria-label="edge kinds">{edges}</ul>')
+            f'<ul class="pr-legend" aria-label="edge kinds">{edges}{size}</ul>')
+
+
+def _controls_html(type_names: list[str], years: tuple[int | None, int | None]) -> str:
+    options = "".join(f'<option value="{i}">{html.escape(type_label(name))}</option>'
+                      for i, name in enumerate(type_names))
+    first, last = years
+    if first is None:
+        year_inputs = ('<input id="pr-from" type="number" disabled aria-label="from year"> '
+                       '\u2013 <input id="pr-to" type="number" disabled aria-label="to year">')
+    else:
+        year_inputs = (f'<input id="pr-from" type="number" min="{first}" max="{last}" '
+                       f'value="{first}" aria-label="from year"> \u2013 '
+                       f'<input id="pr-to" type="number" min="{first}" max="{last}" '
+                       f'value="{last}" aria-label="to year">')
+    return ('<div class="pr-controls">\n'
+            '<label>Find <input id="pr-search" type="search" list="pr-names" '
+            'placeholder="a name, then Enter" autocomplete="off"></label>'
+            '<datalist id="pr-names"></datalist>\n'
+            f'<label>Type <select id="pr-type"><option value="">all types</option>{options}'
+            "</select></label>\n"
+            f"<label>Years {year_inputs}</label>\n"
+            '<label><input id="pr-undated" type="checkbox" checked> undated</label>\n'
+            '<button id="pr-reset" type="button">Reset</button>\n'
+            '<span id="pr-status" class="pr-status" aria-live="polite"></span>\n'
+            "</div>")
 
 
 def _head_extra(title: str) -> str:
@@ -451,14 +434,19 @@ def _head_extra(title: str) -> str:
             f"\n<style>{_PAGE_STYLE}</style>\n")
 
 
-def _empty_page(title: str) -> str:
+def _empty_page(title: str, filters: Filters) -> str:
+    if filters.empty:
+        message = ("no engagements yet: this graph has no engagement with organizations, "
+                   "countries or persons. Build it from some readouts "
+                   "(<code>kg build READOUTS -o OUT</code>) and draw the map again.")
+    else:
+        message = (f"no engagement matches the filters ({html.escape(filters.describe())}); "
+                   "widen them and draw the map again.")
     return ("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">"
             + _head_extra(title)
             + "</head>\n<body>\n"
             f'<header class="pr-header"><h1>{html.escape(title)}</h1></header>\n'
-            '<p class="pr-empty">no engagements yet: this graph has no engagement with '
-            "organizations, countries or persons. Build it from some readouts "
-            "(<code>kg build READOUTS -o OUT</code>) and draw the map again.</p>\n"
+            f'<p class="pr-empty">{message}</p>\n'
             "</body>\n</html>\n")
 
 
@@ -469,21 +457,22 @@ def _replace_once(text: str, old: str, new: str) -> str:
     return text.replace(old, new, 1)
 
 
-def _finish_page(generated: str, title: str, summary: str) -> str:
+def _finish_page(generated: str, title: str, header_body: str, page_data: dict[str, Any]) -> str:
     page = _EXTERNAL_SCRIPT.sub("", generated)
     page = _EXTERNAL_LINK.sub("", page)
     page = _EMPTY_HEADING.sub("", page)
     page = _DEAD_COMMENT.sub("", page)
     page = _replace_once(page, '<meta charset="utf-8">', '<meta charset="utf-8">'
                          + _head_extra(title))
-    header = (f'<header class="pr-header"><h1>{html.escape(title)}</h1>\n'
-              f'<p class="pr-summary">{html.escape(summary)}</p>\n{_legend_html()}\n</header>\n')
+    header = f'<header class="pr-header"><h1>{html.escape(title)}</h1>\n{header_body}\n</header>\n'
     page = _replace_once(page, "<body>", "<body>\n" + header)
     tail = page.rfind("</body>")
     if tail < 0:
         raise PartyrelError("the pyvis page has no </body>; install pyvis 0.3.2, the version "
                             "partyrel supports")
-    page = page[:tail] + _AFTER_SCRIPT + page[tail:]
+    data_block = (f'<script type="application/json" id="pr-data">{_json_for_script(page_data)}'
+                  "</script>\n")
+    page = page[:tail] + data_block + _AFTER_SCRIPT + page[tail:]
     page = page.replace("<html>", '<html lang="en">', 1)
     return "<!DOCTYPE html>\n" + page
 
@@ -506,75 +495,127 @@ def _write_atomically(path: Path, text: str) -> None:
         raise
 
 
-def _html_document(reader: _Reader, network: _Network, keep: set[Node], title: str,
-                   omitted: int) -> tuple[str, int]:
+def _strongest(graph: nx.Graph, max_nodes: int) -> list[str]:
+    """The ``max_nodes`` strongest nodes: most engagements, then weighted degree."""
+    strength = dict(graph.degree(weight="weight"))
+    ranked = sorted(graph.nodes, key=lambda n: (-graph.nodes[n].get("engagements", 0),
+                                                -strength[n],
+                                                str(graph.nodes[n].get("label", n)).casefold(),
+                                                str(n)))
+    return ranked[:max_nodes]
+
+
+def _html_document(data: EngagementData, graph: nx.Graph, title: str, size_by: str,
+                   filters: Filters, omitted: int) -> tuple[str, int]:
     from pyvis.network import Network  # heavy import (jinja2), only when drawing
 
-    ordered = sorted(keep, key=lambda n: (_KIND_ORDER[network.nodes[n]], reader.label(n).lower(),
-                                          str(n)))
-    net = Network(height="780px", width="100%", directed=False, cdn_resources="in_line",
+    # the engagements behind nodes and edges, indexed for the page's filters
+    by_iri = {e.iri: e for e in data.engagements}
+    used = sorted({i for _, _, ids in graph.edges(data="engagement_ids") for i in ids or ()}
+                  | {e.iri for e in data.engagements if e.entities & set(graph.nodes)},
+                  key=lambda i: (by_iri[i].date is None, by_iri[i].date or by_iri[i].iri, i))
+    index_of = {iri: i for i, iri in enumerate(used)}
+    type_names = [t for t in (*ENGAGEMENT_TYPES, "Engagement")
+                  if any(by_iri[i].type == t for i in used)]
+    type_index = {name: i for i, name in enumerate(type_names)}
+    years = [by_iri[i].year for i in used if by_iri[i].year is not None]
+    span: tuple[int | None, int | None] = (min(years), max(years)) if years else (None, None)
+    of_node: dict[str, list[int]] = defaultdict(list)
+    for iri in used:
+        for member in by_iri[iri].entities:
+            if member in graph:
+                of_node[member].append(index_of[iri])
+
+    sizes = node_metric(graph, size_by, seed=_RANDOM_SEED,
+                        betweenness_samples=_BETWEENNESS_SAMPLES)
+    ordered = sorted(graph.nodes, key=lambda n: (
+        _KIND_ORDER.get(graph.nodes[n].get("kind", ""), _KIND_ORDER["other_org"]),
+        str(graph.nodes[n].get("label", n)).casefold(), str(n)))
+    net = Network(height="760px", width="100%", directed=False, cdn_resources="in_line",
                   heading="")
     for node in ordered:
-        kind = _KIND_BY_KEY[network.nodes[node]]
-        count = len(set(network.engagements_of.get(node, [])))
-        net.add_node(_node_id(node), label=reader.label(node), shape=kind.shape,
-                     color=kind.color, value=1 + count,
-                     tip=_node_tooltip(node, kind, reader, network))
+        attributes = graph.nodes[node]
+        kind = _KIND_BY_KEY.get(attributes.get("kind", ""), _KIND_BY_KEY["other_org"])
+        net.add_node(node, label=str(attributes.get("label", node)), shape=kind.shape,
+                     color=kind.color, value=sizes[node],
+                     tip=_node_tooltip(data, node, attributes, kind, size_by, sizes[node]),
+                     eng=sorted(of_node.get(node, [])))
 
-    edges: list[dict[str, Any]] = []
     dialogue_color, post_color, part_color = (style[2] for style in _EDGE_STYLES)
-    for (a, b), found in sorted(network.dialogue.items(), key=lambda item: (str(item[0][0]),
-                                                                            str(item[0][1]))):
-        if a not in keep or b not in keep:
-            continue
-        unique = set(found)
-        head = f"{reader.label(a)} \u2014 {reader.label(b)}"
-        if unique:
-            tip = "\n".join([head, _plural(len(unique), "engagement") + ":",
-                             *_engagement_lines(unique)])
+    edges: list[dict[str, Any]] = []
+    for a, b, attributes in sorted(graph.edges(data=True),
+                                   key=lambda item: tuple(sorted((str(item[0]), str(item[1]))))):
+        a, b = sorted((a, b), key=str)
+        found = [by_iri[i] for i in attributes.get("engagement_ids", [])]
+        eng = [index_of[e.iri] for e in found]
+        label_a, label_b = data.label(a), data.label(b)
+        if attributes.get("relation") == "affiliation":
+            person, side = (a, b) if graph.nodes[a].get("kind") == "person" else (b, a)
+            posts = attributes.get("posts", [])
+            lines = []
+            if posts:
+                lines.append(f"{data.label(person)}: {', '.join(posts)}, {data.label(side)}")
+            if found:
+                lines.append(f"{data.label(person)} took part in "
+                             f"{_plural(len(found), 'engagement')} of {data.label(side)}"
+                             f"{_span(attributes)}:")
+                lines.extend(_engagement_lines(found))
+            edge: dict[str, Any] = {"from": person, "to": side, "title": "\n".join(lines),
+                                    "width": 1, "eng": eng}
+            if posts:
+                edge.update(label=", ".join(posts), dashes=[8, 5], color=post_color)
+            else:
+                edge.update(dashes=[2, 4], color=part_color)
         else:
-            tip = f"{head}\nin dialogue (pr:dialoguesWith); no engagement in this graph"
-        edges.append({"from": _node_id(a), "to": _node_id(b), "value": max(1, len(unique)),
-                      "title": tip, "color": dialogue_color})
-    for (person, target), titles in sorted(network.posts.items(),
-                                           key=lambda item: (str(item[0][0]), str(item[0][1]))):
-        if person not in keep or target not in keep:
-            continue
-        label = ", ".join(titles)
-        edges.append({"from": _node_id(person), "to": _node_id(target), "label": label,
-                      "title": f"{reader.label(person)}: {label}, {reader.label(target)}",
-                      "dashes": [8, 5], "width": 1, "color": post_color})
-    for (person, side), found in sorted(network.took_part.items(),
-                                        key=lambda item: (str(item[0][0]), str(item[0][1]))):
-        if person not in keep or side not in keep:
-            continue
-        unique = set(found)
-        head = (f"{reader.label(person)} took part in "
-                f"{_plural(len(unique), 'engagement')} of {reader.label(side)}:")
-        tip = "\n".join([head, *_engagement_lines(unique)])
-        edges.append({"from": _node_id(person), "to": _node_id(side), "title": tip,
-                      "dashes": [2, 4], "width": 1, "color": part_color})
+            lines = [f"{label_a} \u2014 {label_b}",
+                     f"{_plural(len(found), 'engagement')}{_span(attributes)}:",
+                     *_engagement_lines(found)]
+            edge = {"from": a, "to": b, "value": max(1, len(found)), "title": "\n".join(lines),
+                    "color": dialogue_color, "eng": eng}
+        edge["id"] = f"e{len(edges)}"
+        edges.append(edge)
     # appended directly: pyvis's add_edge scans every node and edge for each call (quadratic)
     net.edges = edges
     net.options = _options(len(ordered))
 
-    summary = f"{_plural(len(ordered), 'node')}, {_plural(len(edges), 'edge')}"
+    summary = f"{_plural(len(ordered), 'node')}, {_plural(len(edges), 'edge')}."
+    summary += " Drag to move, scroll to zoom, hover for details."
+    notices = []
+    if filters.describe():
+        notices.append(f"Filters: {filters.describe()}.")
     if omitted:
-        summary += (f" (the {len(ordered)} most connected of {len(ordered) + omitted} nodes; "
-                    "raise max_nodes to see all)")
-    summary += ". Drag to move, scroll to zoom, hover for details."
-    return _finish_page(net.generate_html(), title, summary), len(edges)
+        notices.append(
+            f"Large graph: showing the {len(ordered):,} strongest of {len(ordered) + omitted:,} "
+            "nodes (most engagements, then weighted degree); raise max_nodes "
+            "(kg map --max-nodes) to see all.")
+    header = (f'<p class="pr-summary">{html.escape(summary)}</p>\n'
+              + "".join(f'<p class="pr-notice" id="pr-{"cap" if "Large" in n else "filters"}">'
+                        f"{html.escape(n)}</p>\n" for n in notices)
+              + _controls_html(type_names, span) + "\n" + _legend_html(size_by))
+    page_data = {"engagements": [[by_iri[i].year, type_index[by_iri[i].type]] for i in used],
+                 "types": [type_label(t) for t in type_names], "years": list(span)}
+    return _finish_page(net.generate_html(), title, header, page_data), len(edges)
 
 
-def render_map(graph: rdflib.Graph, path: Path | str, *, title: str = "partyrel network",
-               max_nodes: int = 2000) -> MapStats:
-    """Draw the graph's network of organizations, countries and persons as one
-    offline HTML page at ``path`` (written atomically) and return what was drawn.
+def render_map(source: rdflib.Graph | GraphStore | EngagementData, path: Path | str, *,
+               title: str = "partyrel network", max_nodes: int = 2000,
+               filters: Filters | None = None, size_by: str = "weighted_degree") -> MapStats:
+    """Draw the network of organizations, countries and persons as one offline
+    HTML page at ``path`` (written atomically) and return what was drawn.
 
-    At most ``max_nodes`` nodes are drawn, the most connected ones (by number of
-    engagements, then edges). The layout is seeded and frozen once stable, so
-    the same graph gives the same page and the same map. A graph without
-    engagements gives a page saying "no engagements yet".
+    Parameters:
+        source: an rdflib Graph, a GraphStore, or data from :func:`kg.analysis.load`.
+        path: the HTML file to write.
+        title: the page's title and heading.
+        max_nodes: at most this many nodes are drawn, the strongest (most
+            engagements, then weighted degree); the page says how many were left out.
+        filters: date range, type, topic, ego (:class:`kg.analysis.Filters`).
+        size_by: the node size, one of :data:`SIZE_BY`.
+
+    Returns:
+        The counts drawn. The layout is seeded and frozen once stable, so the
+        same graph gives the same page and the same map. A graph without
+        engagements gives a page saying "no engagements yet".
 
     Example:
         >>> import tempfile
@@ -591,14 +632,21 @@ def render_map(graph: rdflib.Graph, path: Path | str, *, title: str = "partyrel 
     """
     if max_nodes < 1:
         raise ValueError(f"max_nodes must be at least 1, got {max_nodes}")
+    if size_by not in SIZE_BY:
+        raise AnalysisError(f"cannot size nodes by {size_by!r}; use one of {', '.join(SIZE_BY)}")
+    filters = filters or Filters()
     target = Path(path)
-    reader = _Reader(graph)
-    network = _build(reader)
-    if not network.nodes:
-        _write_atomically(target, _empty_page(title))
+    data = source if isinstance(source, EngagementData) else load(source)
+    graph = network_graph(data, filters)
+    if graph.number_of_nodes() == 0:
+        _write_atomically(target, _empty_page(title, filters))
         return MapStats(nodes=0, edges=0)
-    keep = _keep(network, reader, max_nodes)
-    omitted = len(network.nodes) - len(keep)
-    page, edge_count = _html_document(reader, network, keep, title, omitted)
+    omitted = 0
+    if graph.number_of_nodes() > max_nodes:
+        keep = _strongest(graph, max_nodes)
+        omitted = graph.number_of_nodes() - len(keep)
+        graph = graph.subgraph(keep).copy()
+    page, edge_count = _html_document(select(data, filters), graph, title, size_by, filters,
+                                      omitted)
     _write_atomically(target, page)
-    return MapStats(nodes=len(keep), edges=edge_count, omitted_nodes=omitted)
+    return MapStats(nodes=graph.number_of_nodes(), edges=edge_count, omitted_nodes=omitted)

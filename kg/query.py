@@ -37,6 +37,8 @@ from kg.store import ID_BASE, PR_NS, PREFIXES, BindingValue, GraphStore, from_ox
 if TYPE_CHECKING:
     import pandas
 
+    from kg.named_queries import NamedQuery
+
 __all__ = ["QueryResult", "format_result", "run_query", "to_dataframe"]
 
 ResultKind = TypingLiteral["select", "ask", "construct"]
@@ -104,6 +106,20 @@ def _load_query(query_or_file: str) -> tuple[str, str | None]:
     return query_or_file, None
 
 
+def _named_query(query_or_file: str) -> NamedQuery | None:
+    """The named query ``query_or_file`` names, if it is a bare name and no such file exists."""
+    from kg.named_queries import get_query, is_query_name
+
+    if not is_query_name(query_or_file):
+        return None
+    try:
+        if Path(query_or_file.strip()).is_file():
+            return None
+    except OSError:
+        pass
+    return get_query(query_or_file)
+
+
 def _param_value(value: BindingValue) -> BindingValue:
     """A command-line parameter: ``<iri>`` is an IRI, any other string a plain literal."""
     if isinstance(value, str):
@@ -114,22 +130,36 @@ def _param_value(value: BindingValue) -> BindingValue:
 
 
 def run_query(store: GraphStore, query_or_file: str,
-              params: Mapping[str, str] | None = None) -> QueryResult:
-    """Run SPARQL text, or the ``.rq`` file it names, over the store's readout graphs.
+              params: Mapping[str, object] | None = None) -> QueryResult:
+    """Run SPARQL text, the ``.rq`` file it names, or a named query of the
+    library (``kg/queries/NAME.rq``, see :mod:`kg.named_queries`) over the
+    store's readout graphs.
 
     ``params`` bind query variables safely (substituted as RDF terms, never
-    pasted into the text): a value written ``<https://...>`` is an IRI, any
-    other string a plain literal (compare typed values with e.g.
-    ``xsd:date(?since)``); the variable must be returned by the query (in its
-    SELECT clause, or ``SELECT *``). Errors raise QueryError saying what to fix.
+    pasted into the text). For a named query each value is converted by the
+    parameter's declared kind (``year="2022"`` binds the integer 2022, an
+    ``iri`` parameter takes an IRI or an entity's name). For other queries a
+    string written ``<https://...>`` is an IRI, any other string a plain
+    literal (compare typed values with e.g. ``xsd:date(?since)``), and python
+    ints, dates, ... typed literals. The variable must be returned by the
+    query (in its SELECT clause, or ``SELECT *``). Errors raise QueryError
+    saying what to fix.
 
     Example:
         >>> with GraphStore.memory() as store:
         ...     run_query(store, "ASK { ?s ?p ?o }").boolean
         False
     """
-    text, source = _load_query(query_or_file)
-    bindings = {name: _param_value(value) for name, value in (params or {}).items()}
+    named = _named_query(query_or_file)
+    if named is not None:
+        from kg.named_queries import bind_parameters
+
+        text, source = named.text, f"named query {named.name}"
+        bindings: dict[str, BindingValue] = bind_parameters(store, named, params or {})
+    else:
+        text, source = _load_query(query_or_file)
+        bindings = {name: _param_value(value)  # type: ignore[arg-type]
+                    for name, value in (params or {}).items()}
     try:
         raw = store.query(text, bindings=bindings or None)
         return _collect(raw)

@@ -95,6 +95,10 @@ class _Resolver:
             key = self.known(text, o.known, *forms)
         elif len(clean.split()) == 1 and clean in self.acronyms:
             return self._alias_form(clean)
+        elif clean.lower() in self.lexicon.org_by_form:
+            # A vocabulary name written with its acronym in brackets:
+            # "Communist Party of China (CPC) Central Committee".
+            key = self.known(clean, self.lexicon.org_by_form[clean.lower()][0].slug, *forms)
         else:
             kind = {"body": "partybody", "gov": "govbody", "event": "organization", "org": "organization"}.get(o.kind, o.kind)
             parent = self._parent_of(doc, o)
@@ -151,6 +155,10 @@ class _Resolver:
             # (more recorded forms), wins.
             pool = named or placed or sorted(candidates, key=lambda c: (c.kind != "international", -len(c.aliases)))
             chosen = pool[0]
+        if chosen.parent:
+            parent_org = self.lexicon.orgs[chosen.parent]
+            parent = self.known(parent_org.name, parent_org.slug)
+            return self.add(Entity("partybody", chosen.name, slug=chosen.slug, parent=parent), *forms)
         return self.add(Entity(chosen.kind, chosen.name, slug=chosen.slug,
                                country=self._country_key(chosen.country)), *forms)
 

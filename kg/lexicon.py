@@ -40,9 +40,10 @@ class KnownOrg:
 
     name: str
     slug: str
-    kind: str  # "party" | "international"
+    kind: str  # "party" | "international" | "organization" | "partybody"
     country: str | None
     aliases: tuple[str, ...]
+    parent: str | None = None  # slug of the party a body belongs to
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,6 +144,12 @@ def load_lexicon_from(root: Path) -> Lexicon:
         if country and country not in countries:
             raise OntologyError(f"parties.tsv: {row['name']} names unknown country {country!r}")
         o = KnownOrg(row["name"], row["slug"], "party", country, _multi(row["aliases"]))
+        orgs.setdefault(o.slug, o)
+    for row in _rows(vocab / "party_bodies.tsv"):
+        parent = orgs.get(row["parent"])
+        if parent is None:
+            raise OntologyError(f"party_bodies.tsv: {row['name']} names unknown parent {row['parent']!r}")
+        o = KnownOrg(row["name"], row["slug"], "partybody", parent.country, _multi(row["aliases"]), parent.slug)
         orgs.setdefault(o.slug, o)
     for o in orgs.values():
         for form in (o.name, *o.aliases):

@@ -88,6 +88,9 @@ class _Resolver:
         clean = re.sub(r"\s*\(\s*[A-Z][A-Za-z&.]*\s*\)\s*", " ", text).strip()
         clean = re.sub(r"\s+", " ", clean)
         forms = [text, clean] + ([o.acronym] if o.acronym else [])
+        owner, sep, owned = clean.partition("'s ")
+        if sep and owned[:1].isupper():
+            forms.append(f"{owned} of the {owner}")  # "CPV Central Committee's Organisation Commission"
         if o.known:
             # A text may define a known acronym as another organization.
             if text in self.acronyms:

@@ -375,7 +375,8 @@ def _qualifies(doc, i, j, heads, labels, known_acronyms) -> bool:
 def _make_org(doc, i, j, heads, labels, known_acronyms) -> OrgMention | None:
     if not _qualifies(doc, i, j, heads, labels, known_acronyms):
         return None
-    if j - i == 1 and doc[i].lower_ in heads and "ORG" not in labels.get(i, {}) and not (i > 0 and doc[i - 1].lower_ == "the"):
+    if (j - i == 1 and doc[i].lower_ in heads and heads[doc[i].lower_] != "gov" and "ORG" not in labels.get(i, {})
+            and not (i > 0 and doc[i - 1].lower_ == "the")):
         return None  # a bare head noun ("Party General Secretary") names no organization; "the Senate" does
     acronym = None
     if _acronym_paren(doc, j, len(doc)) is not None:
@@ -467,8 +468,14 @@ def _find_posts(doc, s: int, e: int, m: Mentions, heads: dict[str, str]) -> None
             # "a member of the Standing Committee ...": title may follow "a".
             t = by_start_title.get(k)
             if t is None:
+                # "China's ambassador to Cuba"
+                if (k in country_at and country_at[k][1] + 1 < e and doc[country_at[k][1]].text in ("'s", "’s")
+                        and country_at[k][1] + 1 in by_start_title):
+                    t = by_start_title[country_at[k][1] + 1]
+                    m.posts.append(PostMention(person, t.title, t.status, None, country_at[k][2]))
+                    k = t.end
                 # "Bahamian prime minister", "Cuban President"
-                if k in country_at and country_at[k][1] in by_start_title:
+                elif k in country_at and country_at[k][1] in by_start_title:
                     t = by_start_title[country_at[k][1]]
                     m.posts.append(PostMention(person, t.title, t.status, None, country_at[k][2]))
                     k = t.end
@@ -483,13 +490,22 @@ def _find_posts(doc, s: int, e: int, m: Mentions, heads: dict[str, str]) -> None
             else:
                 # "deputy head and coordinator of the X": both titles share the organization.
                 shared = [t]
-                while t.end + 1 < e and doc[t.end].lower_ == "and" and (t.end + 1) in by_start_title:
+                while (t.end + 1 < e and doc[t.end].lower_ == "and" and (t.end + 1) in by_start_title
+                       and t.kind != "state"):
                     t = by_start_title[t.end + 1]
                     shared.append(t)
                 org, country, k2 = org_after(t.end)
                 if org is not None or country is not None:
                     for st in shared:
                         m.posts.append(PostMention(person, st.title, st.status, org, country))
+                    # "member of the Political Bureau and of the Secretariat of ..."
+                    while k2 + 1 < e and doc[k2].lower_ == "and" and doc[k2 + 1].lower_ == "of":
+                        org2, country2, k3 = org_after(k2 + 1)
+                        if org2 is None and country2 is None:
+                            break
+                        for st in shared:
+                            m.posts.append(PostMention(person, st.title, st.status, org2, country2))
+                        k2 = k3
                 k = k2 if k2 > t.end else t.end
             # "leader of the X in the Bahamas and Bahamian prime minister"
             if k < e and doc[k].lower_ == "in":
@@ -514,9 +530,13 @@ def _find_posts(doc, s: int, e: int, m: Mentions, heads: dict[str, str]) -> None
             return
 
     for n, p in enumerate(m.persons):
-        # Appositive: "PERSON, TITLE of ORG"
-        if p.end < e and doc[p.end].text == ",":
-            titles_from(p.end + 1, n)
+        # Appositive: "PERSON, TITLE of ORG" (also "PERSON (R), TITLE ..." in captions)
+        after = p.end
+        if after + 2 < e and doc[after].text == "(" and doc[after + 2].text == ")" and doc[after + 1].lower_ in (
+                "r", "l", "c", "left", "right", "centre", "center", "front", "second"):
+            after += 3
+        if after < e and doc[after].text == ",":
+            titles_from(after + 1, n)
         # "PERSON, who is paying a visit to Vietnam as head of ORG"
         if p.end < e and doc[p.end].text == "," and p.end + 1 < e and doc[p.end + 1].lower_ == "who":
             nxt = min([q.start for q in m.persons if q.start > p.end] + [e, p.end + 16])

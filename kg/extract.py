@@ -110,8 +110,11 @@ class _Resolver:
                 # "Workers' Party of Brazil": a known party written with its country.
                 pc = self.entities[parent].country
                 named = [self.lexicon.countries[c].slug for c in o.countries]
-                if not named or (pc and pc.split("/", 1)[1] in named):
+                low = clean.lower()
+                starts = any(low.startswith(f.lower() + " ") for f in self._known_forms(self.entities[parent]))
+                if starts and (not named or (pc and pc.split("/", 1)[1] in named)):
                     return self.add(self.entities[parent], *forms)
+                parent = None  # "Democratic Socialist Party of Brazil" is a party of its own
             if parent is not None and kind in ("partybody", "organization", "party"):
                 kind = "partybody" if self.entities[parent].kind in ("party", "partybody") else kind
                 name = self._canonical_body(clean, parent)
@@ -757,6 +760,36 @@ def _forum_speakers(analysed, out: list[Engagement], res, person_keys, affiliati
             continue
         if current is None or current.type != "Forum":
             continue
+        doc = a.span.doc
+
+        def join(key: str) -> None:
+            if key not in busy and key not in current.participants:
+                current.participants.append(key)
+                side = _side_of(key, affiliation, res)
+                if side and side not in current.organizations:
+                    current.organizations.append(side)
+
+        # "hosted by the X", "at the invitation of the X": the host is a side.
+        host = _INVITATION.search(a.span.text)
+        if host:
+            after = [o for o in a.mentions.orgs if doc[o.start].idx - a.span.start_char >= host.end() and o.kind != "event"]
+            if after:
+                side = _top_org(res.org(doc, after[0]), res)
+                if side not in current.organizations:
+                    current.organizations.insert(0, side)
+        # "co-chaired by A, ..., and B, ...": the chairs are principals.
+        chair = _CHAIRED.search(a.span.text)
+        if chair:
+            for p in a.mentions.persons:
+                if doc[p.start].idx - a.span.start_char >= chair.end():
+                    join(person_keys[(a.index, p.start)])
+        # "Representatives of A, B and C took the floor": the parties are sides.
+        if _DELEGATES.match(a.span.text):
+            for o in a.mentions.orgs:
+                if o.kind != "event":
+                    side = _top_org(res.org(doc, o), res)
+                    if side not in current.organizations:
+                        current.organizations.append(side)
         verb = _SPEECH.search(a.span.text)
         if not verb:
             continue
@@ -770,6 +803,8 @@ def _forum_speakers(analysed, out: list[Engagement], res, person_keys, affiliati
                     current.organizations.append(side)
 
 
+_CHAIRED = re.compile(r"\b(?:co-)?(?:chaired|hosted|moderated|presided over|addressed|opened)\s+by\b", re.I)
+_DELEGATES = re.compile(r"^\W*(?:the\s+)?(?:representatives|delegates|delegations|leaders|members)\s+(?:of|from)\b", re.I)
 _CAPTION = re.compile(r"\((?:Photo|Xinhua/|[A-Z][\w ]*/[^)]*Xinhua)|Photo:|\bPhoto\)|\(R\)|\(L\)", re.I)
 
 

@@ -181,6 +181,9 @@ def find_mentions(sent: Span, heads: dict[str, str], known_acronyms: dict[str, s
         if i in title_tok or not (_is_cap(tok) or "ORG" in labels.get(i, {})):
             i += 1
             continue
+        if tok.like_num and not (i + 1 < e and doc[i + 1].text[:1].isupper() and doc[i + 1].is_alpha):
+            i += 1  # "May 13 (ACN) The ...": a number starts a name only as in "48 Group Club"
+            continue
         j = i
         last = i
         while j < e:

@@ -738,7 +738,8 @@ def _engagements(readout, doc, analysed, res, person_keys, affiliation, lexicon,
 
 _SPEECH = re.compile(r"\b(?:said|says|addressed|spoke|stressed|noted|underlined|emphasi[sz]ed|welcomed|presented|"
                      r"introduced|reported|delivered|recalled|called|urged|highlighted|praised|thanked|argued|pointed|"
-                     r"restated|reaffirmed|expressed|widened|explained|outlined|proposed|shared|opened|closed|chaired)\b")
+                     r"restated|reaffirmed|expressed|widened|explained|outlined|proposed|shared|opened|closed|chaired|"
+                     r"congratulated|hailed|commended|appreciated|affirmed|believed|hoped|agreed|briefed)\b")
 
 
 def _forum_speakers(analysed, out: list[Engagement], res, person_keys, affiliation) -> None:

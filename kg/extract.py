@@ -154,19 +154,25 @@ class _Resolver:
                 candidates = local
                 chosen = local[0]
         if len(candidates) > 1:
+            # The candidate of the country the text speaks of most; with no such
+            # context, a party international, then the better-documented entry
+            # (more recorded forms). (A text that means another party by the
+            # acronym defines it, which the acronym table already caught.)
             low = self.text.lower()
-            named = [c for c in candidates if c.name.lower() in low and c.name.lower() != form.lower()]
-            placed = [c for c in candidates if c.country and self._country_named(c.country, low)]
-            # With no context, a party international, then the better-documented entry
-            # (more recorded forms), wins.
-            pool = named or placed or sorted(candidates, key=lambda c: (c.kind != "international", -len(c.aliases)))
-            chosen = pool[0]
+            chosen = max(candidates, key=lambda c: (
+                self._country_mentions(c.country, low) if c.country else 0,
+                c.kind == "international", len(c.aliases)))
         if chosen.parent:
             parent_org = self.lexicon.orgs[chosen.parent]
             parent = self.known(parent_org.name, parent_org.slug)
             return self.add(Entity("partybody", chosen.name, slug=chosen.slug, parent=parent), *forms)
         return self.add(Entity(chosen.kind, chosen.name, slug=chosen.slug,
                                country=self._country_key(chosen.country)), *forms)
+
+    def _country_mentions(self, country: str, low: str) -> int:
+        c = self.lexicon.countries[country]
+        forms = {f.lower() for f in (c.name, *c.forms, *c.demonyms, c.capital, *c.cities) if len(f) > 3}
+        return sum(len(re.findall(r"\b" + re.escape(f) + r"\b", low)) for f in forms)
 
     def _country_named(self, country: str, low: str) -> bool:
         c = self.lexicon.countries[country]
@@ -366,10 +372,10 @@ def extract_doc(readout: Readout, doc: Doc, lexicon: Lexicon) -> ReadoutFacts:
     return facts
 
 
-def _provisional_home(analysed, person_keys, affiliation, res: _Resolver) -> str | None:
+def _provisional_home(analysed, person_keys, affiliation, res: _Resolver, use_lead: bool = True) -> str | None:
     """The party the readout reports from: the side of the first titled person
     of the lead, else the first party named in the body."""
-    lead = next((a for a in analysed[:2] if a.mentions.persons), None)
+    lead = next((a for a in analysed[:2] if a.mentions.persons), None) if use_lead else None
     if lead is not None:
         side = _side_of(person_keys[(lead.index, lead.mentions.persons[0].start)], affiliation, res)
         if side and res.entities[side].kind == "party":
@@ -831,7 +837,8 @@ def _roundup(readout, doc, analysed, out: list[Engagement], res, person_keys, af
         return
     lead = analysed[0]
     text = lead.span.text[max(0, readout.dateline_end - lead.span.start_char):]
-    if not _PLURAL_SUBJECT.match(text):
+    # The lead, or the headline ("Heads of parties congratulate X"), speaks of many senders.
+    if not (_PLURAL_SUBJECT.match(text) or _PLURAL_SUBJECT.match(readout.title)):
         return
     triggers = _triggers(doc, lead.span, lead=True)
     if not triggers:
@@ -840,7 +847,8 @@ def _roundup(readout, doc, analysed, out: list[Engagement], res, person_keys, af
     target = next((person_keys[(lead.index, p.start)] for p in lead.mentions.persons if p.start >= triggers[0][1]), None)
     if target is None:
         return
-    target_side = _side_of(target, affiliation, res) or _provisional_home(analysed, person_keys, affiliation, res)
+    target_side = _side_of(target, affiliation, res) or _provisional_home(analysed, person_keys, affiliation, res,
+                                                                          use_lead=False)
     out[:] = [e for e in out if not (e.evidence == lead.span.text.strip() and e.participants == [target])]
     seen = {target}
     for a in analysed[1:]:
@@ -848,7 +856,7 @@ def _roundup(readout, doc, analysed, out: list[Engagement], res, person_keys, af
         if not starts_paragraph or not a.mentions.persons:
             continue
         first = a.mentions.persons[0]
-        if first.start - a.span.start > 1:
+        if first.start - a.span.start > 5:  # "In his message, X, ..." still leads the paragraph
             continue
         key = person_keys[(a.index, first.start)]
         if key in seen or not any(p.person == key for p in _posts_of(a, person_keys)):

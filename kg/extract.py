@@ -336,6 +336,24 @@ def extract_doc(readout: Readout, doc: Doc, lexicon: Lexicon) -> ReadoutFacts:
                 facts.posts.append(fact)
             affiliation.setdefault(pkey, []).append(okey)
 
+    # "Lindsay Smith of the Labour Party", "Stefan Berg of Sweden": affiliation, not a post.
+    for a in analysed:
+        m = a.mentions
+        for p in m.persons:
+            k = p.end
+            if k < len(doc) and doc[k].lower_ == "of":
+                k += 1
+                while k < len(doc) and doc[k].lower_ in ("the",):
+                    k += 1
+                pkey = person_keys[(a.index, p.start)]
+                if affiliation.get(pkey):
+                    continue
+                org = next((o for o in m.orgs if o.start == k and o.kind != "event"), None)
+                country = next((c for c in m.countries if c[0] == k and c[2] in lexicon.countries), None)
+                if org is not None:
+                    affiliation.setdefault(pkey, []).append(res.org(doc, org))
+                elif country is not None and doc[k].text[:1].isupper():
+                    affiliation.setdefault(pkey, []).append(res.country(country[2], doc[country[0]:country[1]].text))
     home = _provisional_home(analysed, person_keys, affiliation, res)
     host = _visited_country(doc, analysed, lexicon) or _dateline_country(readout, lexicon)
     for a in analysed:
@@ -758,6 +776,7 @@ def _forum_speakers(analysed, out: list[Engagement], res, person_keys, affiliati
     busy = {p for e in others for p in e.participants}
     titled = {person_keys[(a.index, a.mentions.persons[p.person].start)] for a in analysed for p in a.mentions.posts}
     current = None
+    listing = False
     for a in analysed:
         text = a.span.text.strip()
         here = [e for e in out if e.evidence == text]
@@ -797,6 +816,13 @@ def _forum_speakers(analysed, out: list[Engagement], res, person_keys, affiliati
                     side = _top_org(res.org(doc, o), res)
                     if side not in current.organizations:
                         current.organizations.append(side)
+        if listing and a.span.text.lstrip()[:1] in "-•*–" and a.mentions.persons:
+            join(person_keys[(a.index, a.mentions.persons[0].start)])  # "- Ana Lima, PES president"
+            for p in a.mentions.persons[1:]:
+                if doc[p.start - 1].text in (",", "and") and doc[p.start - 2].text not in ("of",):
+                    join(person_keys[(a.index, p.start)])
+            continue
+        listing = bool(_LISTING.search(a.span.text))
         verb = _SPEECH.search(a.span.text)
         if not verb:
             continue
@@ -811,6 +837,7 @@ def _forum_speakers(analysed, out: list[Engagement], res, person_keys, affiliati
 
 
 _CHAIRED = re.compile(r"\b(?:co-)?(?:chaired|hosted|moderated|presided over|addressed|opened)\s+by\b", re.I)
+_LISTING = re.compile(r"\b(?:attended by|participants (?:were|included)|speakers (?:were|included)|among them)\s*:\s*$", re.I)
 _DELEGATES = re.compile(r"^\W*(?:the\s+)?(?:representatives|delegates|delegations|leaders|members)\s+(?:of|from)\b", re.I)
 _CAPTION = re.compile(r"\((?:Photo|Xinhua/|[A-Z][\w ]*/[^)]*Xinhua)|Photo:|\bPhoto\)|\(R\)|\(L\)", re.I)
 

@@ -44,7 +44,7 @@ _LIGHT_VERBS = frozenset({"held", "holds", "hold", "had", "has", "have", "having
                           "participated", "took", "co-chaired", "chaired", "sent", "made", "was", "were",
                           "is", "opened", "joined"})
 _INVITATION = re.compile(r"\bat the invitation of\b|\bhosted by\b", re.I)
-_PARTAKE = frozenset({"took", "speaks", "spoke", "speaking", "attended", "attend", "attends", "attending", "participated", "addressed",
+_PARTAKE = frozenset({"took", "included", "includes", "speaks", "spoke", "speaking", "attended", "attend", "attends", "attending", "participated", "addressed",
                       "hosted", "opened", "held", "convened", "organized", "organised", "co-chaired", "chaired"})
 _PASSIVE_EVENT = re.compile(r"^[^.;]{0,40}?\b(?:was|were|is|are)\s+(?:held|convened|opened|launched|organi[sz]ed)\b|^[^.;]{0,40}?\btook place\b|^\W*(?:in|at)\b", re.I)
 
@@ -336,24 +336,29 @@ def extract_doc(readout: Readout, doc: Doc, lexicon: Lexicon) -> ReadoutFacts:
                 facts.posts.append(fact)
             affiliation.setdefault(pkey, []).append(okey)
 
-    # "Lindsay Smith of the Labour Party", "Stefan Berg of Sweden": affiliation, not a post.
+    # "Lindsay Smith of the Labour Party", "Stefan Berg of Sweden", "Alec Smith, a
+    # Conservative Party politician": an affiliation, not a post.
     for a in analysed:
         m = a.mentions
         for p in m.persons:
             k = p.end
             if k < len(doc) and doc[k].lower_ == "of":
                 k += 1
-                while k < len(doc) and doc[k].lower_ in ("the",):
+                while k < len(doc) and doc[k].lower_ == "the":
                     k += 1
-                pkey = person_keys[(a.index, p.start)]
-                if affiliation.get(pkey):
-                    continue
-                org = next((o for o in m.orgs if o.start == k and o.kind != "event"), None)
-                country = next((c for c in m.countries if c[0] == k and c[2] in lexicon.countries), None)
-                if org is not None:
-                    affiliation.setdefault(pkey, []).append(res.org(doc, org))
-                elif country is not None and doc[k].text[:1].isupper():
-                    affiliation.setdefault(pkey, []).append(res.country(country[2], doc[country[0]:country[1]].text))
+            elif k + 2 < len(doc) and doc[k].text == "," and doc[k + 1].lower_ in ("a", "an"):
+                k += 2
+            else:
+                continue
+            pkey = person_keys[(a.index, p.start)]
+            if affiliation.get(pkey):
+                continue
+            org = next((o for o in m.orgs if o.start == k and o.kind != "event"), None)
+            country = next((c for c in m.countries if c[0] == k and c[2] in lexicon.countries), None)
+            if org is not None:
+                affiliation.setdefault(pkey, []).append(res.org(doc, org))
+            elif country is not None and doc[k].text[:1].isupper():
+                affiliation.setdefault(pkey, []).append(res.country(country[2], doc[country[0]:country[1]].text))
     home = _provisional_home(analysed, person_keys, affiliation, res)
     host = _visited_country(doc, analysed, lexicon) or _dateline_country(readout, lexicon)
     for a in analysed:
@@ -586,6 +591,14 @@ def _engagements(readout, doc, analysed, res, person_keys, affiliation, lexicon,
             after = [o for o in m.orgs if doc[o.start].idx - s.start_char >= inv.end() and o.kind != "event"]
             if after:
                 invited_by = res.org(doc, after[0])
+        if visit is not None and re.search(r"\bdelegation\b", text) and re.search(r"\b(?:headed|led) by\b", text):
+            # "The delegation, headed by X, began the visit on Saturday."
+            lead_by = re.search(r"\b(?:headed|led) by\b", text).end()
+            leader = next((p for p in m.persons if doc[p.start].idx - s.start_char >= lead_by), None)
+            if leader is not None and not visit.participants:
+                visit.participants.append(person_keys[(a.index, leader.start)])
+        if visit is not None and visit.date is None and re.search(r"\b(?:began|started|begun|arrived)\b", text):
+            visit.date = _date_of(readout, s, a.index)
         triggers = _triggers(doc, s, lead=a.index == 0 or (not out and a.index <= 2), mentions=m)
         caption = bool(_CAPTION.search(_paragraph(doc, s)))
         if not triggers:

@@ -538,6 +538,13 @@ def _find_posts(doc, s: int, e: int, m: Mentions, heads: dict[str, str]) -> None
         if after + 2 < e and doc[after].text == "(" and doc[after + 2].text == ")" and doc[after + 1].lower_ in (
                 "r", "l", "c", "left", "right", "centre", "center", "front", "second"):
             after += 3
+        # "PERSON of the Labour Party, deputy speaker of the House of Commons"
+        if after + 1 < e and doc[after].lower_ == "of":
+            k = after + 1
+            while k < e and doc[k].lower_ in ARTICLES:
+                k += 1
+            if k in by_start_org:
+                after = m.orgs[by_start_org[k]].end
         if after < e and doc[after].text == ",":
             titles_from(after + 1, n)
         # "PERSON, who is paying a visit to Vietnam as head of ORG"

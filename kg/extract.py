@@ -503,6 +503,11 @@ def _triggers(doc: Doc, s: Span, lead: bool = False, mentions: Mentions | None =
     if mentions is not None:
         inside = [(o.start, o.end) for o in mentions.orgs if o.kind != "event"]
         cues = [c for c in cues if not any(a <= c[0] and c[1] <= b for a, b in inside)]
+        # A named congress ("the 20th CPC National Congress") is an event the readout
+        # reports only when someone takes part in it.
+        events = [(o.start, o.end) for o in mentions.orgs if o.kind == "event"]
+        cues = [c for c in cues if not any(a <= c[0] and c[1] <= b for a, b in events)
+                or any(t.lower_ in _PARTAKE for t in _clause_before(doc, s, c[0], 16))]
     mode = next((c for c in cues if c[3] == "mode"), None)
     out = []
     for c in cues:
@@ -720,15 +725,20 @@ def _engagements(readout, doc, analysed, res, person_keys, affiliation, lexicon,
                     continue
                 if not principals and not group and not e_sides and etype != "Forum":
                     continue
-                if etype == "Forum" and invited_by and _top_org(invited_by, res) not in e_sides:
-                    e_sides.insert(0, _top_org(invited_by, res))
+                forum_host = None
+                if etype == "Forum" and invited_by:
+                    forum_host = _top_org(invited_by, res)
+                    if forum_host in e_sides:
+                        e_sides.remove(forum_host)
+                    e_sides.insert(0, forum_host)
                 # "met ... for the SI Council": a meeting held as a named event is a forum.
                 if etype in ("Meeting", "Talks") and any(c[2] == "Forum" and trigger[1] <= c[0] < stop for c in _cues(doc, s)):
                     if not group or len(group) > 1:
                         etype = "Forum"
                 loc = _location_of(readout, s, m, etype, res, visit)
                 eng = Engagement(len(out), etype, text.strip(), date, loc,
-                                 principals + [g for g in group if g not in principals], e_sides, [], [], reporter)
+                                 principals + [g for g in group if g not in principals], e_sides, [], [],
+                                 forum_host or reporter)
                 if any(_same(eng, o) for o in out):
                     continue
                 if etype == "Forum":
@@ -814,8 +824,10 @@ def _forum_speakers(analysed, out: list[Engagement], res, person_keys, affiliati
             after = [o for o in a.mentions.orgs if doc[o.start].idx - a.span.start_char >= host.end() and o.kind != "event"]
             if after:
                 side = _top_org(res.org(doc, after[0]), res)
-                if side not in current.organizations:
-                    current.organizations.insert(0, side)
+                if side in current.organizations:
+                    current.organizations.remove(side)
+                current.organizations.insert(0, side)
+                current.reporter = side  # a forum's host is the side it is reported from
         # "co-chaired by A, ..., and B, ...": the chairs are principals.
         chair = _CHAIRED.search(a.span.text)
         if chair:

@@ -406,6 +406,10 @@ def _make_org(doc, i, j, heads, labels, known_acronyms) -> OrgMention | None:
             kind = "body"
         else:
             return None
+    # "19th CPC National Congress", "the PCC's Eighth Congress": an ordinal makes it an event.
+    if kind != "international" and any(_ORDINAL.match(t.text) for t in doc[i:j]) and any(
+            t.lower_ in ("congress", "conference", "plenum", "session", "summit", "forum") for t in doc[i:j]):
+        kind = "event"
     countries = tuple(dict.fromkeys(
         span.id_ for k in range(i, j) for lab in [labels.get(k, {})]
         for key in ("COUNTRY", "DEMONYM") if (span := lab.get(key)) is not None and span.start == k
@@ -421,6 +425,9 @@ def _link_parents(m: Mentions) -> None:
 
 
 _OF = frozenset({"of", "at", "in", "for"})
+_ORDINAL = re.compile(r"^(?:\d+(?:st|nd|rd|th)|first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|"
+                      r"eleventh|twelfth|thirteenth|fourteenth|fifteenth|sixteenth|seventeenth|eighteenth|"
+                      r"nineteenth|twentieth)$", re.I)
 _MONTHS = frozenset("""january february march april may june july august september october november december
 jan feb mar apr jun jul aug sep sept oct nov dec""".split())
 

@@ -738,7 +738,7 @@ def _engagements(readout, doc, analysed, res, person_keys, affiliation, lexicon,
                 loc = _location_of(readout, s, m, etype, res, visit)
                 eng = Engagement(len(out), etype, text.strip(), date, loc,
                                  principals + [g for g in group if g not in principals], e_sides, [], [],
-                                 forum_host or reporter)
+                                 reporter if principals else (forum_host or reporter))
                 if any(_same(eng, o) for o in out):
                     continue
                 if etype == "Forum":
@@ -800,6 +800,7 @@ def _forum_speakers(analysed, out: list[Engagement], res, person_keys, affiliati
     titled = {person_keys[(a.index, a.mentions.persons[p.person].start)] for a in analysed for p in a.mentions.posts}
     current = None
     listing = False
+    acting = {id(e): bool(e.participants) for e in forums}
     for a in analysed:
         text = a.span.text.strip()
         here = [e for e in out if e.evidence == text]
@@ -827,7 +828,8 @@ def _forum_speakers(analysed, out: list[Engagement], res, person_keys, affiliati
                 if side in current.organizations:
                     current.organizations.remove(side)
                 current.organizations.insert(0, side)
-                current.reporter = side  # a forum's host is the side it is reported from
+                if not acting.get(id(current)):
+                    current.reporter = side  # a forum nobody is said to attend is reported from its host
         # "co-chaired by A, ..., and B, ...": the chairs are principals.
         chair = _CHAIRED.search(a.span.text)
         if chair:

@@ -147,7 +147,7 @@ def _eval(args: argparse.Namespace) -> int:
 
 # --------------------------------------------------------------------------- analyze, map
 
-import typing  # noqa: E402
+import typing
 
 if typing.TYPE_CHECKING:  # the annotations below; imported lazily at run time (slow imports)
     from datetime import date

@@ -1,5 +1,6 @@
-"""Running SPARQL for users: a query text or ``.rq`` file in, a plain result out,
-formatted as an aligned table, CSV or SPARQL 1.1 Query Results JSON.
+"""Running SPARQL for users: a query text, a ``.rq`` file or the name of a query
+of the library (:mod:`kg.named_queries`) in, a plain result out, formatted as
+an aligned table, CSV or SPARQL 1.1 Query Results JSON, or as a DataFrame.
 
 Example:
     >>> from rdflib import Literal, URIRef
@@ -151,6 +152,7 @@ def run_query(store: GraphStore, query_or_file: str,
         False
     """
     named = _named_query(query_or_file)
+    source: str | None
     if named is not None:
         from kg.named_queries import bind_parameters
 
@@ -317,12 +319,19 @@ def _python_value(term: Node | None) -> object:
 def to_dataframe(result: QueryResult) -> pandas.DataFrame:
     """The result as a pandas DataFrame: IRIs as strings, typed literals as
     python values (xsd:integer -> int, xsd:date -> date), unbound as None.
-    An ASK result gives one column ``boolean``.
+    An integer column with unbound cells is pandas' nullable ``Int64`` (2022
+    stays 2022, not 2022.0). An ASK result gives one column ``boolean``.
 
     Example:
         >>> frame = to_dataframe(QueryResult(columns=["n"], rows=[("3",)]))
         >>> list(frame.columns), len(frame)
         (['n'], 1)
+        >>> from rdflib import XSD
+        >>> year = Literal("2022", datatype=XSD.integer)
+        >>> frame = to_dataframe(QueryResult(columns=["year"], rows=[("2022",), (None,)],
+        ...                                  terms=[(year,), (None,)]))
+        >>> str(frame.year.dtype), frame.year.tolist()
+        ('Int64', [2022, <NA>])
     """
     try:
         import pandas as pd
@@ -333,4 +342,11 @@ def to_dataframe(result: QueryResult) -> pandas.DataFrame:
     records = [[_python_value(term) for term in row] for row in _terms_or_rows(result)]
     if not records:
         return pd.DataFrame(columns=list(result.columns))
-    return pd.DataFrame(records, columns=list(result.columns))
+    frame = pd.DataFrame(records, columns=list(result.columns))
+    for index, name in enumerate(result.columns):
+        values = [row[index] for row in records]
+        present = [value for value in values if value is not None]
+        if present and len(present) < len(values) and all(
+                isinstance(value, int) and not isinstance(value, bool) for value in present):
+            frame[name] = pd.array(values, dtype="Int64")
+    return frame

@@ -602,6 +602,15 @@ def _engagements(readout, doc, analysed, res, person_keys, affiliation, lexicon,
             leader = next((p for p in m.persons if doc[p.start].idx - s.start_char >= lead_by), None)
             if leader is not None and not visit.participants:
                 visit.participants.append(person_keys[(a.index, leader.start)])
+        if out and re.search(r"\bdelegation\b", text) and re.search(r"\b(?:is|was) (?:headed|led) by\b", text):
+            # "The Chinese delegation is led by X": X is the counterpart the meeting lacked.
+            lead_by = re.search(r"\b(?:headed|led) by\b", text).end()
+            leader = next((p for p in m.persons if doc[p.start].idx - s.start_char >= lead_by), None)
+            last = out[-1]
+            if leader is not None and len(last.participants) < len(last.organizations):
+                key = person_keys[(a.index, leader.start)]
+                if key not in last.participants:
+                    last.participants.append(key)
         if visit is not None and visit.date is None and re.search(r"\b(?:began|started|begun|arrived)\b", text):
             visit.date = _date_of(readout, s, a.index)
         triggers = _triggers(doc, s, lead=a.index == 0 or (not out and a.index <= 2), mentions=m)

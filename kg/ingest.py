@@ -32,6 +32,8 @@ READABLE_SUFFIXES: frozenset[str] = frozenset({".txt"})
 DEFAULT_MAX_BYTES: int = 5_000_000
 
 _BODY_MIN_WORDS = 12
+_NOT_PLACES = frozenset({"yesterday", "today", "on", "in", "at", "last", "this", "the", "monday", "tuesday",
+                         "wednesday", "thursday", "friday", "saturday", "sunday"})
 _DASH = r"(?:--|—|–|-)"
 _PLACE = r"(?P<place>[A-ZÀ-Ý][\w'’.\-]*(?:\s+(?:[A-ZÀ-Ý][\w'’.\-]*|es|de|del|da|do|al|el|la))*)"
 _DATELINES: tuple[re.Pattern[str], ...] = (
@@ -112,6 +114,8 @@ def parse_readout(readout_id: str, text: str, source: str = "<text>", *, url: st
             if not m:
                 continue
             g = m.groupdict()
+            if g.get("place") and g["place"].split()[0].lower() in _NOT_PLACES:
+                continue  # "Yesterday, January 24, ..." is no dateline place
             if g.get("place"):
                 place = _title_case_place(g["place"].strip())
             if g.get("mon") and published is not None:

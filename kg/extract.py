@@ -686,7 +686,16 @@ def _engagements(readout, doc, analysed, res, person_keys, affiliation, lexicon,
                 if not v_sides:
                     continue
                 eng = Engagement(len(out), "Visit", text.strip(), date, res.country(dest[2], doc[dest[0]:dest[1]].text), principals, v_sides, [], [], reporter)
-                if any(_same(eng, o) for o in out):
+                twin = next((o for o in out if _same(eng, o)), None)
+                if twin is not None and twin in captioned and not caption:
+                    # The body retells what a photo caption said first: keep the body's account.
+                    out[out.index(twin)] = eng
+                    captioned.remove(twin)
+                    eng.index = twin.index
+                    if twin is visit:
+                        visit = eng
+                    continue
+                if twin is not None:
                     continue
                 visit = eng
                 out.append(eng)
@@ -748,7 +757,16 @@ def _engagements(readout, doc, analysed, res, person_keys, affiliation, lexicon,
                 eng = Engagement(len(out), etype, text.strip(), date, loc,
                                  principals + [g for g in group if g not in principals], e_sides, [], [],
                                  reporter if principals else (forum_host or reporter))
-                if any(_same(eng, o) for o in out):
+                twin = next((o for o in out if _same(eng, o)), None)
+                if twin is not None and twin in captioned and not caption:
+                    # The body retells what a photo caption said first: keep the body's account.
+                    out[out.index(twin)] = eng
+                    captioned.remove(twin)
+                    eng.index = twin.index
+                    if twin is visit:
+                        visit = eng
+                    continue
+                if twin is not None:
                     continue
                 if etype == "Forum":
                     key = doc[trigger[0]:trigger[1]].lemma_.lower() or doc[trigger[0]:trigger[1]].text.lower()

@@ -22,7 +22,18 @@ demo: $(STAMP)
 	$(BIN)/kg build examples/readouts -o out
 	$(BIN)/kg query engagements-by-type --store out
 
+# The browser tests drive Debian's chromium (never a browser downloaded by playwright).
 test: $(STAMP)
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "make test: installing Debian's chromium for the browser tests"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	  else \
+	    echo "make test: the browser tests need Debian's chromium at /usr/bin/chromium;" \
+	         "run make test as root, or: sudo apt-get install -y chromium" >&2; \
+	    exit 1; \
+	  fi; \
+	fi
 	$(BIN)/python -m pytest
 
 eval-dev: $(STAMP)

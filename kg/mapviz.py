@@ -140,7 +140,8 @@ _METRIC_WORDS: Mapping[str, str] = MappingProxyType({
     "weighted_degree": "weighted degree (engagements with others)", "pagerank": "PageRank",
     "betweenness": "betweenness centrality", "eigenvector": "eigenvector centrality"})
 
-_EXTERNAL_LINK = re.compile(r"<link\b[^>]*?\bhref\s*=\s*[\"']?\s*(?:https?:)?//[^>]*>", re.IGNORECASE)
+_EXTERNAL_LINK = re.compile(r"<link\b[^>]*?\bhref\s*=\s*[\"']?\s*(?:https?:)?//[^>]*>",
+                            re.IGNORECASE)
 _EXTERNAL_SCRIPT = re.compile(
     r"<script\b[^>]*?\bsrc\s*=\s*[\"']?\s*(?:https?:)?//[^>]*>\s*</script\s*>", re.IGNORECASE)
 _EMPTY_HEADING = re.compile(r"<center>\s*<h1>\s*</h1>\s*</center>", re.IGNORECASE)
@@ -167,7 +168,8 @@ body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif;
 .pr-controls input[type=search] { width: 16em; }
 .pr-status { color: #555; }
 .pr-empty { font-size: 1.1em; color: #555; margin-top: 2em; }
-.vis-tooltip { white-space: pre-wrap; max-width: 46em; font-size: 0.85em; }
+#mynetwork div.vis-tooltip { white-space: pre-wrap; overflow-wrap: anywhere; max-width: 46em;
+                            font-size: 0.85em; }
 #loadingBar { display: none !important; }
 """
 
@@ -216,7 +218,11 @@ _AFTER_SCRIPT = """
     if (!hits.length) {
       hits = shown.filter(function (n) { return n.label.toLowerCase().indexOf(wanted) >= 0; });
     }
-    if (!hits.length) { network.unselectAll(); say("no match for \\u201c" + search.value + "\\u201d"); return; }
+    if (!hits.length) {
+      network.unselectAll();
+      say("no match for \\u201c" + search.value + "\\u201d");
+      return;
+    }
     network.selectNodes(hits.map(function (n) { return n.id; }));
     network.focus(hits[0].id, {scale: 1.2, animation: false});
     say(hits.length === 1 ? "found: " + hits[0].label
@@ -237,7 +243,8 @@ _AFTER_SCRIPT = """
     var from = fromBox.value === "" ? firstYear : Number(fromBox.value);
     var to = toBox.value === "" ? lastYear : Number(toBox.value);
     var undated = undatedBox.checked;
-    var everything = type < 0 && undated && (firstYear === null || (from <= firstYear && to >= lastYear));
+    var everything = type < 0 && undated
+                     && (firstYear === null || (from <= firstYear && to >= lastYear));
     var pass = data.engagements.map(function (e) {
       if (type >= 0 && e[1] !== type) { return false; }
       if (e[0] === null) { return undated; }
@@ -248,11 +255,12 @@ _AFTER_SCRIPT = """
       for (var i = 0; i < list.length; i++) { if (pass[list[i]]) { n++; } }
       return n;
     }
-    var visible = {};
-    var nodeUpdates = all.map(function (n) {
-      var show = everything || count(n.eng) > 0;
-      visible[n.id] = show;
-      return {id: n.id, hidden: !show};
+    // a node shows when one of its engagements passes; a node without any (an
+    // organization named only by a post) shows while a post holder shows
+    var visible = {}, dependent = {};
+    all.forEach(function (n) {
+      if (n.eng.length) { visible[n.id] = everything || count(n.eng) > 0; }
+      else { dependent[n.id] = true; visible[n.id] = everything; }
     });
     var edgeUpdates = baseEdges.map(function (e) {
       if (everything) { return {id: e.id, hidden: false, value: e.value}; }
@@ -262,20 +270,19 @@ _AFTER_SCRIPT = """
         if (e.value !== undefined) { update.value = Math.max(1, n); }
         return update;
       }
-      return {id: e.id, hidden: !(visible[e.from] && visible[e.to])};
+      var show = (visible[e.from] && (visible[e.to] || dependent[e.to]))
+                 || (visible[e.to] && dependent[e.from]);
+      return {id: e.id, hidden: !show};
     });
-    // an organization named only by a post stays while its person shows
     edgeUpdates.forEach(function (u, i) {
-      var e = baseEdges[i];
-      if (!u.hidden) {
-        if (!visible[e.from]) { visible[e.from] = true; nodeUpdates.push({id: e.from, hidden: false}); }
-        if (!visible[e.to]) { visible[e.to] = true; nodeUpdates.push({id: e.to, hidden: false}); }
-      }
+      if (!u.hidden) { visible[baseEdges[i].from] = true; visible[baseEdges[i].to] = true; }
     });
-    nodes.update(nodeUpdates);
+    nodes.update(all.map(function (n) { return {id: n.id, hidden: !visible[n.id]}; }));
     edges.update(edgeUpdates);
-    var shown = 0;
-    for (var id in visible) { if (visible[id]) { shown++; } }
+    var shownIds = all.filter(function (n) { return visible[n.id]; })
+                      .map(function (n) { return n.id; });
+    var shown = shownIds.length;
+    if (shown) { network.fit({nodes: shownIds, animation: false}); }
     say(everything ? "" : shown + " of " + all.length + " nodes match the filters");
     box.setAttribute("data-shown", String(shown));
   }
@@ -518,7 +525,7 @@ def _html_document(data: EngagementData, graph: nx.Graph, title: str, size_by: s
     type_names = [t for t in (*ENGAGEMENT_TYPES, "Engagement")
                   if any(by_iri[i].type == t for i in used)]
     type_index = {name: i for i, name in enumerate(type_names)}
-    years = [by_iri[i].year for i in used if by_iri[i].year is not None]
+    years = [year for year in (by_iri[i].year for i in used) if year is not None]
     span: tuple[int | None, int | None] = (min(years), max(years)) if years else (None, None)
     of_node: dict[str, list[int]] = defaultdict(list)
     for iri in used:
@@ -621,7 +628,8 @@ def render_map(source: rdflib.Graph | GraphStore | EngagementData, path: Path | 
         >>> import tempfile
         >>> from pathlib import Path
         >>> from rdflib import Graph, Literal, Namespace, RDF, RDFS
-        >>> PR, ID = Namespace("https://w3id.org/partyrel/ontology#"), Namespace("https://w3id.org/partyrel/id/")
+        >>> PR = Namespace("https://w3id.org/partyrel/ontology#")
+        >>> ID = Namespace("https://w3id.org/partyrel/id/")
         >>> g = Graph()
         >>> for party, name in ((ID["org/zwp"], "Zeta Workers Party"), (ID["org/eta"], "Eta")):
         ...     _ = g.add((party, RDF.type, PR.PoliticalParty))

@@ -1,0 +1,1212 @@
+"""Network analysis: projections of a partyrel graph to NetworkX, metrics as pandas tables.
+
+Data flows one way: a graph (an rdflib ``Graph`` or a :class:`~kg.store.GraphStore`)
+is read once by :func:`load` into plain records (:class:`EngagementData`);
+:func:`select` narrows them (date range, engagement type, topic); the
+projections turn them into NetworkX graphs; the metrics turn graphs into
+DataFrames. Every function is pure: nothing is printed or written except by
+:func:`export_graph`, and everything random takes a ``seed``.
+
+Projections (node ids are IRIs; every node has ``label``, ``kind``, ``country``,
+``engagements``, ``first`` and ``last``):
+
+* :func:`organization_graph`: the sides of engagements (``pr:involves``); one
+  edge per pair of sides of the same engagement, ``weight`` = number of
+  engagements, with ``first``/``last`` date, ``types``, ``topics`` and the
+  engagement IRIs (``engagement_ids``);
+* :func:`affiliation_graph`: persons and the organizations (or countries) they
+  hold posts in (``posts``) or took part in engagements of (``weight``);
+* :func:`country_graph`: the organization graph with organizations grouped by
+  ``pr:country`` (an organization without a country stands for itself);
+* :func:`engagement_graph`: bipartite, engagements and the entities in them
+  (``role``: side, participant, attendee);
+* :func:`network_graph`: what the map draws, organizations and persons.
+
+Each takes :class:`Filters`: a date range, a type, a topic, the ego network of
+one entity. The ego network is the ego, its neighbours within ``radius`` and
+the ties among them; when the ego is no node of a projection (a person in the
+organization graph), the projection is drawn from the ego's engagements only.
+
+Example:
+    >>> from rdflib import Graph, Literal, Namespace, RDF, RDFS
+    >>> PR = Namespace("https://w3id.org/partyrel/ontology#")
+    >>> ID = Namespace("https://w3id.org/partyrel/id/")
+    >>> g = Graph()
+    >>> for key, name in (("org/cpc", "Communist Party of China"),
+    ...                   ("org/zwp", "Zeta Workers Party")):
+    ...     _ = g.add((ID[key], RDF.type, PR.PoliticalParty))
+    ...     _ = g.add((ID[key], RDFS.label, Literal(name)))
+    >>> for n in (1, 2):
+    ...     e = ID[f"engagement/r{n}-1"]
+    ...     _ = g.add((e, RDF.type, PR.Meeting)); _ = g.add((e, PR.involves, ID["org/cpc"]))
+    ...     _ = g.add((e, PR.involves, ID["org/zwp"]))
+    >>> graph = organization_graph(load(g))
+    >>> graph.number_of_nodes(), graph.edges[str(ID["org/cpc"]), str(ID["org/zwp"])]["weight"]
+    (2, 2)
+    >>> centrality_table(graph)[["label", "weighted_degree"]].to_dict("records")[0]
+    {'label': 'Communist Party of China', 'weighted_degree': 2}
+
+References:
+    Blondel et al., "Fast unfolding of communities in large networks" (2008), for
+    Louvain; Brandes, "A faster algorithm for betweenness centrality" (2001).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import json
+import os
+import re
+import unicodedata
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from itertools import combinations
+from pathlib import Path
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
+
+import networkx as nx
+import pandas as pd
+import rdflib
+from rdflib.term import BNode, Node, URIRef
+
+from kg.errors import PartyrelError
+
+if TYPE_CHECKING:
+    from kg.store import GraphStore
+
+__all__ = [
+    "ENGAGEMENT_TYPES",
+    "EXPORT_FORMATS",
+    "METRICS",
+    "PER_YEAR_BY",
+    "Analysis",
+    "AnalysisError",
+    "Engagement",
+    "EngagementData",
+    "Entity",
+    "Filters",
+    "Post",
+    "affiliation_graph",
+    "analyze",
+    "centrality_table",
+    "communities",
+    "country_graph",
+    "edge_table",
+    "engagement_graph",
+    "export_graph",
+    "load",
+    "network_graph",
+    "node_metric",
+    "organization_graph",
+    "per_year",
+    "resolve",
+    "select",
+    "type_label",
+    "write_analysis",
+]
+
+_PR = "https://w3id.org/partyrel/ontology#"
+_ORG = "http://www.w3.org/ns/org#"
+_RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+_RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
+_SKOS = "http://www.w3.org/2004/02/skos/core#"
+_DCTERMS = "http://purl.org/dc/terms/"
+_PROV_DERIVED = "http://www.w3.org/ns/prov#wasDerivedFrom"
+_FOAF_PERSON = "http://xmlns.com/foaf/0.1/Person"
+
+#: The engagement types of the core vocabulary (local names of ``pr:`` classes).
+ENGAGEMENT_TYPES: tuple[str, ...] = ("Meeting", "Talks", "VideoCall", "PhoneCall",
+                                     "Correspondence", "Visit", "Forum")
+#: Columns of :func:`centrality_table` that rank nodes (``kg map --size-by`` choices too).
+METRICS: tuple[str, ...] = ("engagements", "degree", "weighted_degree", "pagerank",
+                            "betweenness", "eigenvector")
+#: What :func:`per_year` can count by.
+PER_YEAR_BY: tuple[str, ...] = ("country", "party", "type", "topic")
+#: File formats of :func:`export_graph`.
+EXPORT_FORMATS: tuple[str, ...] = ("graphml", "gexf", "json")
+
+#: Kind of an entity from its classes, first match wins.
+_KIND_OF_CLASS: tuple[tuple[str, str], ...] = (
+    (_PR + "PartyInternational", "international"),
+    (_PR + "PoliticalParty", "party"),
+    (_PR + "PartyBody", "party_body"),
+    (_PR + "GovernmentBody", "government"),
+    (_PR + "Country", "country"),
+    (_PR + "Person", "person"),
+    (_FOAF_PERSON, "person"),
+    (_PR + "Topic", "topic"),
+    (_PR + "Place", "place"),
+    (_PR + "Organization", "other_org"),
+    (_ORG + "Organization", "other_org"),
+    (_ORG + "FormalOrganization", "other_org"),
+    (_ORG + "OrganizationalUnit", "other_org"),
+)
+_ORGANIZATION_KINDS = frozenset({"party", "international", "party_body", "government",
+                                 "other_org"})
+_SIDE_KINDS = _ORGANIZATION_KINDS | {"country"}
+
+#: Every predicate :func:`load` reads.
+_PREDICATES: tuple[str, ...] = (
+    _RDF_TYPE, _RDFS_LABEL, _SKOS + "prefLabel", _SKOS + "altLabel",
+    _PR + "date", _PR + "involves", _PR + "participant", _PR + "attendee", _PR + "topic",
+    _PR + "reportedIn", _PROV_DERIVED, _PR + "evidence", _PR + "location", _PR + "country",
+    _PR + "title", _ORG + "holds", _ORG + "postIn", _ORG + "subOrganizationOf",
+    _DCTERMS + "title", _DCTERMS + "identifier",
+)
+
+_MAX_EVIDENCE = 400
+
+
+class AnalysisError(PartyrelError, ValueError):
+    """A filter names an unknown entity, type or topic, or a metric or format is unknown."""
+
+
+# --------------------------------------------------------------------------- records
+
+class Post(NamedTuple):
+    """A post a person holds: the bare office and where (organization or country IRI)."""
+
+    title: str
+    organization: str
+
+
+class Entity(NamedTuple):
+    """A person, organization, country, place or topic.
+
+    ``kind`` is one of party, international, party_body, government, other_org,
+    country, person, topic, place. ``country`` is the IRI of ``pr:country``;
+    ``parent`` of ``org:subOrganizationOf``.
+    """
+
+    iri: str
+    label: str
+    kind: str
+    country: str | None = None
+    aliases: tuple[str, ...] = ()
+    posts: tuple[Post, ...] = ()
+    parent: str | None = None
+
+
+class Engagement(NamedTuple):
+    """One engagement: its type (a name of :data:`ENGAGEMENT_TYPES`, or
+    ``"Engagement"``), date, source readout and evidence sentence, and the IRIs
+    of its sides (organizations or countries), participants, attendees, topics."""
+
+    iri: str
+    type: str
+    date: dt.date | None
+    readout: str | None
+    readout_title: str
+    evidence: str
+    sides: tuple[str, ...] = ()
+    participants: tuple[str, ...] = ()
+    attendees: tuple[str, ...] = ()
+    topics: tuple[str, ...] = ()
+
+    @property
+    def year(self) -> int | None:
+        """The year of the engagement's date, None when undated."""
+        return self.date.year if self.date else None
+
+    @property
+    def entities(self) -> frozenset[str]:
+        """Everyone and everything taking part: sides, participants, attendees."""
+        return frozenset(self.sides) | frozenset(self.participants) | frozenset(self.attendees)
+
+
+@dataclass(frozen=True)
+class EngagementData:
+    """What the analysis reads from a graph: engagements (sorted by date, then
+    IRI) and the entities they name, by IRI. Build it with :func:`load`."""
+
+    engagements: tuple[Engagement, ...]
+    entities: Mapping[str, Entity]
+
+    def entity(self, iri: str) -> Entity:
+        """The entity with this IRI; one named after its IRI when the graph says nothing of it.
+
+        Example:
+            >>> EngagementData((), {}).entity("https://w3id.org/partyrel/id/org/zeta-party").label
+            'zeta-party'
+        """
+        found = self.entities.get(iri)
+        if found is not None:
+            return found
+        return Entity(iri, _local_name(iri), "other_org")
+
+    def label(self, iri: str) -> str:
+        """The entity's label."""
+        return self.entity(iri).label
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What to restrict a projection to. Empty fields restrict nothing.
+
+    ``date_from``/``date_to`` are inclusive; with either set, undated
+    engagements are left out. ``type`` is a name of :data:`ENGAGEMENT_TYPES`
+    (any case, spaces allowed: "video call"); ``topic`` a topic's label or IRI;
+    ``ego`` an entity's label, alias or IRI, with neighbours within ``radius``.
+
+    Example:
+        >>> Filters(date_from=dt.date(2020, 1, 1), type="VideoCall").describe()
+        'from 2020-01-01, type Video call'
+        >>> Filters().describe()
+        ''
+    """
+
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    type: str | None = None
+    topic: str | None = None
+    ego: str | None = None
+    radius: int = 1
+
+    def __post_init__(self) -> None:
+        if self.date_from and self.date_to and self.date_from > self.date_to:
+            raise AnalysisError(f"the date range is empty: from {self.date_from} is after to "
+                                f"{self.date_to}; swap them")
+        if self.radius < 1:
+            raise AnalysisError(f"the ego radius must be at least 1, got {self.radius}")
+
+    @property
+    def empty(self) -> bool:
+        """Whether nothing is restricted."""
+        return not (self.date_from or self.date_to or self.type or self.topic or self.ego)
+
+    def describe(self) -> str:
+        """The filters in words, for a page or a report ('' when there are none)."""
+        parts = []
+        if self.date_from:
+            parts.append(f"from {self.date_from.isoformat()}")
+        if self.date_to:
+            parts.append(f"to {self.date_to.isoformat()}")
+        if self.type:
+            parts.append(f"type {type_label(_canonical_type(self.type))}")
+        if self.topic:
+            parts.append(f"topic {self.topic}")
+        if self.ego:
+            parts.append(f"ego network of {self.ego}"
+                         + (f" (radius {self.radius})" if self.radius != 1 else ""))
+        return ", ".join(parts)
+
+
+_NO_FILTERS = Filters()
+
+
+# --------------------------------------------------------------------------- helpers
+
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split())
+
+
+def _local_name(iri: str) -> str:
+    tail = re.split(r"[/#]", iri.rstrip("/#"))[-1]
+    return tail or iri
+
+
+def type_label(type_name: str) -> str:
+    """A type's local name in words.
+
+    Example:
+        >>> type_label("VideoCall"), type_label("Talks")
+        ('Video call', 'Talks')
+    """
+    words = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", type_name).split()
+    if not words:
+        return type_name
+    return " ".join([words[0]] + [word.lower() for word in words[1:]])
+
+
+def _fold(text: str) -> str:
+    """Case-, accent-, punctuation- and space-insensitive form of a name."""
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(c for c in text if not unicodedata.combining(c)).casefold()
+    words = re.sub(r"[^\w]+", " ", text).split()
+    if words and words[0] == "the":
+        words = words[1:]
+    return " ".join(words)
+
+
+def _canonical_type(name: str) -> str:
+    wanted = _fold(name).replace(" ", "")
+    for known in (*ENGAGEMENT_TYPES, "Engagement"):
+        if known.lower() == wanted:
+            return known
+    raise AnalysisError(f"unknown engagement type {name!r}; use one of "
+                        f"{', '.join(ENGAGEMENT_TYPES)}")
+
+
+def _iso(day: dt.date | None) -> str:
+    return day.isoformat() if day else ""
+
+
+def _node_key(node: Node) -> str:
+    return f"_:{node}" if isinstance(node, BNode) else str(node)
+
+
+# --------------------------------------------------------------------------- loading
+
+def _triples(source: rdflib.Graph | GraphStore) -> Iterator[tuple[str, str, Node]]:
+    """(subject key, predicate IRI, object) for every predicate :func:`load` reads."""
+    if isinstance(source, rdflib.Graph):
+        for predicate in _PREDICATES:
+            for s, o in source.subject_objects(URIRef(predicate)):
+                yield _node_key(s), predicate, o
+        return
+    values = " ".join(f"<{p}>" for p in _PREDICATES)
+    _, rows = source.select_rows(f"SELECT ?s ?p ?o WHERE {{ VALUES ?p {{ {values} }} ?s ?p ?o }}")
+    for row_s, row_p, row_o in rows:
+        if row_s is not None and row_p is not None and row_o is not None:
+            yield _node_key(row_s), str(row_p), row_o
+
+
+def _parse_date(values: Iterable[Node]) -> dt.date | None:
+    days = []
+    for value in values:
+        try:
+            days.append(dt.date.fromisoformat(str(value)[:10]))
+        except ValueError:
+            continue
+    return min(days) if days else None
+
+
+def load(source: rdflib.Graph | GraphStore) -> EngagementData:
+    """Read the engagements and entities of a graph or a store.
+
+    An engagement is anything typed ``pr:Engagement`` or one of its types, or
+    with a ``pr:involves``/``pr:participant``. A side without a class counts as
+    an organization ("other_org"); an entity without a label is named after
+    its IRI's last part.
+
+    Parameters:
+        source: an rdflib Graph (the union of the readout graphs) or a GraphStore.
+
+    Returns:
+        The engagements, sorted by date (undated last) and IRI, and the entities.
+
+    Example:
+        >>> from kg.store import GraphStore
+        >>> with GraphStore.memory() as store:
+        ...     load(store).engagements
+        ()
+    """
+    props: dict[str, dict[str, list[Node]]] = defaultdict(lambda: defaultdict(list))
+    for s, p, o in _triples(source):
+        props[s][p].append(o)
+
+    def texts(subject: str, predicate: str) -> list[str]:
+        values = props[subject].get(predicate, []) if subject in props else []
+        return sorted({_one_line(str(v)) for v in values if isinstance(v, rdflib.Literal)} - {""})
+
+    def iris(subject: str, predicate: str) -> tuple[str, ...]:
+        values = props[subject].get(predicate, []) if subject in props else []
+        return tuple(sorted({_node_key(v) for v in values if not isinstance(v, rdflib.Literal)}))
+
+    engagement_classes = {_PR + t for t in (*ENGAGEMENT_TYPES, "Engagement")}
+    engagement_keys = sorted(
+        s for s, by in props.items()
+        if by.get(_PR + "involves") or by.get(_PR + "participant")
+        or engagement_classes & {str(c) for c in by.get(_RDF_TYPE, [])})
+
+    readout_titles: dict[str, str] = {}
+
+    def readout_title(readout: str | None) -> str:
+        if readout is None:
+            return "no readout"
+        if readout not in readout_titles:
+            found = texts(readout, _DCTERMS + "title") or texts(readout, _DCTERMS + "identifier")
+            readout_titles[readout] = found[0] if found else "untitled readout"
+        return readout_titles[readout]
+
+    engagements = []
+    for key in engagement_keys:
+        classes = {str(c) for c in props[key].get(_RDF_TYPE, [])}
+        kind = next((t for t in ENGAGEMENT_TYPES if _PR + t in classes), "Engagement")
+        readouts = sorted(set(iris(key, _PR + "reportedIn")) | set(iris(key, _PROV_DERIVED)))
+        readout = readouts[0] if readouts else None
+        evidence = texts(key, _PR + "evidence")
+        engagements.append(Engagement(
+            iri=key, type=kind, date=_parse_date(props[key].get(_PR + "date", [])),
+            readout=readout, readout_title=readout_title(readout),
+            evidence=evidence[0] if evidence else "",
+            sides=iris(key, _PR + "involves"), participants=iris(key, _PR + "participant"),
+            attendees=iris(key, _PR + "attendee"), topics=iris(key, _PR + "topic")))
+    engagements.sort(key=lambda e: (e.date is None, e.date or dt.date.min, e.iri))
+
+    named: set[str] = set()
+    for engagement in engagements:
+        named |= engagement.entities | set(engagement.topics)
+    topics = {t for e in engagements for t in e.topics}
+    persons = {p for e in engagements for p in (*e.participants, *e.attendees)}
+    for s, by in props.items():
+        if any(str(c) == cls for c in by.get(_RDF_TYPE, []) for cls, _ in _KIND_OF_CLASS):
+            named.add(s)
+
+    entities: dict[str, Entity] = {}
+    for key in sorted(named - set(engagement_keys)):
+        classes = {str(c) for c in props[key].get(_RDF_TYPE, [])} if key in props else set()
+        kind = next((k for cls, k in _KIND_OF_CLASS if cls in classes),
+                    "topic" if key in topics else "person" if key in persons else "other_org")
+        labels = texts(key, _RDFS_LABEL) or texts(key, _SKOS + "prefLabel")
+        label = labels[0] if labels else _local_name(key)
+        aliases = tuple(sorted((set(texts(key, _SKOS + "altLabel"))
+                                | set(texts(key, _SKOS + "prefLabel"))) - {label}))
+        posts: list[Post] = []
+        for post in iris(key, _ORG + "holds"):
+            title = (texts(post, _PR + "title") or texts(post, _RDFS_LABEL) or ["post"])[0]
+            posts.extend(Post(title, target) for target in iris(post, _ORG + "postIn"))
+        countries = iris(key, _PR + "country")
+        parents = iris(key, _ORG + "subOrganizationOf")
+        entities[key] = Entity(key, label, kind, countries[0] if countries else None, aliases,
+                               tuple(sorted(set(posts))), parents[0] if parents else None)
+    # post targets and countries that are named only as such
+    for entity in list(entities.values()):
+        for target in [p.organization for p in entity.posts] + [entity.country or ""]:
+            if target and target not in entities:
+                labels = texts(target, _RDFS_LABEL)
+                entities[target] = Entity(target, labels[0] if labels else _local_name(target),
+                                          "country" if target == entity.country else "other_org")
+    return EngagementData(tuple(engagements), MappingProxyType(dict(sorted(entities.items()))))
+
+
+# --------------------------------------------------------------------------- filters
+
+def resolve(data: EngagementData, name: str, *, kinds: Iterable[str] | None = None) -> str:
+    """The IRI of the entity called ``name`` (IRI, label or alias; case,
+    accents, punctuation and a leading "the" ignored).
+
+    When several entities match, the one in most engagements wins.
+
+    Raises:
+        AnalysisError: no entity matches; the message suggests close names.
+
+    Example:
+        >>> data = EngagementData((), {"https://w3id.org/partyrel/id/org/si": Entity(
+        ...     "https://w3id.org/partyrel/id/org/si", "Socialist International", "international",
+        ...     aliases=("SI",))})
+        >>> resolve(data, "the socialist  international"), resolve(data, "si")
+        ('https://w3id.org/partyrel/id/org/si', 'https://w3id.org/partyrel/id/org/si')
+    """
+    allowed = set(kinds) if kinds is not None else None
+    candidates = [e for e in data.entities.values() if allowed is None or e.kind in allowed]
+    if any(e.iri == name for e in candidates):
+        return name
+    wanted = _fold(name)
+    matches = [e for e in candidates
+               if wanted and wanted in {_fold(n) for n in (e.label, *e.aliases)}]
+    if not matches:
+        names = sorted({e.label for e in candidates})
+        close = difflib.get_close_matches(name, names, n=3, cutoff=0.6)
+        hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else (
+            "; check the spelling (labels and aliases are searched)")
+        what = "topic" if allowed == {"topic"} else "entity"
+        raise AnalysisError(f"no {what} called {name!r} in this graph{hint}")
+    count = Counter(i for e in data.engagements for i in (*e.entities, *e.topics))
+    return min(matches, key=lambda e: (-count[e.iri], e.label, e.iri)).iri
+
+
+def select(data: EngagementData, filters: Filters | None = None) -> EngagementData:
+    """The engagements within the filters' date range, type and topic (the ego
+    is applied by the projections, since it depends on the graph).
+
+    Example:
+        >>> e = Engagement("e1", "VideoCall", dt.date(2021, 5, 1), None, "", "")
+        >>> data = EngagementData((e,), {})
+        >>> len(select(data, Filters(type="video call")).engagements)
+        1
+        >>> len(select(data, Filters(date_to=dt.date(2020, 12, 31))).engagements)
+        0
+    """
+    filters = filters or _NO_FILTERS
+    kept = list(data.engagements)
+    if filters.date_from or filters.date_to:
+        low, high = filters.date_from or dt.date.min, filters.date_to or dt.date.max
+        kept = [e for e in kept if e.date is not None and low <= e.date <= high]
+    if filters.type:
+        wanted = _canonical_type(filters.type)
+        kept = [e for e in kept if e.type == wanted]
+    if filters.topic:
+        topic = resolve(data, filters.topic, kinds={"topic"})
+        kept = [e for e in kept if topic in e.topics]
+    if len(kept) == len(data.engagements):
+        return data
+    return EngagementData(tuple(kept), data.entities)
+
+
+def _project(data: EngagementData, filters: Filters | None,
+             build: Callable[[EngagementData], nx.Graph]) -> nx.Graph:
+    """Apply the filters around one projection ``build``."""
+    filters = filters or _NO_FILTERS
+    chosen = select(data, filters)
+    if not filters.ego:
+        return build(chosen)
+    ego = resolve(data, filters.ego)
+    graph = build(chosen)
+    if ego in graph:
+        return graph.subgraph(nx.ego_graph(graph, ego, radius=filters.radius)).copy()
+    own = tuple(e for e in chosen.engagements if ego in e.entities)
+    return build(EngagementData(own, chosen.entities))
+
+
+def _node_attributes(data: EngagementData, iri: str, engagements: list[Engagement]
+                     ) -> dict[str, Any]:
+    entity = data.entity(iri)
+    days = sorted(e.date for e in engagements if e.date)
+    return {"label": entity.label, "kind": entity.kind,
+            "country": data.label(entity.country) if entity.country else "",
+            "engagements": len({e.iri for e in engagements}),
+            "first": _iso(days[0]) if days else "", "last": _iso(days[-1]) if days else ""}
+
+
+def _edge_attributes(data: EngagementData, engagements: list[Engagement]) -> dict[str, Any]:
+    unique = sorted({e.iri: e for e in engagements}.values(),
+                    key=lambda e: (e.date is None, e.date or dt.date.min, e.iri))
+    days = [e.date for e in unique if e.date]
+    return {"weight": len(unique), "first": _iso(min(days)) if days else "",
+            "last": _iso(max(days)) if days else "",
+            "types": sorted({e.type for e in unique}),
+            "topics": sorted({data.label(t) for e in unique for t in e.topics}),
+            "engagement_ids": [e.iri for e in unique]}
+
+
+def _sides(data: EngagementData, engagement: Engagement) -> list[str]:
+    return sorted(s for s in set(engagement.sides) if data.entity(s).kind in _SIDE_KINDS)
+
+
+# --------------------------------------------------------------------------- projections
+
+def _organizations(data: EngagementData) -> nx.Graph:
+    graph = nx.Graph()
+    of_node: dict[str, list[Engagement]] = defaultdict(list)
+    of_pair: dict[tuple[str, str], list[Engagement]] = defaultdict(list)
+    for engagement in data.engagements:
+        sides = _sides(data, engagement)
+        for side in sides:
+            of_node[side].append(engagement)
+        for pair in combinations(sides, 2):
+            of_pair[pair].append(engagement)
+    for node in sorted(of_node):
+        graph.add_node(node, **_node_attributes(data, node, of_node[node]))
+    for (a, b), found in sorted(of_pair.items()):
+        graph.add_edge(a, b, **_edge_attributes(data, found))
+    return graph
+
+
+def organization_graph(data: EngagementData, filters: Filters | None = None) -> nx.Graph:
+    """The organization interaction graph: the sides of engagements, an edge
+    for each pair of sides of one engagement.
+
+    Edge attributes: ``weight`` (number of engagements), ``first``/``last``
+    (ISO dates, '' if all undated), ``types``, ``topics`` (labels) and
+    ``engagement_ids``. An engagement with k sides adds 1 to the weight of
+    each of its k(k-1)/2 pairs, so with bilateral engagements the weights sum
+    to the number of engagements. Sides that are countries are kept (kind
+    "country").
+
+    Parameters:
+        data: from :func:`load`.
+        filters: date range, type, topic, ego (see :class:`Filters`).
+
+    Returns:
+        An undirected ``networkx.Graph`` keyed by IRI.
+
+    Example:
+        >>> a, b, c = "id/a", "id/b", "id/c"
+        >>> data = EngagementData(
+        ...     (Engagement("e1", "Meeting", dt.date(2020, 1, 2), None, "", "", (a, b)),
+        ...      Engagement("e2", "Talks", dt.date(2021, 3, 4), None, "", "", (a, b)),
+        ...      Engagement("e3", "Forum", None, None, "", "", (a, b, c))),
+        ...     {k: Entity(k, k[-1].upper(), "party") for k in (a, b, c)})
+        >>> g = organization_graph(data)
+        >>> g.edges[a, b]["weight"], g.edges[a, b]["types"], g.edges[a, b]["last"]
+        (3, ['Forum', 'Meeting', 'Talks'], '2021-03-04')
+        >>> sorted(organization_graph(data, Filters(type="Talks")).nodes)
+        ['id/a', 'id/b']
+    """
+    return _project(data, filters, _organizations)
+
+
+def _affiliations(data: EngagementData, *, all_posts: bool) -> nx.Graph:
+    graph = nx.Graph()
+    of_node: dict[str, list[Engagement]] = defaultdict(list)
+    took_part: dict[tuple[str, str], list[Engagement]] = defaultdict(list)
+    persons: set[str] = set()
+    for engagement in data.engagements:
+        sides = _sides(data, engagement)
+        for person in engagement.participants:
+            persons.add(person)
+            of_node[person].append(engagement)
+            for side in sides:
+                of_node[side].append(engagement)
+                took_part[(person, side)].append(engagement)
+    if all_posts:
+        persons |= {e.iri for e in data.entities.values() if e.kind == "person" and e.posts}
+    posts: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for person in persons:
+        for post in data.entity(person).posts:
+            if post.title not in posts[(person, post.organization)]:
+                posts[(person, post.organization)].append(post.title)
+    nodes = {p for pair in (*took_part, *posts) for p in pair} | persons
+    for node in sorted(nodes):
+        graph.add_node(node, bipartite=0 if node in persons else 1,
+                       **_node_attributes(data, node, of_node.get(node, [])))
+    for pair in sorted(set(took_part) | set(posts)):
+        attributes = _edge_attributes(data, took_part.get(pair, []))
+        graph.add_edge(*pair, posts=sorted(posts.get(pair, [])), **attributes)
+    return graph
+
+
+def affiliation_graph(data: EngagementData, filters: Filters | None = None) -> nx.Graph:
+    """The person-organization graph (bipartite: persons ``bipartite=0``).
+
+    A person is linked to each organization or country they hold a post in
+    (``posts``: the titles) and to each side of the engagements they were a
+    participant of (``weight``: how many; 0 for a post alone). Without
+    filters every post holder is included; with filters, the participants of
+    the selected engagements.
+
+    Example:
+        >>> p, o = "id/person/tang", "id/org/idcpc"
+        >>> data = EngagementData(
+        ...     (Engagement("e1", "Meeting", None, None, "", "", (o,), (p,)),),
+        ...     {p: Entity(p, "Tang", "person", posts=(Post("Vice-minister", o),)),
+        ...      o: Entity(o, "IDCPC", "party_body")})
+        >>> g = affiliation_graph(data)
+        >>> g.edges[p, o]["posts"], g.edges[p, o]["weight"], g.nodes[p]["bipartite"]
+        (['Vice-minister'], 1, 0)
+    """
+    filters = filters or _NO_FILTERS
+    all_posts = not (filters.date_from or filters.date_to or filters.type or filters.topic)
+    return _project(data, filters, lambda chosen: _affiliations(chosen, all_posts=all_posts))
+
+
+def _countries(data: EngagementData) -> nx.Graph:
+    def group(side: str) -> str:
+        entity = data.entity(side)
+        return entity.country if entity.country and entity.kind != "country" else side
+
+    graph = nx.Graph()
+    of_node: dict[str, list[Engagement]] = defaultdict(list)
+    of_pair: dict[tuple[str, str], list[Engagement]] = defaultdict(list)
+    members: dict[str, set[str]] = defaultdict(set)
+    for engagement in data.engagements:
+        groups = set()
+        for side in _sides(data, engagement):
+            groups.add(group(side))
+            members[group(side)].add(side)
+        for node in groups:
+            of_node[node].append(engagement)
+        for pair in combinations(sorted(groups), 2):
+            of_pair[pair].append(engagement)
+    for node in sorted(of_node):
+        graph.add_node(node, members=sorted(data.label(m) for m in members[node] if m != node),
+                       **_node_attributes(data, node, of_node[node]))
+    for (a, b), found in sorted(of_pair.items()):
+        graph.add_edge(a, b, **_edge_attributes(data, found))
+    return graph
+
+
+def country_graph(data: EngagementData, filters: Filters | None = None) -> nx.Graph:
+    """The organization graph with organizations grouped by ``pr:country``.
+
+    A node is a country (``members``: the labels of its organizations) or an
+    organization without a country (a party international); an edge counts
+    the engagements between the two groups (``weight``), each once. Two
+    organizations of one country make no edge (no self-loops).
+
+    Example:
+        >>> cpc, zwp, zeta, china = "id/org/cpc", "id/org/zwp", "id/country/zeta", "id/country/cn"
+        >>> data = EngagementData(
+        ...     (Engagement("e1", "Meeting", None, None, "", "", (cpc, zwp)),),
+        ...     {cpc: Entity(cpc, "CPC", "party", china), zwp: Entity(zwp, "ZWP", "party", zeta),
+        ...      zeta: Entity(zeta, "Zeta", "country"), china: Entity(china, "China", "country")})
+        >>> g = country_graph(data)
+        >>> sorted(g.nodes), g.nodes[china]["members"], g.edges[china, zeta]["weight"]
+        (['id/country/cn', 'id/country/zeta'], ['CPC'], 1)
+    """
+    return _project(data, filters, _countries)
+
+
+def _engagements_bipartite(data: EngagementData) -> nx.Graph:
+    graph = nx.Graph()
+    roles: dict[tuple[str, str], str] = {}
+    of_node: dict[str, list[Engagement]] = defaultdict(list)
+    for engagement in data.engagements:
+        for role, members in (("attendee", engagement.attendees),
+                              ("participant", engagement.participants),
+                              ("side", engagement.sides)):
+            for member in members:
+                roles[(engagement.iri, member)] = role
+                of_node[member].append(engagement)
+    for engagement in data.engagements:
+        graph.add_node(engagement.iri, bipartite=0, kind="engagement",
+                       label=f"{type_label(engagement.type)} {_iso(engagement.date)}".strip(),
+                       type=engagement.type, date=_iso(engagement.date),
+                       readout=engagement.readout or "", readout_title=engagement.readout_title,
+                       evidence=engagement.evidence,
+                       topics=sorted(data.label(t) for t in engagement.topics))
+    for node in sorted(of_node):
+        graph.add_node(node, bipartite=1, **_node_attributes(data, node, of_node[node]))
+    for (engagement_iri, member), role in sorted(roles.items()):
+        graph.add_edge(engagement_iri, member, role=role)
+    return graph
+
+
+def engagement_graph(data: EngagementData, filters: Filters | None = None) -> nx.Graph:
+    """The bipartite engagement graph: engagements (``bipartite=0``, with type,
+    date, readout title, evidence, topics) linked to their sides, participants
+    and attendees (``bipartite=1``; edge ``role``).
+
+    Example:
+        >>> e = Engagement("e1", "PhoneCall", dt.date(2022, 1, 1), None, "r", "They spoke.",
+        ...                ("id/a", "id/b"), ("id/p",))
+        >>> g = engagement_graph(EngagementData((e,), {}))
+        >>> sorted(g["e1"].items())[-1], g.nodes["e1"]["label"]
+        (('id/p', {'role': 'participant'}), 'Phone call 2022-01-01')
+    """
+    return _project(data, filters, _engagements_bipartite)
+
+
+def _network(data: EngagementData, *, all_posts: bool) -> nx.Graph:
+    graph = _organizations(data)
+    for _, _, attributes in graph.edges(data=True):
+        attributes["relation"] = "dialogue"
+    people = _affiliations(data, all_posts=all_posts)
+    for node, attributes in people.nodes(data=True):
+        if node not in graph:
+            graph.add_node(node, **{k: v for k, v in attributes.items() if k != "bipartite"})
+    for a, b, attributes in people.edges(data=True):
+        graph.add_edge(a, b, relation="affiliation", **attributes)
+    return graph
+
+
+def network_graph(data: EngagementData, filters: Filters | None = None) -> nx.Graph:
+    """What the map draws: the organization graph (edges ``relation="dialogue"``)
+    and the person-organization affiliations (``relation="affiliation"``,
+    with ``posts``); like :func:`affiliation_graph`, every post holder is
+    included when there is no date, type or topic filter.
+
+    Example:
+        >>> p, a, b = "id/person/tang", "id/org/a", "id/org/b"
+        >>> data = EngagementData((Engagement("e1", "Meeting", None, None, "", "", (a, b), (p,)),),
+        ...                       {p: Entity(p, "Tang", "person")})
+        >>> for u, v, r in sorted(network_graph(data).edges(data="relation")):
+        ...     print(u, v, r)
+        id/org/a id/org/b dialogue
+        id/org/a id/person/tang affiliation
+        id/org/b id/person/tang affiliation
+    """
+    filters = filters or _NO_FILTERS
+    all_posts = not (filters.date_from or filters.date_to or filters.type or filters.topic)
+    return _project(data, filters, lambda chosen: _network(chosen, all_posts=all_posts))
+
+
+# --------------------------------------------------------------------------- metrics
+
+def communities(graph: nx.Graph, *, seed: int = 0, resolution: float = 1.0) -> list[set[str]]:
+    """Louvain communities on edge weights, largest first (ties: smallest node id).
+
+    Parameters:
+        graph: any projection.
+        seed: the random seed; the same seed gives the same partition.
+        resolution: above 1 favours smaller communities.
+
+    Returns:
+        A partition of the nodes: every node in exactly one set.
+
+    Example:
+        >>> g = nx.Graph([(1, 2), (2, 3), (1, 3), (4, 5), (5, 6), (4, 6), (3, 4)])
+        >>> communities(g, seed=1)
+        [{1, 2, 3}, {4, 5, 6}]
+
+    References:
+        ``networkx.community.louvain_communities``.
+    """
+    if graph.number_of_nodes() == 0:
+        return []
+    found = nx.community.louvain_communities(graph, weight="weight", resolution=resolution,
+                                             seed=seed)
+    return sorted((set(c) for c in found), key=lambda c: (-len(c), min(map(str, c))))
+
+
+def _eigenvector(graph: nx.Graph) -> dict[Any, float]:
+    if graph.number_of_edges() == 0:
+        return {node: 0.0 for node in graph}
+    try:
+        return nx.eigenvector_centrality(graph, weight="weight", max_iter=2000, tol=1e-9)
+    except nx.PowerIterationFailedConvergence:  # pragma: no cover - shifted iteration converges
+        return {node: float("nan") for node in graph}
+
+
+def node_metric(graph: nx.Graph, metric: str, *, seed: int = 0,
+                betweenness_samples: int | None = None) -> dict[Any, float]:
+    """One metric of :data:`METRICS` for every node (``engagements`` reads the
+    node attribute). See :func:`centrality_table` for what each means.
+
+    Example:
+        >>> node_metric(nx.star_graph(2), "degree")
+        {0: 2.0, 1: 1.0, 2: 1.0}
+    """
+    if metric not in METRICS:
+        raise AnalysisError(f"unknown metric {metric!r}; use one of {', '.join(METRICS)}")
+    if graph.number_of_nodes() == 0:
+        return {}
+    if metric == "engagements":
+        return {n: float(a.get("engagements", 0)) for n, a in graph.nodes(data=True)}
+    if metric == "degree":
+        return {n: float(d) for n, d in graph.degree()}
+    if metric == "weighted_degree":
+        return {n: float(d) for n, d in graph.degree(weight="weight")}
+    if metric == "pagerank":
+        return {n: float(v) for n, v in nx.pagerank(graph, weight="weight").items()}
+    if metric == "eigenvector":
+        return {n: float(v) for n, v in _eigenvector(graph).items()}
+    k = betweenness_samples if betweenness_samples and betweenness_samples < len(graph) else None
+    found = nx.betweenness_centrality(graph, k=k, seed=seed if k else None)
+    return {n: float(v) for n, v in found.items()}
+
+
+def centrality_table(graph: nx.Graph, *, seed: int = 0, resolution: float = 1.0,
+                     betweenness_samples: int | None = None) -> pd.DataFrame:
+    """One row per node: its metrics, sorted by weighted degree (then label).
+
+    Columns: ``node`` (IRI), ``label``, ``kind``, ``country``, ``engagements``,
+    ``degree``, ``weighted_degree`` (sum of edge weights), ``pagerank`` (on
+    weights), ``betweenness`` (normalized, on hops, unweighted),
+    ``eigenvector`` (on weights; 0 for an edgeless graph), ``community``
+    (index into :func:`communities`, 0 = largest) and ``core`` (k-core number).
+
+    Parameters:
+        graph: any projection (nodes may lack label/kind/country/engagements).
+        seed: seeds Louvain and betweenness sampling.
+        resolution: Louvain resolution.
+        betweenness_samples: estimate betweenness from this many sampled
+            sources (None: exact, O(nodes x edges)).
+
+    Example:
+        >>> g = nx.path_graph(["a", "b", "c"])
+        >>> nx.set_edge_attributes(g, 2, "weight")
+        >>> t = centrality_table(g)
+        >>> t[["node", "degree", "weighted_degree", "betweenness", "core"]].values.tolist()
+        [['b', 2, 4, 1.0, 1], ['a', 1, 2, 0.0, 1], ['c', 1, 2, 0.0, 1]]
+    """
+    columns = ["node", "label", "kind", "country", "engagements", "degree", "weighted_degree",
+               "pagerank", "betweenness", "eigenvector", "community", "core"]
+    if graph.number_of_nodes() == 0:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
+    degree = dict(graph.degree())
+    strength = dict(graph.degree(weight="weight"))
+    pagerank = node_metric(graph, "pagerank")
+    betweenness = node_metric(graph, "betweenness", seed=seed,
+                              betweenness_samples=betweenness_samples)
+    eigenvector = node_metric(graph, "eigenvector")
+    community_of = {node: i for i, members in
+                    enumerate(communities(graph, seed=seed, resolution=resolution))
+                    for node in members}
+    core = nx.core_number(graph)
+    rows = []
+    for node, attributes in graph.nodes(data=True):
+        rows.append({
+            "node": node, "label": attributes.get("label", str(node)),
+            "kind": attributes.get("kind", ""), "country": attributes.get("country", ""),
+            "engagements": int(attributes.get("engagements", 0)),
+            "degree": int(degree[node]), "weighted_degree": int(strength[node])
+            if float(strength[node]).is_integer() else float(strength[node]),
+            "pagerank": float(pagerank[node]), "betweenness": float(betweenness[node]),
+            "eigenvector": float(eigenvector[node]), "community": community_of[node],
+            "core": int(core[node])})
+    table = pd.DataFrame(rows, columns=columns)
+    table = table.sort_values(["weighted_degree", "label", "node"], ascending=[False, True, True],
+                              key=lambda s: s.str.casefold() if s.dtype == object else s,
+                              kind="stable")
+    return table.reset_index(drop=True)
+
+
+def edge_table(graph: nx.Graph) -> pd.DataFrame:
+    """One row per edge, heaviest first: ``source``, ``target`` (IRIs),
+    ``source_label``, ``target_label``, ``weight``, ``first``, ``last``,
+    ``types`` and ``topics`` ("; "-joined).
+
+    Example:
+        >>> g = nx.Graph()
+        >>> g.add_edge("a", "b", weight=3, types=["Meeting", "Talks"])
+        >>> edge_table(g)[["source", "target", "weight", "types"]].values.tolist()
+        [['a', 'b', 3, 'Meeting; Talks']]
+    """
+    rows = []
+    for a, b, attributes in graph.edges(data=True):
+        a, b = sorted((a, b), key=str)
+        rows.append({
+            "source": a, "target": b,
+            "source_label": graph.nodes[a].get("label", str(a)),
+            "target_label": graph.nodes[b].get("label", str(b)),
+            "weight": attributes.get("weight", 1), "first": attributes.get("first", ""),
+            "last": attributes.get("last", ""),
+            "types": "; ".join(attributes.get("types", [])),
+            "topics": "; ".join(attributes.get("topics", []))})
+    columns = ["source", "target", "source_label", "target_label", "weight", "first", "last",
+               "types", "topics"]
+    table = pd.DataFrame(rows, columns=columns)
+    if rows:
+        table = table.sort_values(["weight", "source_label", "target_label"],
+                                  ascending=[False, True, True], kind="stable")
+    return table.reset_index(drop=True)
+
+
+def _part_of(data: EngagementData, side: str, focus: str) -> bool:
+    seen = set()
+    while side and side not in seen:
+        if side == focus:
+            return True
+        seen.add(side)
+        side = data.entity(side).parent or ""
+    return False
+
+
+def per_year(data: EngagementData, by: Literal["country", "party", "type", "topic"],
+             filters: Filters | None = None, *, focus: str | None = None) -> pd.DataFrame:
+    """Engagements per year, one column per counterpart country, party, type or topic.
+
+    Counterparts are the sides of an engagement other than ``focus`` and its
+    party bodies (``org:subOrganizationOf``); without a focus, every side.
+    ``country`` counts each engagement once per counterpart country (a side's
+    ``pr:country``, or the side itself when it is a country); ``party``, once
+    per counterpart party or party international; ``type``, once; ``topic``,
+    once per topic. Undated engagements are left out. Rows are every year from
+    the first to the last (0 where none); columns are labels, the largest
+    total first.
+
+    Parameters:
+        data: from :func:`load`.
+        by: one of :data:`PER_YEAR_BY`.
+        filters: applied first; an ego keeps the engagements it took part in.
+        focus: the IRI, label or alias of the entity whose counterparts are counted.
+
+    Example:
+        >>> cpc, zwp, yp = "id/org/cpc", "id/org/zwp", "id/org/yp"
+        >>> data = EngagementData(
+        ...     (Engagement("e1", "Meeting", dt.date(2020, 1, 2), None, "", "", (cpc, zwp)),
+        ...      Engagement("e2", "Talks", dt.date(2022, 3, 4), None, "", "", (cpc, yp)),
+        ...      Engagement("e3", "Talks", dt.date(2022, 5, 6), None, "", "", (cpc, yp))),
+        ...     {cpc: Entity(cpc, "CPC", "party"), zwp: Entity(zwp, "ZWP", "party"),
+        ...      yp: Entity(yp, "YP", "party")})
+        >>> per_year(data, "party", focus="CPC").to_dict("index")
+        {2020: {'YP': 0, 'ZWP': 1}, 2021: {'YP': 0, 'ZWP': 0}, 2022: {'YP': 2, 'ZWP': 0}}
+    """
+    if by not in PER_YEAR_BY:
+        raise AnalysisError(f"cannot count per year by {by!r}; use one of {', '.join(PER_YEAR_BY)}")
+    filters = filters or _NO_FILTERS
+    chosen = select(data, filters)
+    engagements = chosen.engagements
+    if filters.ego:
+        ego = resolve(data, filters.ego)
+        engagements = tuple(e for e in engagements if ego in e.entities)
+    focus_iri = resolve(data, focus) if focus else None
+    counts: Counter[tuple[int, str]] = Counter()
+    for engagement in engagements:
+        if engagement.year is None:
+            continue
+        sides = [s for s in _sides(chosen, engagement)
+                 if not (focus_iri and _part_of(chosen, s, focus_iri))]
+        if by == "type":
+            keys = {type_label(engagement.type)}
+        elif by == "topic":
+            keys = {chosen.label(t) for t in engagement.topics}
+        elif by == "party":
+            keys = {chosen.label(s) for s in sides
+                    if chosen.entity(s).kind in {"party", "international"}}
+        else:
+            keys = set()
+            for side in sides:
+                entity = chosen.entity(side)
+                country = side if entity.kind == "country" else entity.country
+                if country:
+                    keys.add(chosen.label(country))
+        for key in keys:
+            counts[(engagement.year, key)] += 1
+    if not counts:
+        empty = pd.DataFrame(index=pd.Index([], name="year", dtype="int64"))
+        empty.columns.name = by
+        return empty
+    years = [year for year, _ in counts]
+    totals: Counter[str] = Counter()
+    for (_, key), n in counts.items():
+        totals[key] += n
+    columns = sorted(totals, key=lambda k: (-totals[k], k.casefold(), k))
+    index = pd.Index(range(min(years), max(years) + 1), name="year")
+    table = pd.DataFrame({key: [counts.get((year, key), 0) for year in index] for key in columns},
+                         index=index, dtype="int64")
+    table.columns.name = by
+    return table
+
+
+# --------------------------------------------------------------------------- export
+
+def _flat(value: Any) -> Any:
+    if isinstance(value, (list, tuple, set, frozenset)):
+        items = sorted(value, key=str) if isinstance(value, (set, frozenset)) else value
+        return "; ".join(str(v) for v in items)
+    if value is None:
+        return ""
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    if isinstance(value, (str, bool, int, float)):
+        return value
+    return str(value)
+
+
+def _flattened(graph: nx.Graph) -> nx.Graph:
+    """A copy whose attribute values are scalars (GraphML and GEXF need them)."""
+    flat = graph.__class__()
+    flat.graph.update({k: _flat(v) for k, v in graph.graph.items()})
+    flat.add_nodes_from((str(n), {k: _flat(v) for k, v in a.items()})
+                        for n, a in graph.nodes(data=True))
+    flat.add_edges_from((str(a), str(b), {k: _flat(v) for k, v in d.items()})
+                        for a, b, d in graph.edges(data=True))
+    return flat
+
+
+def export_graph(graph: nx.Graph, path: Path | str,
+                 fmt: Literal["graphml", "gexf", "json"]) -> Path:
+    """Write a projection for other tools: GraphML, GEXF (Gephi) or node-link JSON.
+
+    GraphML and GEXF hold scalar attributes only, so lists (types, topics,
+    posts) are written "; "-joined; JSON keeps them as lists. Written
+    atomically (a ``.tmp`` file renamed over ``path``).
+
+    Example:
+        >>> import tempfile
+        >>> g = nx.Graph()
+        >>> g.add_edge("a", "b", weight=2, types=["Meeting", "Talks"])
+        >>> out = export_graph(g, Path(tempfile.mkdtemp()) / "g.graphml", "graphml")
+        >>> nx.read_graphml(out).edges["a", "b"]["types"]
+        'Meeting; Talks'
+    """
+    if fmt not in EXPORT_FORMATS:
+        raise AnalysisError(f"unknown export format {fmt!r}; use one of "
+                            f"{', '.join(EXPORT_FORMATS)}")
+    target = Path(path)
+    tmp = target.with_name(target.name + ".tmp")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if fmt == "graphml":
+            nx.write_graphml(_flattened(graph), tmp, encoding="utf-8")
+        elif fmt == "gexf":
+            nx.write_gexf(_flattened(graph), tmp, encoding="utf-8")
+        else:
+            document = nx.node_link_data(graph, edges="links")
+            with open(tmp, "w", encoding="utf-8") as handle:
+                json.dump(document, handle, ensure_ascii=False, indent=1, default=_flat)
+                handle.write("\n")
+        os.replace(tmp, target)
+    except OSError as err:
+        tmp.unlink(missing_ok=True)
+        raise AnalysisError(f"cannot write {target}: {err.strerror or err}; choose a writable "
+                            "folder") from err
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return target
+
+
+
+# --------------------------------------------------------------------------- the whole analysis
+
+@dataclass(frozen=True)
+class Analysis:
+    """Everything ``kg analyze`` reports: the projections and their tables.
+
+    ``graphs``: organizations, affiliations, countries, engagements.
+    ``tables``: organizations, organization_edges, countries, persons
+    (centrality tables and the edge list) and per_year_country, per_year_party,
+    per_year_type, per_year_topic.
+    """
+
+    filters: Filters
+    engagements: int
+    graphs: Mapping[str, nx.Graph]
+    tables: Mapping[str, pd.DataFrame]
+
+
+def analyze(data: EngagementData, filters: Filters | None = None, *, seed: int = 0,
+            betweenness_samples: int | None = 500) -> Analysis:
+    """Project, measure and count: the graphs and tables of :class:`Analysis`.
+
+    The time series count the counterparts of the ego when there is one, of
+    every side otherwise. Persons are ranked in the affiliation graph.
+
+    Example:
+        >>> e = Engagement("e1", "Meeting", dt.date(2022, 1, 1), None, "", "", ("id/a", "id/b"))
+        >>> result = analyze(EngagementData((e,), {}))
+        >>> result.engagements, sorted(result.tables)[:2], result.tables["per_year_type"].to_dict()
+        (1, ['countries', 'organization_edges'], {'Meeting': {2022: 1}})
+    """
+    filters = filters or _NO_FILTERS
+    chosen = select(data, filters)
+    engagements = chosen.engagements
+    if filters.ego:
+        ego = resolve(data, filters.ego)
+        engagements = tuple(e for e in engagements if ego in e.entities)
+    graphs = {"organizations": organization_graph(data, filters),
+              "affiliations": affiliation_graph(data, filters),
+              "countries": country_graph(data, filters),
+              "engagements": engagement_graph(data, filters)}
+    people = centrality_table(graphs["affiliations"], seed=seed,
+                              betweenness_samples=betweenness_samples)
+    tables: dict[str, pd.DataFrame] = {
+        "organizations": centrality_table(graphs["organizations"], seed=seed,
+                                          betweenness_samples=betweenness_samples),
+        "organization_edges": edge_table(graphs["organizations"]),
+        "countries": centrality_table(graphs["countries"], seed=seed,
+                                      betweenness_samples=betweenness_samples),
+        "persons": people[people["kind"] == "person"].reset_index(drop=True),
+    }
+    for by in PER_YEAR_BY:
+        tables[f"per_year_{by}"] = per_year(data, by, filters,  # type: ignore[arg-type]
+                                            focus=filters.ego)
+    return Analysis(filters, len(engagements), MappingProxyType(graphs),
+                    MappingProxyType(tables))
+
+
+def write_analysis(analysis: Analysis, folder: Path | str,
+                   formats: Iterable[str] = ()) -> list[Path]:
+    """Write every table as ``<name>.csv`` and every graph as ``<name>.<format>``
+    for each of ``formats`` (graphml, gexf, json) into ``folder``; return the paths.
+
+    Example:
+        >>> import tempfile
+        >>> e = Engagement("e1", "Meeting", dt.date(2022, 1, 1), None, "", "", ("id/a", "id/b"))
+        >>> paths = write_analysis(analyze(EngagementData((e,), {})), tempfile.mkdtemp(), ["gexf"])
+        >>> sorted(p.name for p in paths)[:3]
+        ['affiliations.gexf', 'countries.csv', 'countries.gexf']
+    """
+    formats = list(dict.fromkeys(formats))
+    for fmt in formats:
+        if fmt not in EXPORT_FORMATS:
+            raise AnalysisError(f"unknown export format {fmt!r}; use one of "
+                                f"{', '.join(EXPORT_FORMATS)}")
+    target = Path(folder)
+    try:
+        target.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise AnalysisError(f"cannot create {target}: {err.strerror or err}; choose a writable "
+                            "folder") from err
+    written = []
+    for name, table in analysis.tables.items():
+        path = target / f"{name}.csv"
+        index = name.startswith("per_year_")
+        try:
+            table.to_csv(path, index=index, lineterminator="\n")
+        except OSError as err:
+            raise AnalysisError(f"cannot write {path}: {err.strerror or err}; choose a writable "
+                                "folder") from err
+        written.append(path)
+    for name, graph in analysis.graphs.items():
+        for fmt in formats:
+            path = target / f"{name}.{fmt}"
+            written.append(export_graph(graph, path, fmt))  # type: ignore[arg-type]
+    return written

@@ -651,18 +651,20 @@ def _engagements(readout, doc, analysed, res, person_keys, affiliation, lexicon,
             principals: list[str] = [subject] if subject else []
             obj_persons = [p for p in m.persons if trigger[1] <= p.start < stop]
             obj_orgs = [o for o in m.orgs if trigger[1] <= o.start < stop and o.kind != "event"]
-            if etype == "Visit" and doc[trigger[0] - 1].lower_ in ("his", "her", "their", "its") or (
-                    etype == "Visit" and trigger[0] - 2 >= s.start and doc[trigger[0] - 2].lower_ in ("his", "her", "their", "its")):
-                continue  # "to report on his visit to China": background, not an engagement
+            if etype == "Visit" and (
+                    any(t.lower_ in _BACKGROUND_VISIT for t in doc[max(s.start, trigger[0] - 3):trigger[0]])
+                    or re.match(r"\s*(?:\w+\s+){0,4}(?:last|earlier this)\s+(?:week|month|year)", doc[trigger[1]:stop].text)):
+                continue  # "his visit", "the leader's recent visit", "a visit ... last month": background
             if etype == "Visit":
                 # "received Liu Jianchao, who is paying a visit to Vietnam": the visitor is
                 # the person the relative clause hangs on.
                 who = [t.i for t in doc[max(s.start, trigger[0] - 8):trigger[0]] if t.lower_ == "who"]
-                if who and not any(d.kind == "span" for d in find_day_mentions(doc[trigger[0]:stop].text, readout.reference_date)):
-                    continue  # "X, who is leading a delegation on a visit to China": background, no engagement
+                v_date = date
                 if who:
                     before = [p for p in m.persons if p.end <= who[-1]]
                     if before:
+                        clause = find_day_mentions(doc[trigger[1]:stop].text, readout.reference_date)
+                        v_date = clause[0].value if clause else None  # the sentence's day is the host's
                         visitor = person_keys[(a.index, before[-1].start)]
                         principals = [visitor]
                         side = _side_of(visitor, affiliation, res)
@@ -685,7 +687,8 @@ def _engagements(readout, doc, analysed, res, person_keys, affiliation, lexicon,
                     v_sides.append(_top_org(invited_by, res))
                 if not v_sides:
                     continue
-                eng = Engagement(len(out), "Visit", text.strip(), date, res.country(dest[2], doc[dest[0]:dest[1]].text), principals, v_sides, [], [], reporter)
+                eng = Engagement(len(out), "Visit", text.strip(), v_date, res.country(dest[2], doc[dest[0]:dest[1]].text),
+                                 principals, v_sides, [], [], reporter)
                 twin = next((o for o in out if _same(eng, o)), None)
                 if twin is not None and twin in captioned and not caption:
                     # The body retells what a photo caption said first: keep the body's account.
@@ -904,6 +907,8 @@ def _paragraph(doc: Doc, s: Span) -> str:
     return text[start:end if end >= 0 else len(text)]
 
 
+_BACKGROUND_VISIT = frozenset({"his", "her", "their", "its", "'s", "’s", "recent", "last", "previous",
+                               "earlier", "past", "former"})
 _TOUR = re.compile(r"\b(?:visit|tour|trip|stay|lecture)\b", re.I)
 _MEETINGS = re.compile(r"\b(?:meetings?|talks|sessions?|met)\b", re.I)
 _BACKDROP = re.compile(r"\b(?:since|owing to|due to|because of|in the wake of|amid|despite)\b(?:\s+\w+){0,4}\s*$", re.I)

@@ -506,8 +506,12 @@ def _triggers(doc: Doc, s: Span, lead: bool = False, mentions: Mentions | None =
         # A named congress ("the 20th CPC National Congress") is an event the readout
         # reports only when someone takes part in it.
         events = [(o.start, o.end) for o in mentions.orgs if o.kind == "event"]
-        cues = [c for c in cues if not any(a <= c[0] and c[1] <= b for a, b in events)
-                or any(t.lower_ in _PARTAKE for t in _clause_before(doc, s, c[0], 16))]
+        def reported(c) -> bool:
+            end = next(b for a, b in events if a <= c[0] and c[1] <= b)
+            return (any(t.lower_ in _PARTAKE for t in _clause_before(doc, s, c[0], 16))
+                    or bool(_PASSIVE_EVENT.match(doc[end:min(s.end, end + 8)].text)))
+
+        cues = [c for c in cues if not any(a <= c[0] and c[1] <= b for a, b in events) or reported(c)]
     mode = next((c for c in cues if c[3] == "mode"), None)
     out = []
     for c in cues:
@@ -742,6 +746,10 @@ def _engagements(readout, doc, analysed, res, person_keys, affiliation, lexicon,
                         head = _head_of(side, posts_by_org, res)
                         if head and head not in principals and head not in group:
                             group = group + [head]
+                if etype == "Correspondence" and not group and len(e_sides) < 2 and forums:
+                    # "sent a video message to the forum": the message goes to the forum's host.
+                    host = next(iter(forums.values())).organizations[:1]
+                    e_sides += [h for h in host if h not in e_sides]
                 if not group and len(e_sides) < 2 and etype != "Forum":
                     continue
                 if not principals and not group and not e_sides and etype != "Forum":

@@ -194,3 +194,70 @@ def test_state_office_only_person_acts_for_the_country():
     _, engs, _, _ = facts_of(text)
     assert engs[0]["organizations"] == ["African National Congress", "China"]
     assert engs[0]["location"] == "Johannesburg"
+
+
+def test_a_forum_has_its_host_and_speakers_and_a_message_to_it_is_correspondence():
+    text = ("Title line\n\n14 May 2025\n\nThe Global Youth Dialogue was held in Brussels on 13 May, hosted by the "
+            "Party of European Socialists. Lena Holm, President of the Party of European Socialists, opened the "
+            "meeting. Karl Brandt, Chairman of the Social Democratic Party of Germany, sent a video message to the "
+            "dialogue. Kofi Mensah, General Secretary of the National Democratic Congress of Ghana, said young "
+            "people must be heard.")
+    facts, engs, _, _ = facts_of(text)
+    forum = next(e for e in engs if e["type"] == "Forum")
+    assert forum["date"] == date(2025, 5, 13) and forum["location"] == "Brussels"
+    assert forum["organizations"][0] == "Party of European Socialists"
+    assert {"Lena Holm", "Kofi Mensah"} <= set(forum["participants"])
+    letter = next(e for e in engs if e["type"] == "Correspondence")
+    assert letter["participants"] == ["Karl Brandt"]
+    pairs = {tuple(sorted((facts.entities[a].name, facts.entities[b].name))) for a, b in facts.dialogues()}
+    assert ("National Democratic Congress", "Party of European Socialists") in pairs or \
+        any("Ghana" in a or "Ghana" in b or "National Democratic Congress" in a + b for a, b in pairs)
+
+
+def test_a_round_up_gives_one_message_per_sender():
+    text = ("Leaders congratulate Chen\n\nOctober 24, 2025\n\nBEIJING, Oct. 24 (Xinhua) -- Leaders of political "
+            "parties around the world have sent messages congratulating Chen Weiguo on his election as general "
+            "secretary of the CPC Central Committee.\n\n"
+            "Ana Lima, president of the Workers' Party of Brazil, said the election showed trust.\n\n"
+            "Kofi Mensah, general secretary of the National Democratic Congress of Ghana, wished the CPC success.")
+    _, engs, _, _ = facts_of(text)
+    assert [(e["type"], e["participants"]) for e in engs] == [
+        ("Correspondence", ["Chen Weiguo", "Ana Lima"]),
+        ("Correspondence", ["Chen Weiguo", "Kofi Mensah"]),
+    ]
+
+
+def test_a_photo_caption_does_not_duplicate_the_meeting_the_body_reports():
+    text = ("Title line\n\nMarch 3, 2024\n\nVo Van Hai (R) meets with Ana Lima in Hanoi on March 2 (Photo: VNA)\n\n"
+            "Hanoi (VNA) – Vo Van Hai, Head of the Commission for External Relations of the CPV Central Committee, "
+            "met with Ana Lima, President of the Workers' Party of Brazil, in Hanoi on March 2.")
+    _, engs, _, _ = facts_of(text)
+    assert [(e["type"], e["participants"], e["date"]) for e in engs] == [
+        ("Meeting", ["Vo Van Hai", "Ana Lima"], date(2024, 3, 2))]
+
+
+@pytest.mark.parametrize(
+    "background",
+    ["during his visit to China", "during the party leader's recent visit to China",
+     "after a visit to China last month"],
+)
+def test_a_visit_mentioned_as_background_is_not_an_engagement(background: str):
+    text = IDCPC + ("Beijing, March 11th--Tang Wenbo, Minister of the International Department of the CPC Central "
+                    "Committee, met here today with Ana Lima, President of the Workers' Party of Brazil.\n\n"
+                    f"Lima recalled the agreements reached {background}.")
+    _, engs, _, _ = facts_of(text)
+    assert [e["type"] for e in engs] == ["Meeting"]
+
+
+@pytest.mark.parametrize(
+    ("org_phrase", "country"),
+    [("the Workers' Party of Brazil", "Brazil"), ("the South African Communist Party", "South Africa"),
+     ("the Socialist International", None)],
+)
+def test_a_side_gets_the_country_its_name_makes_evident(org_phrase: str, country: str | None):
+    text = IDCPC + ("Beijing, March 11th--Tang Wenbo, Minister of the International Department of the CPC Central "
+                    f"Committee, met here today with Ana Lima, President of {org_phrase}.")
+    facts, engs, _, _ = facts_of(text)
+    side = next(k for k in facts.engagements[0].organizations if "communist-party-of-china" not in k)
+    got = facts.entities[side].country
+    assert (facts.entities[got].name if got else None) == country

@@ -360,27 +360,34 @@ def extract_doc(readout: Readout, doc: Doc, lexicon: Lexicon) -> ReadoutFacts:
             elif country is not None and doc[k].text[:1].isupper():
                 affiliation.setdefault(pkey, []).append(res.country(country[2], doc[country[0]:country[1]].text))
     home = _provisional_home(analysed, person_keys, affiliation, res)
+    # Titles written before a name with no organization count only where the genre
+    # makes it unambiguous: a head-of-party title is held in the home party
+    # ("General Secretary Xi Jinping"); a state title in the country of the
+    # person's own party or organization ("President Xi Jinping").
+    bare = [(a, post) for a in analysed for post in a.mentions.posts if post.bare]
     host = _visited_country(doc, analysed, lexicon) or _dateline_country(readout, lexicon)
-    for a in analysed:
-        m = a.mentions
-        for post in m.posts:
-            if not post.bare or home is None:
-                continue
-            pkey = person_keys[(a.index, m.persons[post.person].start)]
+    for state_pass in (False, True):
+        for a, post in bare:
+            pkey = person_keys[(a.index, a.mentions.persons[post.person].start)]
             title = lexicon.titles.get(post.title.lower())
-            # Only where the genre makes the organization unambiguous: a head-of-party
-            # or state title, for a person given no other post.
-            if title is None or not ((title.kind == "state") or (title.kind != "state" and title.status == HEAD_STATUS)):
+            if title is None or (title.kind == "state") != state_pass:
                 continue
-            if any(p.person == pkey for p in facts.posts):
-                continue
-            if title is not None and title.kind == "state":
-                country = host or (res.entities[home].country and res.entities[res.entities[home].country].name)
-                if country is None or country not in lexicon.countries:
+            if not state_pass:
+                if title.status != HEAD_STATUS or home is None or any(p.person == pkey for p in facts.posts):
                     continue
-                okey, head = res.country(country), False
+                okey, head = home, True
             else:
-                okey, head = home, post.status == HEAD_STATUS
+                side = _side_of(pkey, affiliation, res)
+                country = res.entities[side].country if side and side in res.entities else None
+                if side and side.startswith("country/"):
+                    country = side
+                if country is None:
+                    # No post without evidence, but a person named only by a state office acts
+                    # for a country: the one visited, or the dateline's.
+                    if host and host in lexicon.countries and not affiliation.get(pkey):
+                        affiliation.setdefault(pkey, []).append(res.country(host))
+                    continue
+                okey, head = country, False
             fact = Post(pkey, post.title, okey, a.span.text.strip(), head)
             if fact not in facts.posts:
                 facts.posts.append(fact)

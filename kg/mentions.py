@@ -457,6 +457,16 @@ def _find_posts(doc, s: int, e: int, m: Mentions, heads: dict[str, str]) -> None
             if x > k and doc[x - 1].lower_ in heads and heads[doc[x - 1].lower_] in ("body", "gov", "org"):
                 end = x
                 y = x
+                # "the commission for external relations"
+                if y + 1 < e and doc[y].lower_ in ("for", "on") and doc[y + 1].is_lower:
+                    z = y + 1
+                    while z < e and z - y <= 4 and doc[z].is_lower and doc[z].is_alpha and doc[z].lower_ not in _OF:
+                        z += 1
+                    if z < e and doc[z].text in (",", ".", ";") or z == e:
+                        org = OrgMention(k, z, doc[k:z].text, "body", None, None, None, ())
+                        m.orgs.append(org)
+                        by_start_org[k] = len(m.orgs) - 1
+                        return len(m.orgs) - 1, None, z
                 if y < e and doc[y].lower_ == "of":
                     y += 1
                     while y < e and doc[y].lower_ in ARTICLES:

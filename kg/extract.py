@@ -824,7 +824,7 @@ def _engagements(readout, doc, analysed, res, person_keys, affiliation, lexicon,
     for n, e in enumerate(out):
         e.index = n
     _attach_present(analysed, out, person_keys)
-    _attach_topics(doc, analysed, out, person_keys)
+    _attach_topics(doc, analysed, out, person_keys, res.surnames)
     return out
 
 
@@ -1046,12 +1046,13 @@ def _attach_present(analysed, out: list[Engagement], person_keys) -> None:
                     target.present.append(key)
 
 
-def _attach_topics(doc: Doc, analysed, out: list[Engagement], person_keys) -> None:
+def _attach_topics(doc: Doc, analysed, out: list[Engagement], person_keys, surnames=None) -> None:
     if not out:
         return
     # Each body sentence belongs to the latest engagement whose trigger sentence
     # precedes it, unless it names the counterpart of one engagement only
     # ("At his meeting with Bounnhang, ...").
+    surnames = surnames or {}
     current: list[Engagement] = [out[0]]
     visit = next((e for e in out if e.type == "Visit"), None)
     for a in analysed:
@@ -1063,10 +1064,12 @@ def _attach_topics(doc: Doc, analysed, out: list[Engagement], person_keys) -> No
         elif here:
             current = here
         named = {person_keys[(a.index, p.start)] for p in a.mentions.persons}
+        named |= {surnames[t.text] for t in a.span if t.text in surnames and t.is_title}
         own = [e for e in out if named & set(e.participants[1:])]
         if target is None:
             if len(own) == 1 and not here:
                 target = own
+                current = own  # what follows goes on about that meeting
             elif (not here and visit is not None and _TOUR.search(text) and not _MEETINGS.search(text)
                   and all(e.index > visit.index and e.type != "Visit" for e in current)):
                 target = [visit]  # "Over the course of the tour, ...": the visit as a whole

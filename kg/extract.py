@@ -514,8 +514,10 @@ def _triggers(doc: Doc, s: Span, lead: bool = False, mentions: Mentions | None =
         # reports only when someone takes part in it.
         events = [(o.start, o.end) for o in mentions.orgs if o.kind == "event"]
         def reported(c) -> bool:
-            end = next(b for a, b in events if a <= c[0] and c[1] <= b)
-            return (any(t.lower_ in _PARTAKE for t in _clause_before(doc, s, c[0], 16))
+            start, end = next((a, b) for a, b in events if a <= c[0] and c[1] <= b)
+            if _BACKDROP.search(doc[max(s.start, start - 4):start].text):
+                return False  # "since the 20th CPC National Congress"
+            return (_partakes(doc, s, c[0])
                     or bool(_PASSIVE_EVENT.match(doc[end:min(s.end, end + 8)].text)))
 
         cues = [c for c in cues if not any(a <= c[0] and c[1] <= b for a, b in events) or reported(c)]
@@ -527,7 +529,7 @@ def _triggers(doc: Doc, s: Span, lead: bool = False, mentions: Mentions | None =
         elif c[3] == "noun" and any(t.lower_ in _LIGHT_VERBS for t in doc[max(s.start, c[0] - 4):c[0] + 1]):
             out.append(c)
         elif c[2] == "Forum" and c[3] == "noun" and (
-                any(t.lower_ in _PARTAKE for t in _clause_before(doc, s, c[0], 16))
+                _partakes(doc, s, c[0])
                 or _PASSIVE_EVENT.match(doc[c[1]:min(s.end, c[1] + 8)].text)):
             # "took part in the ... board meeting", "the roundtable was held here today"
             out.append(c)
@@ -562,6 +564,17 @@ def _EVENT_MODIFIER(t) -> bool:  # noqa: N802 - reads as a predicate on tokens
                             "thematic", "special", "joint", "board", "plenary", "inaugural", "regional",
                             "global", "world", "bilateral", "multilateral", "roundtable", "ministerial", "theoretical",
                             "research", "communist", "workers", "leaders", "cadre", "training", "study"})
+
+
+def _partakes(doc: Doc, s: Span, pos: int) -> bool:
+    """A verb of taking part before ``pos`` in its clause ("attended the ...",
+    "spoke at the ..."; a bare "speaking highly of" is not)."""
+    for t in _clause_before(doc, s, pos, 16):
+        if t.lower_ in _PARTAKE:
+            if t.lower_ in ("speaks", "spoke", "speaking") and not (t.i + 1 < len(doc) and doc[t.i + 1].lower_ == "at"):
+                continue
+            return True
+    return False
 
 
 def _clause_before(doc: Doc, s: Span, pos: int, width: int):
@@ -700,6 +713,17 @@ def _engagements(readout, doc, analysed, res, person_keys, affiliation, lexicon,
                     continue
                 eng = Engagement(len(out), "Visit", text.strip(), v_date, res.country(dest[2], doc[dest[0]:dest[1]].text),
                                  principals, v_sides, [], [], reporter)
+                same_trip = next((o for o in out if o.type == "Visit" and o.location == eng.location), None)
+                if same_trip is not None:
+                    # "said during a visit to Cuba" ... "Li paid an official visit to Cuba from
+                    # Saturday to Monday": one visit, told twice; the fuller account wins.
+                    if len(eng.participants) > len(same_trip.participants):
+                        eng.index = same_trip.index
+                        eng.organizations += [o for o in same_trip.organizations if o not in eng.organizations]
+                        out[out.index(same_trip)] = eng
+                        if visit is same_trip:
+                            visit = eng
+                    continue
                 twin = next((o for o in out if _same(eng, o)), None)
                 if twin is not None and twin in captioned and not caption:
                     # The body retells what a photo caption said first: keep the body's account.

@@ -46,7 +46,9 @@ _LIGHT_VERBS = frozenset({"held", "holds", "hold", "had", "has", "have", "having
 _INVITATION = re.compile(r"\bat the invitation of\b|\bhosted by\b", re.I)
 _PARTAKE = frozenset({"took", "included", "includes", "speaks", "spoke", "speaking", "attended", "attend", "attends", "attending", "participated", "addressed",
                       "hosted", "opened", "held", "convened", "organized", "organised", "co-chaired", "chaired"})
-_PASSIVE_EVENT = re.compile(r"^[^.;]{0,40}?\b(?:was|were|is|are)\s+(?:held|convened|opened|launched|organi[sz]ed)\b|^[^.;]{0,40}?\btook place\b|^\W*(?:in|at)\b", re.I)
+_PASSIVE_EVENT = re.compile(r"^[^.;]{0,40}?\b(?:was|were|is|are)\s+(?:held|convened|opened|launched|organi[sz]ed)\b"
+                            r"|^[^.;]{0,40}?\btook place\b|^\W*(?:in|at)\b"
+                            r"|^[^.;]{0,120}?\b(?:which|that)\s+(?:opened|closed|convened|began|was held|took place)\b", re.I)
 
 
 @dataclass
@@ -518,7 +520,7 @@ def _triggers(doc: Doc, s: Span, lead: bool = False, mentions: Mentions | None =
             if _BACKDROP.search(doc[max(s.start, start - 4):start].text):
                 return False  # "since the 20th CPC National Congress"
             return (_partakes(doc, s, c[0])
-                    or bool(_PASSIVE_EVENT.match(doc[end:min(s.end, end + 8)].text)))
+                    or bool(_PASSIVE_EVENT.match(doc[end:min(s.end, end + 20)].text)))
 
         cues = [c for c in cues if not any(a <= c[0] and c[1] <= b for a, b in events) or reported(c)]
     mode = next((c for c in cues if c[3] == "mode"), None)
@@ -526,11 +528,12 @@ def _triggers(doc: Doc, s: Span, lead: bool = False, mentions: Mentions | None =
     for c in cues:
         if c[3] == "verb" or (c[3] == "lead" and lead):
             out.append(c)
-        elif c[3] == "noun" and any(t.lower_ in _LIGHT_VERBS for t in doc[max(s.start, c[0] - 4):c[0] + 1]):
+        elif c[3] == "noun" and any(t.lower_ in _LIGHT_VERBS
+                                    for t in doc[max(s.start, c[0] - (6 if c[2] == "Correspondence" else 4)):c[0] + 1]):
             out.append(c)
         elif c[2] == "Forum" and c[3] == "noun" and (
                 _partakes(doc, s, c[0])
-                or _PASSIVE_EVENT.match(doc[c[1]:min(s.end, c[1] + 8)].text)):
+                or _PASSIVE_EVENT.match(doc[c[1]:min(s.end, c[1] + 20)].text)):
             # "took part in the ... board meeting", "the roundtable was held here today"
             out.append(c)
     # A forum noun names an event only as "the/a ... forum" or as part of a name
@@ -673,6 +676,8 @@ def _engagements(readout, doc, analysed, res, person_keys, affiliation, lexicon,
             stop = triggers[n + 1][0] if n + 1 < len(triggers) else s.end
             etype = trigger[2]
             principals: list[str] = [subject] if subject else []
+            if etype == "Forum" and any(t[2] == "Correspondence" for t in triggers[:n]):
+                principals = []  # "sent a message to the seminar": the sender is not at the forum
             obj_persons = [p for p in m.persons if trigger[1] <= p.start < stop]
             obj_orgs = [o for o in m.orgs if trigger[1] <= o.start < stop and o.kind != "event"]
             if etype == "Visit" and (
@@ -781,8 +786,12 @@ def _engagements(readout, doc, analysed, res, person_keys, affiliation, lexicon,
                     # "sent a video message to the forum": the message goes to the forum's host.
                     host = next(iter(forums.values())).organizations[:1]
                     e_sides += [h for h in host if h not in e_sides]
-                if not group and len(e_sides) < 2 and etype != "Forum":
+                to_forum = etype == "Correspondence" and any(c[2] == "Forum" and trigger[1] <= c[0] < trigger[1] + 12
+                                                             for c in _cues(doc, s))
+                if not group and len(e_sides) < 2 and etype != "Forum" and not (to_forum and e_sides):
                     continue
+                if etype == "Forum" and not principals and any(t[2] == "Correspondence" for t in triggers[:n]):
+                    e_sides = []
                 if not principals and not group and not e_sides and etype != "Forum":
                     continue
                 forum_host = None
@@ -795,7 +804,7 @@ def _engagements(readout, doc, analysed, res, person_keys, affiliation, lexicon,
                 if etype in ("Meeting", "Talks") and any(c[2] == "Forum" and trigger[1] <= c[0] < stop for c in _cues(doc, s)):
                     if not group or len(group) > 1:
                         etype = "Forum"
-                loc = _location_of(readout, s, m, etype, res, visit)
+                loc = _location_of(readout, s, m, etype, res, visit, trigger[0])
                 eng = Engagement(len(out), etype, text.strip(), date, loc,
                                  principals + [g for g in group if g not in principals], e_sides, [], [],
                                  reporter if principals else (forum_host or reporter))
@@ -844,7 +853,7 @@ def _engagements(readout, doc, analysed, res, person_keys, affiliation, lexicon,
                 e.date = lead_date
     _roundup(readout, doc, analysed, out, res, person_keys, affiliation)
     _forum_speakers(analysed, out, res, person_keys, affiliation)
-    out[:] = [e for e in out if e.participants or e.organizations]
+    out[:] = [e for e in out if e.participants or e.organizations or (e.type == "Forum" and e.location)]
     for n, e in enumerate(out):
         e.index = n
     _attach_present(analysed, out, person_keys)
@@ -1021,9 +1030,12 @@ def _date_of(readout: Readout, s: Span, index: int):
     return None
 
 
-def _location_of(readout: Readout, s: Span, m: Mentions, etype: str, res: _Resolver, visit) -> str | None:
+def _location_of(readout: Readout, s: Span, m: Mentions, etype: str, res: _Resolver, visit,
+                 trigger_start: int | None = None) -> str | None:
     text = s.text
     for start, end, city in m.cities:
+        if etype in ("Correspondence", "PhoneCall", "VideoCall") and trigger_start is not None and start > trigger_start:
+            continue  # "a message to a seminar ... in Fuzhou": the place is the seminar's
         tok = s.doc[start - 1] if start > 0 else None
         if tok is not None and tok.lower_ in ("in", "at"):
             display = res.lexicon.city_names.get(city.lower(), city)

@@ -48,6 +48,7 @@ america americas europe european asia asian africa african latin eastern western
 middle east west north south pacific caribbean arab hall palace street square avenue building
 meets meet holds hold receives visits congratulates attends sends hails calls pledges says urges
 event events meeting forum dialogue summit conference seminar symposium webinar
+province prefecture county district region municipality autonomous city nations
 """.split())
 HONORIFICS = frozenset({"comrade", "comrades", "cde", "cdes", "mr", "mr.", "mrs", "mrs.", "ms", "ms.", "dr", "dr.",
                         "h.e.", "sir", "army", "general", "madam", "mme", "professor", "prof."})
@@ -274,7 +275,7 @@ def _appositive_title(doc, j: int, e: int, title_tok: set[int]) -> bool:
     if j + 1 >= e or doc[j].text != ",":
         return False
     k = j + 1
-    while k < e and doc[k].lower_ in ARTICLES:
+    while k < e and (doc[k].lower_ in ARTICLES or doc[k].lower_ in ("also", "now")):
         k += 1
     if k not in title_tok:
         return False
@@ -484,7 +485,7 @@ def _find_posts(doc, s: int, e: int, m: Mentions, heads: dict[str, str]) -> None
     def titles_from(k: int, person: int) -> None:
         """Read "TITLE of ORG [and TITLE of ORG]*" starting at token k."""
         while k < e:
-            while k < e and doc[k].lower_ in ARTICLES:
+            while k < e and (doc[k].lower_ in ARTICLES or doc[k].lower_ in ("also", "now", "currently")):
                 k += 1
             # "a member of the Standing Committee ...": title may follow "a".
             t = by_start_title.get(k)

@@ -35,7 +35,8 @@ IN_PERSON = frozenset({"Meeting", "Talks", "Forum", "Visit"})
 _PRESENT = re.compile(
     r"\b(?:was|were)\s+(?:also\s+)?present\b|\battended\s+the\s+(?:meeting|talks|event|ceremony|call|video call)\b"
     r"|\b(?:was|were)\s+(?:also\s+)?(?:in attendance|on hand)\b|\baccompan(?:ied|ying)\b|\b(?:also\s+)?attended\b"
-    r"|\btaking part\b|\btook part\b|\b(?:its|other) members (?:are|were|included)\b|\bmembers of the delegation\b",
+    r"|\btaking part\b|\btook part\b|\b(?:its|other) members (?:are|were|included)\b|\bmembers of the delegation\b"
+    r"|\bdelegation (?:also )?(?:included|includes|comprised|comprises)\b",
     re.I,
 )
 _SEPARATE = re.compile(r"\b(?:separately|respectively)\b", re.I)
@@ -350,6 +351,14 @@ def extract_doc(readout: Readout, doc: Doc, lexicon: Lexicon) -> ReadoutFacts:
                     k += 1
             elif k + 2 < len(doc) and doc[k].text == "," and doc[k + 1].lower_ in ("a", "an"):
                 k += 2
+                # "Guan Yifan, a senior official of the CPC"
+                x = k
+                while x < len(doc) and x - k < 4 and doc[x].is_lower and doc[x].lower_ != "of":
+                    x += 1
+                if x > k and x + 1 < len(doc) and doc[x].lower_ == "of":
+                    k = x + 1
+                    while k < len(doc) and doc[k].lower_ == "the":
+                        k += 1
             else:
                 continue
             pkey = person_keys[(a.index, p.start)]
@@ -569,6 +578,13 @@ def _EVENT_MODIFIER(t) -> bool:  # noqa: N802 - reads as a predicate on tokens
                             "research", "communist", "workers", "leaders", "cadre", "training", "study"})
 
 
+def _is_reference(doc: Doc, trigger, s: Span) -> bool:
+    """"his meeting with", "the talks with": a noun phrase pointing back at an engagement."""
+    first = doc[trigger[0]].lower_
+    return (first in ("meeting", "meetings", "talks") and trigger[0] > s.start
+            and doc[trigger[0] - 1].lower_ in ("his", "her", "their", "its", "the", "this", "that", "these"))
+
+
 def _partakes(doc: Doc, s: Span, pos: int) -> bool:
     """A verb of taking part before ``pos`` in its clause ("attended the ...",
     "spoke at the ..."; a bare "speaking highly of" is not)."""
@@ -771,6 +787,11 @@ def _engagements(readout, doc, analysed, res, person_keys, affiliation, lexicon,
                         side = _top_org(res.org(doc, o), res)
                         if side not in e_sides:
                             e_sides.append(side)
+                    # "held talks with the delegation" during a visit: the visitors.
+                    if len(e_sides) < 2 and visit is not None and re.search(
+                            r"\b(?:the|this) delegation\b", doc[trigger[1]:min(stop, trigger[1] + 4)].text):
+                        e_sides += [o for o in visit.organizations[:1] if o not in e_sides]
+                        group = group + [p for p in visit.participants[:1] if p not in principals]
                     # "received the Spanish delegation": the party of that country named in the text.
                     if len(e_sides) < 2:
                         side = _delegation_side(doc, trigger[1], stop, m, res, lexicon)
@@ -808,6 +829,9 @@ def _engagements(readout, doc, analysed, res, person_keys, affiliation, lexicon,
                 eng = Engagement(len(out), etype, text.strip(), date, loc,
                                  principals + [g for g in group if g not in principals], e_sides, [], [],
                                  reporter if principals else (forum_host or reporter))
+                if _is_reference(doc, trigger, s) and group and all(
+                        any(g in o.participants for o in out) for g in group):
+                    continue  # "In his meeting with X, ...": the meeting reported already
                 twin = next((o for o in out if _same(eng, o)), None)
                 if twin is not None and twin in captioned and not caption:
                     # The body retells what a photo caption said first: keep the body's account.

@@ -450,7 +450,16 @@ def _find_posts(doc, s: int, e: int, m: Mentions, heads: dict[str, str]) -> None
                 o = m.orgs[by_start_org[k]]
                 return by_start_org[k], None, o.end + (3 if o.acronym and doc[o.end:o.end + 1].text == "(" else 0)
             if k in country_at:
-                return None, country_at[k][2], country_at[k][1]
+                c_end = country_at[k][1]
+                if c_end < e and doc[c_end].text in ("'s", "’s"):
+                    # "vice president of Ethiopia's ruling Prosperity Party"
+                    x = c_end + 1
+                    while x < e and doc[x].is_lower and x - c_end <= 3:
+                        x += 1
+                    if x in by_start_org:
+                        o = m.orgs[by_start_org[x]]
+                        return by_start_org[x], None, o.end
+                return None, country_at[k][2], c_end
             # "the international relations department of the Central Committee of the PCC"
             x = k
             while x < e and x - k < 5 and doc[x].is_lower and doc[x].is_alpha and doc[x].lower_ not in _OF:

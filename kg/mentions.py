@@ -620,6 +620,11 @@ def _find_posts(doc, s: int, e: int, m: Mentions, heads: dict[str, str]) -> None
         if t is not None:
             o = next((x for x, org in enumerate(m.orgs) if org.end == t.start), None)
             c = next((c for c in m.countries if c[1] == t.start), None)
+            its = t.start - 1 >= s and doc[t.start - 1].lower_ in ("its", "their")
+            if o is None and its:
+                # "a delegation of the Spanish Communist Party headed by its General Secretary X"
+                o = max((x for x, org in enumerate(m.orgs) if org.end <= t.start and org.kind != "event"),
+                        key=lambda x: m.orgs[x].end, default=None)
             if o is not None:
                 m.posts.append(PostMention(n, t.title, t.status, o))
             elif c is not None:

@@ -27,7 +27,7 @@ from spacy.tokens import Doc, Span
 from kg.dates import find_day_mentions
 from kg.lexicon import Lexicon, load_lexicon
 from kg.mentions import ARTICLES, Mentions, OrgMention, find_mentions, load_heads
-from kg.nlp import GAZETTEER, make_nlp
+from kg.nlp import GAZETTEER, make_nlp, spans_in
 from kg.records import Engagement, Entity, Post, Readout, ReadoutFacts, slugify
 
 HEAD_STATUS = "head"
@@ -69,6 +69,7 @@ class _Resolver:
     entities: dict[str, Entity] = field(default_factory=dict)
     acronyms: dict[str, str] = field(default_factory=dict)  # acronym -> entity key (defined in text)
     surnames: dict[str, str] = field(default_factory=dict)  # one-word form -> person key
+    _mention_counts: dict[str, int] = field(default_factory=dict)
 
     def add(self, entity: Entity, *forms: str) -> str:
         key = entity.key
@@ -173,6 +174,13 @@ class _Resolver:
                                country=self._country_key(chosen.country)), *forms)
 
     def _country_mentions(self, country: str, low: str) -> int:
+        cached = self._mention_counts.get(country)
+        if cached is not None:
+            return cached
+        self._mention_counts[country] = n = self._count_country(country, low)
+        return n
+
+    def _count_country(self, country: str, low: str) -> int:
         c = self.lexicon.countries[country]
         forms = {f.lower() for f in (c.name, *c.forms, *c.demonyms, c.capital, *c.cities) if len(f) > 3}
         return sum(len(re.findall(r"\b" + re.escape(f) + r"\b", low)) for f in forms)
@@ -276,13 +284,16 @@ def extract_doc(readout: Readout, doc: Doc, lexicon: Lexicon) -> ReadoutFacts:
 
     # Pass 1: acronyms defined in the body ("Communist Party of Cuba (PCC)").
     kinds: dict[str, str] = {}
-    for s in sents:
-        for o in find_mentions(s, heads).orgs:
+    first = [find_mentions(s, heads) for s in sents]
+    for m in first:
+        for o in m.orgs:
             if o.acronym:
                 kinds[o.acronym] = o.kind
     analysed: list[_Sentence] = []
-    for n, s in enumerate(sents):
-        m = find_mentions(s, heads, kinds)
+    for n, (s, m) in enumerate(zip(sents, first)):
+        # Read again only the sentences that use an acronym defined elsewhere in the text.
+        if kinds and any(t.text in kinds for t in s):
+            m = find_mentions(s, heads, kinds)
         analysed.append(_Sentence(s, m, n, readout))
     # Acronym definitions first, so "NPC" means what this text defines it as.
     for a in analysed:
@@ -499,8 +510,8 @@ def _side_of(person: str, affiliation: dict[str, list[str]], res: _Resolver) -> 
 
 def _cues(doc: Doc, sent: Span) -> list[tuple[int, int, str, str]]:
     found = []
-    for span in doc.spans[GAZETTEER]:
-        if span.label_ == "CUE" and sent.start <= span.start and span.end <= sent.end:
+    for span in spans_in(doc, sent.start, sent.end, "CUE"):
+        if True:
             etype, role = span.id_.split("|")
             found.append((span.start, span.end, etype, role))
     # Longest match per start; drop cues inside longer cues.
@@ -973,7 +984,9 @@ _CAPTION = re.compile(r"\((?:Photo|Xinhua/|[A-Z][\w ]*/[^)]*Xinhua)|Photo:|\bPho
 
 def _paragraph(doc: Doc, s: Span) -> str:
     """The text of the paragraph (line) holding sentence ``s``."""
-    text = doc.text
+    text = doc.user_data.get("partyrel_text")
+    if text is None:
+        text = doc.user_data["partyrel_text"] = doc.text
     start = text.rfind("\n", 0, s.start_char) + 1
     end = text.find("\n", s.end_char - 1)
     return text[start:end if end >= 0 else len(text)]
@@ -1135,8 +1148,8 @@ def _attach_topics(doc: Doc, analysed, out: list[Engagement], person_keys, surna
                 target = [visit]  # "Over the course of the tour, ...": the visit as a whole
             else:
                 target = current
-        for span in doc.spans[GAZETTEER]:
-            if span.label_ == "TOPIC" and a.span.start <= span.start and span.end <= a.span.end:
+        for span in spans_in(doc, a.span.start, a.span.end, "TOPIC"):
+            if True:
                 if _BACKDROP.search(doc[max(a.span.start, span.start - 5):span.start].text):
                     continue  # "since the 18th CPC National Congress", "owing to COVID-19": backdrop
                 for e in target:

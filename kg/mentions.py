@@ -24,7 +24,7 @@ from pathlib import Path
 from spacy.tokens import Span, Token
 
 from kg.lexicon import _rows
-from kg.nlp import GAZETTEER
+from kg.nlp import spans_in
 from kg.resources import ontology_dir
 
 CONNECTORS = frozenset({"of", "the", "for", "and", "on", "de", "del", "da", "do", "dos", "das",
@@ -120,6 +120,43 @@ def load_heads(root: Path | None = None) -> dict[str, str]:
     return {row["head"].lower(): row["kind"] for row in _rows((root or ontology_dir()) / "vocab" / "org_heads.tsv")}
 
 
+class _Tok:
+    """A token's surface features as plain attributes (spaCy ``Token`` objects are
+    costly to create, and the rules below read tokens hundreds of times)."""
+
+    __slots__ = ("text", "lower_", "whitespace_", "is_alpha", "is_lower", "like_num", "is_title", "i", "idx")
+
+    def __init__(self, t: Token) -> None:
+        self.text, self.lower_, self.whitespace_ = t.text, t.lower_, t.whitespace_
+        self.is_alpha, self.is_lower, self.like_num, self.is_title = t.is_alpha, t.is_lower, t.like_num, t.is_title
+        self.i, self.idx = t.i, t.idx
+
+    def __len__(self) -> int:
+        return len(self.text)
+
+
+class _Slice(list):
+    @property
+    def text(self) -> str:
+        return "".join(t.text + t.whitespace_ for t in self).rstrip() if self else ""
+
+
+class _Toks(list):
+    """The tokens of a Doc as :class:`_Tok` objects, sliceable like a Doc."""
+
+    def __getitem__(self, key):  # type: ignore[override]
+        if isinstance(key, slice):
+            return _Slice(list.__getitem__(self, key))
+        return list.__getitem__(self, key)
+
+
+def _view(doc) -> _Toks:
+    cached = doc.user_data.get("partyrel_toks")
+    if cached is None:
+        cached = doc.user_data["partyrel_toks"] = _Toks(_Tok(t) for t in doc)
+    return cached
+
+
 def _is_cap(tok: Token) -> bool:
     t = tok.text
     return bool(t) and (t[0].isupper() or (t[0].isdigit() and len(t) <= 4)) and any(c.isalnum() for c in t)
@@ -143,12 +180,13 @@ def find_mentions(sent: Span, heads: dict[str, str], known_acronyms: dict[str, s
     ``known_acronyms`` maps acronyms defined elsewhere in the readout to an
     organization kind, so "the PCC" is read as an organization.
     """
-    doc = sent.doc
+    real = sent.doc
+    doc = _view(real)
     s, e = sent.start, sent.end
     known_acronyms = known_acronyms or {}
     labels: dict[int, dict[str, Span]] = {}
-    for span in doc.spans[GAZETTEER]:
-        if span.start >= s and span.end <= e:
+    for span in spans_in(real, s, e):
+        if True:
             for i in range(span.start, span.end):
                 cur = labels.setdefault(i, {}).get(span.label_)
                 if cur is None or len(span) > len(cur):

@@ -11,6 +11,7 @@ Example:
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from functools import lru_cache
 
 import spacy
@@ -109,3 +110,24 @@ def make_nlp() -> Language:
     nlp.add_pipe("sentencizer")
     nlp.add_pipe("partyrel_gazetteer")
     return nlp
+
+
+def spans_in(doc: Doc, start: int, end: int, label: str | None = None) -> list[Span]:
+    """Gazetteer spans lying inside tokens ``[start, end)`` (optionally of one label).
+
+    The spans are sorted once per Doc and looked up by bisection, so asking
+    sentence by sentence costs O(log n) plus the answer, not a scan of the Doc.
+
+    Example:
+        >>> doc = make_nlp()("Tang Wenbo met with the SPD.")
+        >>> [s.text for s in spans_in(doc, 0, len(doc), "ORG")]
+        ['SPD']
+    """
+    cache = doc.user_data.get("partyrel_spans")
+    if cache is None:
+        ordered = sorted(doc.spans[GAZETTEER], key=lambda sp: (sp.start, sp.end))
+        cache = ([sp.start for sp in ordered], ordered)
+        doc.user_data["partyrel_spans"] = cache
+    starts, ordered = cache
+    lo, hi = bisect_left(starts, start), bisect_left(starts, end)
+    return [sp for sp in ordered[lo:hi] if sp.end <= end and (label is None or sp.label_ == label)]

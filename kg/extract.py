@@ -26,7 +26,7 @@ from spacy.tokens import Doc, Span
 
 from kg.dates import find_day_mentions
 from kg.lexicon import Lexicon, load_lexicon
-from kg.mentions import ARTICLES, Mentions, OrgMention, find_mentions, load_heads
+from kg.mentions import ARTICLES, Mentions, OrgMention, _view, find_mentions, load_heads
 from kg.nlp import GAZETTEER, make_nlp, spans_in
 from kg.records import Engagement, Entity, Post, Readout, ReadoutFacts, slugify
 
@@ -280,7 +280,6 @@ def extract_doc(readout: Readout, doc: Doc, lexicon: Lexicon) -> ReadoutFacts:
         facts.warnings.append("no publication date found: dates cannot be resolved, engagements stay undated")
 
     sents = [s for s in doc.sents if s.end_char > readout.body_start and s.text.strip()]
-    title_sents = [s for s in doc.sents if s.end_char <= readout.body_start and s.text.strip()]
 
     # Pass 1: acronyms defined in the body ("Communist Party of Cuba (PCC)").
     kinds: dict[str, str] = {}
@@ -477,12 +476,13 @@ def _dateline_country(readout: Readout, lexicon: Lexicon) -> str | None:
 def _short_forms(doc: Doc, readout: Readout, res: _Resolver) -> None:
     """Surname-only and title-line forms ("Liu said", "Xi congratulates
     Thongloun") become aliases of the full name they stand for."""
-    for tok in doc:
+    starts = {s.start for s in doc.sents}
+    for tok in _view(doc):
         if tok.is_title and tok.text in res.surnames:
-            prev = doc[tok.i - 1] if tok.i > 0 else None
-            nxt = doc[tok.i + 1] if tok.i + 1 < len(doc) else None
+            prev = _view(doc)[tok.i - 1] if tok.i > 0 else None
+            nxt = _view(doc)[tok.i + 1] if tok.i + 1 < len(doc) else None
             if (prev is not None and prev.is_title and prev.whitespace_ and prev.text not in res.surnames
-                    and not prev.is_sent_start) or (nxt is not None and nxt.is_title and tok.whitespace_ and nxt.text in res.surnames):
+                    and prev.i not in starts) or (nxt is not None and nxt.is_title and tok.whitespace_ and nxt.text in res.surnames):
                 continue  # part of a longer name
             res.entities[res.surnames[tok.text]].aliases.add(tok.text)
 

@@ -886,6 +886,7 @@ def _engagements(readout, doc, analysed, res, person_keys, affiliation, lexicon,
         for e in out:
             if e.date is None and e.type == out[0].type:
                 e.date = lead_date
+    _alliance_members(doc, analysed, out, res)
     _roundup(readout, doc, analysed, out, res, person_keys, affiliation)
     _forum_speakers(analysed, out, res, person_keys, affiliation)
     out[:] = [e for e in out if e.participants or e.organizations or (e.type == "Forum" and e.location)]
@@ -979,7 +980,7 @@ def _forum_speakers(analysed, out: list[Engagement], res, person_keys, affiliati
 _CHAIRED = re.compile(r"\b(?:co-)?(?:chaired|hosted|moderated|presided over|addressed|opened)\s+by\b", re.I)
 _LISTING = re.compile(r"\b(?:attended by|participants (?:were|included)|speakers (?:were|included)|among them)\s*:\s*$", re.I)
 _DELEGATES = re.compile(r"^\W*(?:the\s+)?(?:representatives|delegates|delegations|leaders|members)\s+(?:of|from)\b", re.I)
-_CAPTION = re.compile(r"\((?:Photo|Xinhua/|[A-Z][\w ]*/[^)]*Xinhua)|Photo:|\bPhoto\)|\(R\)|\(L\)", re.I)
+_CAPTION = re.compile(r"\((?:Photo|Xinhua/|[A-Z][\w ]*/[^)]*Xinhua)|\bPhotos?\b|\(R\)|\(L\)")
 
 
 def _paragraph(doc: Doc, s: Span) -> str:
@@ -998,6 +999,32 @@ _TOUR = re.compile(r"\b(?:visit|tour|trip|stay|lecture)\b", re.I)
 _MEETINGS = re.compile(r"\b(?:meetings?|talks|sessions?|met)\b", re.I)
 _BACKDROP = re.compile(r"\b(?:since|owing to|due to|because of|in the wake of|amid|despite)\b(?:\s+\w+){0,4}\s*$", re.I)
 _PLURAL_SUBJECT = re.compile(r"^\W*(?:[A-Z][\w-]*\s+){0,3}?(?:leaders|heads|parties|officials|politicians|representatives|dignitaries)\b", re.I)
+
+
+_MEMBERS = re.compile(r"\b(?:brings together|bringing together|comprises|comprising|consists of|is made up of|"
+                      r"is composed of|groups together|unites)\b", re.I)
+
+
+def _alliance_members(doc: Doc, analysed, out: list[Engagement], res) -> None:
+    """"The Tripartite Alliance brings together the ANC, COSATU and the SACP":
+    each member the text names is a side, in the alliance's place."""
+    for a in analysed:
+        verb = _MEMBERS.search(a.span.text)
+        if not verb:
+            continue
+        pos = a.span.start_char + verb.start()
+        before = [o for o in a.mentions.orgs if doc[o.end - 1].idx < pos and o.kind != "event"]
+        after = [o for o in a.mentions.orgs if doc[o.start].idx > pos and o.kind != "event"]
+        if not before or len(after) < 2:
+            continue
+        alliance = _top_org(res.org(doc, before[-1]), res)
+        members = [_top_org(res.org(doc, o), res) for o in after]
+        for e in out:
+            if alliance in e.organizations:
+                i = e.organizations.index(alliance)
+                e.organizations[i:i + 1] = [m for m in members if m not in e.organizations]
+                if e.reporter == alliance:
+                    e.reporter = e.organizations[0] if e.organizations else None
 
 
 def _roundup(readout, doc, analysed, out: list[Engagement], res, person_keys, affiliation) -> None:

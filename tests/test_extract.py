@@ -261,3 +261,13 @@ def test_a_side_gets_the_country_its_name_makes_evident(org_phrase: str, country
     side = next(k for k in facts.engagements[0].organizations if "communist-party-of-china" not in k)
     got = facts.entities[side].country
     assert (facts.entities[got].name if got else None) == country
+
+
+def test_an_alliance_is_represented_by_the_members_the_text_names():
+    text = ("Title line\n\n24 August 2025\n\nHavana, Aug 23 (ACN) Rosa Pires, First Secretary of the Communist Party "
+            "of Cuba, met in Pretoria with leaders of the Tripartite Alliance.\n\nThe Tripartite Alliance brings "
+            "together the African National Congress (ANC), the Congress of South African Trade Unions (COSATU) and "
+            "the South African Communist Party (SACP).")
+    _, engs, _, _ = facts_of(text)
+    assert engs[0]["organizations"] == ["Communist Party of Cuba", "African National Congress",
+                                        "Congress of South African Trade Unions", "South African Communist Party"]

@@ -718,10 +718,20 @@ def _engagements(readout, doc, analysed, res, person_keys, affiliation, lexicon,
                 v_date = date
                 if who:
                     before = [p for p in m.persons if p.end <= who[-1]]
-                    if before:
+                    visitor = person_keys[(a.index, before[-1].start)] if before else None
+                    if visitor is None:
+                        # "The Japanese guest, who is visiting Vietnam ...": the principal named
+                        # earlier whose side belongs to that country.
+                        demonyms = [c[2] for c in m.countries if c[1] <= who[-1]]
+                        for e in out:
+                            for p in e.participants:
+                                side = _side_of(p, affiliation, res)
+                                c = res.entities[side].country if side and side in res.entities else None
+                                if visitor is None and c and res.entities[c].name in demonyms:
+                                    visitor = p
+                    if visitor is not None:
                         clause = find_day_mentions(doc[trigger[1]:stop].text, readout.reference_date)
                         v_date = clause[0].value if clause else None  # the sentence's day is the host's
-                        visitor = person_keys[(a.index, before[-1].start)]
                         principals = [visitor]
                         side = _side_of(visitor, affiliation, res)
                         sides_v = [side] if side else []
@@ -876,7 +886,8 @@ def _engagements(readout, doc, analysed, res, person_keys, affiliation, lexicon,
     kept = []
     for e in out:
         if e in captioned and e.type != "Forum" and any(
-                o is not e and o not in captioned and set(o.participants) & set(e.participants) for o in out):
+                o is not e and o not in captioned and o.type != "Visit" and set(e.participants) <= set(o.participants)
+                for o in out):
             continue
         kept.append(e)
     out[:] = kept

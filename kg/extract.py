@@ -1097,7 +1097,12 @@ def _date_of(readout: Readout, s: Span, index: int):
     ref = readout.reference_date
     # The dateline's own day is not the event's.
     skip = readout.dateline_end - s.start_char if s.start_char < readout.dateline_end <= s.end_char else 0
-    mentions = find_day_mentions(s.text[skip:], ref)
+    text = s.text[skip:]
+    # Days inside ", who is on a visit from May 21-23" belong to that clause.
+    who = re.search(r",\s+who\b[^,;]*", text)
+    if who:
+        text = text[:who.start()] + " " * (who.end() - who.start()) + text[who.end():]
+    mentions = find_day_mentions(text, ref)
     if mentions:
         return mentions[0].value
     if index == 0 and readout.dateline_date is not None:

@@ -82,8 +82,9 @@ def find_full_date(text: str) -> date | None:
 class DayMention:
     """A day named in text: character span, the resolved date, and its kind.
 
-    ``kind`` is one of "relative" (today, yesterday, this morning), "weekday",
-    "calendar" (month and day) or "span" (the first day of a range).
+    ``kind`` is one of "relative" (today, yesterday, this morning), "same-day"
+    ("on the same day": the caller may know a better day than the reference),
+    "weekday", "calendar" (month and day) or "span" (the first day of a range).
     """
 
     start: int
@@ -93,7 +94,8 @@ class DayMention:
 
 
 _RELATIVE = re.compile(
-    r"\b(?P<w>today|tonight|this (?:morning|afternoon|evening)|yesterday(?: (?:morning|afternoon|evening))?|on the same day)\b",
+    r"\b(?P<w>today|tonight|this (?:morning|afternoon|evening)|yesterday(?: (?:morning|afternoon|evening))?"
+    r"|(?:on )?the same day|the previous day|the day before)\b",
     re.I,
 )
 _WEEKDAY = r"(?P<{n}>Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
@@ -176,7 +178,8 @@ def find_day_mentions(text: str, ref: date | None) -> list[DayMention]:
             add(m.start(), m.end(), _weekday(m.group("a"), ref), "weekday")
         for m in _RELATIVE.finditer(text):
             word = m.group("w").lower()
-            value = ref - timedelta(days=1) if word.startswith("yesterday") else ref
-            add(m.start(), m.end(), value, "relative")
+            back = word.startswith("yesterday") or word in ("the previous day", "the day before")
+            value = ref - timedelta(days=1) if back else ref
+            add(m.start(), m.end(), value, "same-day" if "same day" in word else "relative")
     found.sort(key=lambda d: d.start)
     return found

@@ -698,7 +698,7 @@ def _engagements(readout, doc, analysed, res, person_keys, affiliation, lexicon,
         elif subj_orgs:
             sides.append(_top_org(res.org(doc, subj_orgs[0]), res))
         reporter = sides[0] if sides else None
-        date = _date_of(readout, s, a.index)
+        date = _date_of(readout, s, a.index, next((e.date for e in reversed(out) if e.date), None))
         for n, trigger in enumerate(triggers):
             stop = triggers[n + 1][0] if n + 1 < len(triggers) else s.end
             etype = trigger[2]
@@ -1093,7 +1093,7 @@ def _same(a: Engagement, b: Engagement) -> bool:
     return set(a.organizations) == set(b.organizations)
 
 
-def _date_of(readout: Readout, s: Span, index: int):
+def _date_of(readout: Readout, s: Span, index: int, previous=None):
     ref = readout.reference_date
     # The dateline's own day is not the event's.
     skip = readout.dateline_end - s.start_char if s.start_char < readout.dateline_end <= s.end_char else 0
@@ -1104,6 +1104,8 @@ def _date_of(readout: Readout, s: Span, index: int):
         text = text[:who.start()] + " " * (who.end() - who.start()) + text[who.end():]
     mentions = find_day_mentions(text, ref)
     if mentions:
+        if mentions[0].kind == "same-day" and previous is not None:
+            return previous  # "on the same day": the day of the engagement reported before
         return mentions[0].value
     if index == 0 and readout.dateline_date is not None:
         return readout.dateline_date

@@ -51,6 +51,10 @@ REF = date(2023, 4, 19)  # a Wednesday
         ("from Monday to Wednesday", date(2023, 9, 6), date(2023, 9, 4), "span"),
         ("on December 30 sent", date(2024, 1, 3), date(2023, 12, 30), "calendar"),
         ("on April 16, 2021", date(2021, 4, 20), date(2021, 4, 16), "calendar"),
+        ("the previous day", date(2024, 3, 14), date(2024, 3, 13), "relative"),
+        ("on the same day", date(2024, 3, 14), date(2024, 3, 14), "same-day"),
+        ("on April 2-5", date(2024, 4, 6), date(2024, 4, 2), "span"),
+        ("from 9 to 13 March", date(2024, 3, 14), date(2024, 3, 9), "span"),
     ],
 )
 def test_day_mentions_resolve_against_reference(text, ref, expected, kind):

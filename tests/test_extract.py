@@ -271,3 +271,12 @@ def test_an_alliance_is_represented_by_the_members_the_text_names():
     _, engs, _, _ = facts_of(text)
     assert engs[0]["organizations"] == ["Communist Party of Cuba", "African National Congress",
                                         "Congress of South African Trade Unions", "South African Communist Party"]
+
+
+def test_on_the_same_day_takes_the_day_of_the_engagement_reported_before():
+    text = ("Title line\n\nMarch 3, 2024\n\nHanoi (VNA) – Vo Van Hai, Head of the Commission for External Relations "
+            "of the CPV Central Committee, on March 1 met with Ana Lima, President of the Workers' Party of Brazil.\n\n"
+            "On the same day, Vo Van Hai sent a message of congratulations to Kofi Mensah, General Secretary of the "
+            "National Democratic Congress of Ghana.")
+    _, engs, _, _ = facts_of(text)
+    assert [(e["type"], e["date"]) for e in engs] == [("Meeting", date(2024, 3, 1)), ("Correspondence", date(2024, 3, 1))]

@@ -589,6 +589,25 @@ def _EVENT_MODIFIER(t) -> bool:  # noqa: N802 - reads as a predicate on tokens
                             "research", "communist", "workers", "leaders", "cadre", "training", "study"})
 
 
+def _asides(doc: Doc, s: Span) -> list[tuple[int, int]]:
+    """Token ranges of "on behalf of ..." phrases and ", who ..." clauses (to the next comma)."""
+    out = []
+    view = _view(doc)
+    for k in range(s.start, s.end):
+        t = view[k]
+        start = None
+        if t.lower_ == "behalf" and k + 1 < s.end and view[k + 1].lower_ == "of":
+            start = k
+        elif t.lower_ == "who" and k > s.start and view[k - 1].text == ",":
+            start = k
+        if start is not None:
+            end = start + 1
+            while end < s.end and view[end].text not in (",", ";", "."):
+                end += 1
+            out.append((start, end))
+    return out
+
+
 def _is_reference(doc: Doc, trigger, s: Span) -> bool:
     """"his meeting with", "the talks with": a noun phrase pointing back at an engagement."""
     first = doc[trigger[0]].lower_
@@ -672,7 +691,11 @@ def _engagements(readout, doc, analysed, res, person_keys, affiliation, lexicon,
         if not triggers:
             continue
         first = triggers[0][0]
-        subj_persons = [p for p in m.persons if p.end <= first]
+        # Persons named "on behalf of" someone, or in a relative clause ("who conveyed
+        # greetings from ..."), are not the principals of this sentence.
+        aside = _asides(doc, s)
+        m_persons = [p for p in m.persons if not any(a0 <= p.start < a1 for a0, a1 in aside)]
+        subj_persons = [p for p in m_persons if p.end <= first]
         subj_orgs = [o for o in m.orgs if o.end <= first and o.kind != "event"]
         subject = None
         if subj_persons:
@@ -705,7 +728,7 @@ def _engagements(readout, doc, analysed, res, person_keys, affiliation, lexicon,
             principals: list[str] = [subject] if subject else []
             if etype == "Forum" and any(t[2] == "Correspondence" for t in triggers[:n]):
                 principals = []  # "sent a message to the seminar": the sender is not at the forum
-            obj_persons = [p for p in m.persons if trigger[1] <= p.start < stop]
+            obj_persons = [p for p in m_persons if trigger[1] <= p.start < stop]
             obj_orgs = [o for o in m.orgs if trigger[1] <= o.start < stop and o.kind != "event"]
             if etype == "Visit" and (
                     any(t.lower_ in _BACKGROUND_VISIT for t in doc[max(s.start, trigger[0] - 3):trigger[0]])

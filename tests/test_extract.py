@@ -280,3 +280,17 @@ def test_on_the_same_day_takes_the_day_of_the_engagement_reported_before():
             "National Democratic Congress of Ghana.")
     _, engs, _, _ = facts_of(text)
     assert [(e["type"], e["date"]) for e in engs] == [("Meeting", date(2024, 3, 1)), ("Correspondence", date(2024, 3, 1))]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "On behalf of General Secretary Chen Weiguo, Tang Wenbo, Minister of the International Department of the CPC "
+        "Central Committee, met here today with Ana Lima, President of the Workers' Party of Brazil.",
+        "Tang Wenbo, Minister of the International Department of the CPC Central Committee, met here today with Ana "
+        "Lima, President of the Workers' Party of Brazil, who conveyed greetings on behalf of Party President Rui Costa.",
+    ],
+)
+def test_a_person_named_on_behalf_of_is_not_a_principal(body: str):
+    _, engs, _, _ = facts_of(IDCPC + "Beijing, March 11th--" + body)
+    assert [e["participants"] for e in engs] == [["Tang Wenbo", "Ana Lima"]]

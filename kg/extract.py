@@ -806,6 +806,10 @@ def _engagements(readout, doc, analysed, res, person_keys, affiliation, lexicon,
                     captioned.append(eng)
                 continue
             counter = [person_keys[(a.index, p.start)] for p in obj_persons]
+            if not counter and n == 0 and len(subj_persons) > 1 and doc[trigger[0]].lower_ in ("held", "hold", "holds", "had"):
+                # "X, ..., and Y, ..., held talks": a coordinated subject holds the engagement together.
+                counter = [person_keys[(a.index, p.start)] for p in subj_persons[1:]
+                           if _view(doc)[p.start - 1].lower_ == "and" or _view(doc)[p.start - 2].text == ","]
             counter = [c for c in dict.fromkeys(counter) if c not in principals]
             distinct = len({_side_of(c, affiliation, res) for c in counter}) == len(counter)
             region = doc[trigger[1]:stop].text

@@ -294,3 +294,10 @@ def test_on_the_same_day_takes_the_day_of_the_engagement_reported_before():
 def test_a_person_named_on_behalf_of_is_not_a_principal(body: str):
     _, engs, _, _ = facts_of(IDCPC + "Beijing, March 11th--" + body)
     assert [e["participants"] for e in engs] == [["Tang Wenbo", "Ana Lima"]]
+
+
+def test_a_coordinated_subject_holds_talks_together():
+    _, engs, _, _ = facts_of(IDCPC + "Beijing, March 11th--Tang Wenbo, Minister of the International Department of "
+                             "the CPC Central Committee, and Ana Lima, President of the Workers' Party of Brazil, held "
+                             "talks here today.")
+    assert [(e["type"], e["participants"]) for e in engs] == [("Talks", ["Tang Wenbo", "Ana Lima"])]

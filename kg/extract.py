@@ -372,9 +372,9 @@ def extract_doc(readout: Readout, doc: Doc, lexicon: Lexicon) -> ReadoutFacts:
             else:
                 continue
             pkey = person_keys[(a.index, p.start)]
-            if affiliation.get(pkey):
-                continue
             org = next((o for o in m.orgs if o.start == k and o.kind != "event"), None)
+            if affiliation.get(pkey) and (org is None or org.kind != "party"):
+                continue  # a party named with the person still counts beside their posts
             country = next((c for c in m.countries if c[0] == k and c[2] in lexicon.countries), None)
             if org is not None:
                 affiliation.setdefault(pkey, []).append(res.org(doc, org))

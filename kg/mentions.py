@@ -631,6 +631,16 @@ def _find_posts(doc, s: int, e: int, m: Mentions, heads: dict[str, str]) -> None
             if k < e and doc[k].lower_ == "as":
                 k += 1
             titles_from(k, n)
+        # "... PERSON congratulating him on his election as TITLE of ORG"
+        nxt_start = min([q.start for q in m.persons if q.start > p.end] + [e])
+        for k in range(p.end, min(nxt_start, p.end + 8)):
+            if doc[k].lower_ in ("him", "her") and k + 4 < e and doc[k + 1].lower_ == "on" and doc[k + 2].lower_ in ("his", "her"):
+                j = k + 3
+                if doc[j].lower_ == "re" and j + 1 < e and doc[j + 1].text == "-":
+                    j += 2
+                if doc[j].lower_ in ("election", "reelection", "re-election") and j + 1 < e and doc[j + 1].lower_ == "as":
+                    titles_from(j + 2, n)
+                break
         # "congratulating PERSON on his election as TITLE of ORG"
         k = p.end
         words = [t.lower_ for t in doc[k:k + 5]]

@@ -26,21 +26,39 @@ def _parser() -> argparse.ArgumentParser:
 
     b = sub.add_parser("build", help="build readouts (files or folders) into a graph, a store and a map")
     b.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="readout files or folders (searched recursively)")
+    b.set_defaults(usage_error=b.error)
     b.add_argument("-o", "--out", type=Path, required=True, metavar="OUT", help="output folder (store, graph.ttl, map.html)")
     b.add_argument("--max-bytes", type=int, default=None, metavar="N", help="refuse input files larger than N bytes (default 5,000,000)")
     b.add_argument("--no-map", action="store_true", help="do not write map.html")
+    b.add_argument("--no-graph", action="store_true", help="do not write graph.ttl (the store is the graph)")
+    b.add_argument("-j", "--jobs", type=int, default=1, metavar="N", help="extract in N worker processes (default 1: this process)")
+    b.add_argument("--dask", metavar="ADDRESS", help="extract on the Dask cluster whose scheduler is at ADDRESS (tcp://host:8786); needs partyrel[cluster]")
+    b.add_argument("--batch-size", type=int, default=64, metavar="N", help="readouts per nlp.pipe call and per store write (default 64)")
+    b.add_argument("--prune", action="store_true", help="remove the facts of readouts whose files are no longer among the PATHs")
     b.add_argument("-q", "--quiet", action="store_true", help="print only failures")
 
     q = sub.add_parser("query", help="run a named query, SPARQL text or a .rq file against a store")
     q.add_argument("query", nargs="?", metavar="NAME_OR_QUERY_OR_FILE",
                    help="a named query (see --list), SPARQL text, or the path of a .rq file")
     q.add_argument("--store", type=Path, metavar="OUT", help="the folder given to kg build -o")
+    q.add_argument("--endpoint", metavar="URL", help="query this SPARQL server instead of a store (e.g. http://127.0.0.1:7878/query)")
+    q.add_argument("--timeout", type=float, default=30.0, metavar="S", help="with --endpoint: seconds to wait for the server (default 30)")
     q.add_argument("--format", choices=("table", "csv", "json"), default="table")
     q.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
                    help="bind ?NAME to VALUE (repeatable); a named query converts it by the parameter's kind")
     q.add_argument("--list", action="store_true", help="list the named queries and exit")
     q.add_argument("--show", metavar="NAME", help="print a named query (its documentation and SPARQL) and exit")
     q.set_defaults(usage_error=q.error)
+
+    u = sub.add_parser("push", help="copy a store's graphs to a SPARQL server (Graph Store Protocol, or SPARQL Update)")
+    u.add_argument("--store", type=Path, required=True, metavar="OUT", help="the folder given to kg build -o")
+    u.add_argument("--endpoint", required=True, metavar="URL", help="the server's SPARQL query endpoint (e.g. http://127.0.0.1:7878/query, http://host:8890/sparql)")
+    u.add_argument("--graph-store", metavar="URL", help="its Graph Store Protocol URL (default: derived from --endpoint)")
+    u.add_argument("--update", metavar="URL", help="its SPARQL Update URL (default: derived from --endpoint)")
+    u.add_argument("--method", choices=("auto", "gsp", "update"), default="auto", help="how to write each graph (default auto: Graph Store PUT, else SPARQL Update)")
+    u.add_argument("--timeout", type=float, default=30.0, metavar="S", help="seconds to wait for the server per request (default 30)")
+    u.add_argument("--user", metavar="NAME", help="HTTP basic auth user (password from $KG_ENDPOINT_PASSWORD)")
+    u.add_argument("-q", "--quiet", action="store_true", help="print only errors")
 
     s = sub.add_parser("serve", help="serve a store read-only over the SPARQL 1.1 Protocol")
     s.add_argument("--store", type=Path, required=True, metavar="OUT", help="the folder given to kg build -o")
@@ -52,6 +70,10 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument("gold", type=Path, metavar="GOLD", help="folder of gold JSON files (annotation guide format)")
     e.add_argument("--detail", action="store_true", help="list every miss and extra, per readout")
     e.add_argument("--json", type=Path, metavar="FILE", help="also write the scores as JSON")
+
+    v = sub.add_parser("validate", help="check a built graph against the SHACL shapes (exit 1 on violations)")
+    v.add_argument("--store", type=Path, required=True, metavar="OUT", help="the folder given to kg build -o")
+    v.add_argument("--limit", type=int, default=20, metavar="N", help="list at most N violations (0: all; default 20)")
     _analysis_parsers(sub)
     return p
 
@@ -60,18 +82,22 @@ def _build(args: argparse.Namespace) -> int:
     from kg.ingest import DEFAULT_MAX_BYTES
     from kg.pipeline import build
 
-    tty = sys.stderr.isatty() and not args.quiet
-
-    def progress(n: int, name: str) -> None:
-        if tty:
-            print(f"\r  reading {n}: {name[-60:]:<60}", end="", file=sys.stderr, flush=True)
-
+    if args.jobs < 1:
+        args.usage_error(f"-j must be at least 1, got {args.jobs}")
+    if args.batch_size < 1:
+        args.usage_error(f"--batch-size must be at least 1, got {args.batch_size}")
+    if args.dask and args.jobs > 1:
+        args.usage_error("give -j or --dask, not both (the Dask cluster has its own workers)")
+    bar = _ProgressBar(sys.stderr) if sys.stderr.isatty() and not args.quiet else None
     report = build(args.paths, args.out, max_bytes=args.max_bytes or DEFAULT_MAX_BYTES,
-                   write_map=not args.no_map, progress=progress)
-    if tty:
-        print("\r" + " " * 75 + "\r", end="", file=sys.stderr)
+                   write_map=not args.no_map, write_graph=not args.no_graph, jobs=args.jobs,
+                   batch_size=args.batch_size, prune=args.prune, dask=args.dask,
+                   on_progress=bar)
+    if bar is not None:
+        bar.clear()
     if not args.quiet:
-        print(f"readouts       {report.readouts} ({report.built} built, {report.skipped} unchanged)")
+        print(f"readouts       {report.readouts} ({report.built} built, {report.skipped} unchanged"
+              + (f", {report.removed} removed" if args.prune else "") + ")")
         print(f"engagements    {report.engagements}")
         print(f"people         {report.people}")
         print(f"organizations  {report.organizations}")
@@ -79,14 +105,88 @@ def _build(args: argparse.Namespace) -> int:
         print(f"warnings       {len(report.warnings)}")
         for source, message in report.warnings:
             print(f"  warning: {source}: {message}")
-        print(f"graph          {report.graph_path}")
+        if report.graph_path:
+            print(f"graph          {report.graph_path}")
         if report.map_path:
             print(f"map            {report.map_path}")
     for f in report.failures:
-        print(f"error: {f.source}: {f.reason}", file=sys.stderr)
+        print(f"error: {f.source}: {f.message}", file=sys.stderr)
     if report.failures:
         print(f"{len(report.failures)} input(s) failed; the others were built.", file=sys.stderr)
         return 1
+    return 0
+
+
+class _ProgressBar:
+    """A one-line progress display on a terminal: phase, bar, count, rate, ETA."""
+
+    def __init__(self, stream: typing.TextIO, width: int = 24) -> None:
+        self.stream, self.width, self.last, self.shown = stream, width, 0.0, False
+
+    def __call__(self, state: BuildProgress) -> None:
+        import time
+
+        now = time.monotonic()
+        if state.phase == "read" and now - self.last < 0.2 and state.done < state.total:
+            return
+        self.last = now
+        if state.phase == "done":
+            self.clear()
+            return
+        if state.phase != "read":
+            words = {"labels": "deriving labels", "graph": "writing graph.ttl",
+                     "map": "drawing map.html"}.get(state.phase, state.phase)
+            line = f"{words} ({state.done:,} readouts in {_duration(state.elapsed)})"
+        else:
+            share = state.done / state.total if state.total else 1.0
+            filled = int(share * self.width)
+            eta = state.eta
+            line = (f"[{'#' * filled}{'.' * (self.width - filled)}] {state.done:,}/{state.total:,} "
+                    f"readouts  {state.rate:,.0f}/s  ETA {_duration(eta) if eta is not None else '?'}")
+        self.stream.write("\r" + line[:100].ljust(100))
+        self.stream.flush()
+        self.shown = True
+
+    def clear(self) -> None:
+        if self.shown:
+            self.stream.write("\r" + " " * 100 + "\r")
+            self.stream.flush()
+            self.shown = False
+
+
+def _duration(seconds: float) -> str:
+    """'45s', '3m05s', '1h02m'."""
+    seconds = int(seconds)
+    if seconds < 60:
+        return f"{seconds}s"
+    if seconds < 3600:
+        return f"{seconds // 60}m{seconds % 60:02d}s"
+    return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"
+
+
+def _push(args: argparse.Namespace) -> int:
+    import os
+
+    from kg.push import Endpoint, push
+
+    endpoint = Endpoint.from_url(args.endpoint, update=args.update, graph_store=args.graph_store,
+                                 timeout=args.timeout, user=args.user,
+                                 password=os.environ.get("KG_ENDPOINT_PASSWORD"))
+    tty = sys.stderr.isatty() and not args.quiet
+
+    def progress(done: int, total: int) -> None:
+        if tty and (done % 50 == 0 or done == total):
+            print(f"\r  pushed {done:,}/{total:,} graphs", end="", file=sys.stderr, flush=True)
+
+    report = push(args.store, endpoint, method=args.method, progress=progress)
+    if tty:
+        print("\r" + " " * 40 + "\r", end="", file=sys.stderr)
+    if not args.quiet:
+        how = "Graph Store Protocol PUT" if report.method == "gsp" else "SPARQL Update"
+        print(f"graphs         {report.graphs} (each replaced by {how})")
+        print(f"triples        {report.triples}")
+        print(f"seconds        {report.seconds:.1f}")
+        print(f"endpoint       {endpoint.query}")
     return 0
 
 
@@ -111,11 +211,17 @@ def _query(args: argparse.Namespace) -> int:
     if args.show:
         print(get_query(args.show).text.rstrip("\n"))
         return 0
-    if args.query is None or args.store is None:
-        args.usage_error("give a named query, SPARQL text or a .rq file, and --store OUT "
-                         "(or --list to see the named queries)")
-    with GraphStore.open(args.store, read_only=True) as store:
-        result = run_query(store, args.query, _params(args.param))
+    if args.query is None or (args.store is None) == (args.endpoint is None):
+        args.usage_error("give a named query, SPARQL text or a .rq file, and --store OUT or "
+                         "--endpoint URL (or --list to see the named queries)")
+    if args.endpoint is not None:
+        from kg.push import Endpoint, remote_query
+
+        endpoint = Endpoint.from_url(args.endpoint, timeout=args.timeout)
+        result = remote_query(endpoint, args.query, _params(args.param))
+    else:
+        with GraphStore.open(args.store, read_only=True) as store:
+            result = run_query(store, args.query, _params(args.param))
     text = format_result(result, args.format)
     print(text, end="" if text.endswith("\n") else "\n")
     return 0
@@ -135,7 +241,7 @@ def _eval(args: argparse.Namespace) -> int:
     with tempfile.TemporaryDirectory(prefix="kg-eval-") as tmp:
         report, build_report = evaluate_folder(args.docs, args.gold, Path(tmp))
     for f in build_report.failures:
-        print(f"error: {f.source}: {f.reason}", file=sys.stderr)
+        print(f"error: {f.source}: {f.message}", file=sys.stderr)
     if args.detail:
         print(report.details_text())
         print()
@@ -155,6 +261,7 @@ if typing.TYPE_CHECKING:  # the annotations below; imported lazily at run time (
     import pandas
 
     from kg.analysis import EngagementData, Filters
+    from kg.pipeline import BuildProgress
 
 _EXPORT_FORMATS = ("graphml", "gexf", "json")  # kg.analysis.EXPORT_FORMATS (not imported: slow)
 _SIZE_BY = ("engagements", "degree", "weighted_degree", "pagerank", "betweenness", "eigenvector")
@@ -274,6 +381,14 @@ def _map(args: argparse.Namespace) -> int:
     return 0
 
 
+def _validate(args: argparse.Namespace) -> int:
+    from kg.validate import validate_store
+
+    report = validate_store(args.store)
+    print(report.to_text(limit=args.limit))
+    return 0 if report.conforms else 1
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``kg`` console script."""
     parser = _parser()
@@ -281,8 +396,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 2
-    handlers = {"build": _build, "query": _query, "serve": _serve, "eval": _eval,
-                "analyze": _analyze, "map": _map}
+    handlers = {"build": _build, "query": _query, "push": _push, "serve": _serve, "eval": _eval,
+                "analyze": _analyze, "map": _map, "validate": _validate}
     try:
         return handlers[args.command](args)
     except PartyrelError as exc:

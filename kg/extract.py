@@ -927,7 +927,9 @@ def _engagements(readout, doc, analysed, res, person_keys, affiliation, lexicon,
     _alliance_members(doc, analysed, out, res)
     _roundup(readout, doc, analysed, out, res, person_keys, affiliation)
     _forum_speakers(analysed, out, res, person_keys, affiliation)
-    out[:] = [e for e in out if e.participants or e.organizations or (e.type == "Forum" and e.location)]
+    # Every engagement has at least one side (the SHACL contract): one with no
+    # organization or country on any side is not reported as an engagement.
+    out[:] = [e for e in out if e.organizations]
     for n, e in enumerate(out):
         e.index = n
     _attach_present(analysed, out, person_keys)

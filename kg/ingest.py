@@ -6,6 +6,10 @@ Xinhua/People's Daily time line "10:00, April 19, 2023", "July 11, 2023",
 "14 March 2022"), then the body, which may open with a dateline such as
 "BEIJING, June 2 (Xinhua) --", "Beijing, September 27th—" or "Hanoi (VNA) –".
 
+Bad input is refused with an :class:`~kg.errors.InputError` that names the
+file and the problem (see :func:`load_file` for the checks and limits); a
+batch build records it and goes on with the other files.
+
 Example:
     >>> r = parse_readout("t1", "Talks Held\\n ( 2024.03.12 )\\n\\nKunming, March 11th--Tang Wenbo met here today with visitors from afar and friends.")
     >>> r.title, r.published.isoformat(), r.dateline_place, r.dateline_date.isoformat()
@@ -14,8 +18,10 @@ Example:
 
 from __future__ import annotations
 
+import errno
 import os
 import re
+import stat
 import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -28,8 +34,65 @@ from kg.records import Readout
 
 #: File name suffixes read as readouts.
 READABLE_SUFFIXES: frozenset[str] = frozenset({".txt"})
-#: Refuse files larger than this many bytes unless told otherwise.
+#: Refuse files larger than this many bytes unless told otherwise (``kg build
+#: --max-bytes``): checked on the file's size before reading, and again while
+#: reading (never more than this many bytes plus one are read).
 DEFAULT_MAX_BYTES: int = 5_000_000
+#: Refuse a readout whose text is longer than this many characters: 15 times
+#: the longest readout of the dev corpus (3,210 bytes). It bounds the time
+#: one readout can take: nlp and extraction time grow faster than a text's
+#: length (measured: 50,000 characters of repetitive but plausible prose take
+#: up to 10 s, 25,000 up to 3.5 s); spaCy's own limit is 1,000,000.
+MAX_CHARS: int = 50_000
+#: Refuse a readout with a sentence of more tokens (words and marks) than
+#: this: a real sentence has tens, a long list of delegates a few hundred;
+#: text without full stops (a table, a dump) would make extraction slow.
+MAX_SENTENCE_TOKENS: int = 1_000
+#: Language: in a text of at least ``MIN_LANGUAGE_WORDS`` words, the share of
+#: common English words (spaCy's English stop words) below ``MIN_ENGLISH_SHARE``
+#: refuses it as another language, below ``WARN_ENGLISH_SHARE`` warns. Measured
+#: on made-up paragraphs: the bundled English readouts 0.38-0.44, a list of
+#: names and titles 0.33; Spanish, French, German, Italian, Vietnamese
+#: 0.00-0.05; Portuguese 0.12 (warned, not refused).
+MIN_LANGUAGE_WORDS: int = 30
+MIN_ENGLISH_SHARE: float = 0.10
+WARN_ENGLISH_SHARE: float = 0.20
+#: A text of at least 200 non-space characters of which more than this share
+#: are punctuation marks and symbols is refused as not prose (prose: 2-5%).
+MAX_PUNCTUATION_SHARE: float = 0.5
+
+# Signatures of the binary formats most often saved as .txt by mistake.
+_MAGIC: tuple[tuple[bytes, str], ...] = (
+    (b"%PDF-", "a PDF document"),
+    (b"\x89PNG\r\n\x1a\n", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF87a", "a GIF image"),
+    (b"GIF89a", "a GIF image"),
+    (b"II*\x00", "a TIFF image"),
+    (b"MM\x00*", "a TIFF image"),
+    (b"RIFF", "a RIFF file: a WebP image, WAV audio or AVI video"),
+    (b"PK\x03\x04", "a ZIP archive, or a .docx/.xlsx/.odt document"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "a Microsoft Office .doc/.xls/.ppt document"),
+    (b"\x1f\x8b", "a gzip archive"),
+    (b"7z\xbc\xaf\x27\x1c", "a 7-Zip archive"),
+    (b"\x7fELF", "a program"),
+    (b"{\\rtf", "an RTF document"),
+)
+_SAVE_AS_TEXT = "save the readout as plain text (UTF-8) in a .txt file"
+# Bytes below 0x20 other than tab, line feed, vertical tab, form feed, carriage
+# return and escape, and DEL: binary data.
+_CONTROL_BYTES = re.compile(rb"[\x00-\x08\x0e-\x1a\x1c-\x1f\x7f]")
+_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0e-\x1a\x1c-\x1f\x7f]")
+_HTML_START = re.compile(r"\A\s*(?:<!doctype\s+html|<html[\s>]|<\?xml[^>]*>\s*<(?:!doctype\s+)?html)",
+                         re.IGNORECASE)
+_HTML_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9]*(?:\s[^<>]{0,1000})?/?>")
+_WORD = re.compile(r"[^\W\d_]+(?:['\u2019][^\W\d_]+)*")
+# Sentence ends as spaCy's sentencizer sees them (a full stop, question or
+# exclamation mark before a space) and line breaks; tokens are words and marks.
+_SENTENCE_END_CHARS = ".!?\u3002\uff01\uff1f"
+_SENTENCE_TOKEN = re.compile(r"\n|[.!?\u3002\uff01\uff1f]+(?=\s|\Z)|\w+|[^\w\s]")
+_NOT_WORD_OR_SPACE = re.compile(r"[^\w\s]")
+_SPACE = re.compile(r"\s")
 
 _BODY_MIN_WORDS = 12
 _NOT_PLACES = frozenset({"yesterday", "today", "on", "in", "at", "last", "this", "the", "monday", "tuesday",
@@ -50,10 +113,40 @@ _DATELINES: tuple[re.Pattern[str], ...] = (
 
 @dataclass(frozen=True, slots=True)
 class Failure:
-    """An input that could not be read: its name and why."""
+    """An input that could not be read: its name, why, and how to fix it.
+
+    Example:
+        >>> Failure("a.txt", "the file is empty", "save the readout's text into it").message
+        "the file is empty (save the readout's text into it)"
+    """
 
     source: str
     reason: str
+    hint: str = ""
+
+    @property
+    def message(self) -> str:
+        """The reason, followed by the hint in parentheses when there is one."""
+        return f"{self.reason} ({self.hint})" if self.hint else self.reason
+
+
+@dataclass(frozen=True, slots=True)
+class Loaded:
+    """A readout read from a file, with what the reader should know about it
+    (e.g. that it was decoded from a legacy encoding)."""
+
+    readout: Readout
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Decoded:
+    """Text decoded from bytes, the encoding it was read in, and whether that
+    encoding was a guess worth a warning."""
+
+    text: str
+    encoding: str
+    guessed: bool = False
 
 
 def normalize_text(text: str) -> str:
@@ -147,8 +240,10 @@ def _guess_published(body: str, text: str) -> date | None:
     return find_full_date(text)
 
 
-def read_file(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Readout:
+def read_file(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES, max_chars: int = MAX_CHARS) -> Readout:
     """Read one ``.txt`` readout; raise :class:`InputError` naming the problem.
+
+    The same as :func:`load_file` without its warnings.
 
     Example:
         >>> import tempfile, pathlib
@@ -157,61 +252,383 @@ def read_file(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Readout:
         ... except InputError as e: print(e.reason)
         the file is empty
     """
+    return load_file(path, max_bytes=max_bytes, max_chars=max_chars).readout
+
+
+def load_file(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES, max_chars: int = MAX_CHARS) -> Loaded:
+    """Read one ``.txt`` readout and the warnings about it; raise
+    :class:`InputError` (file name, reason, how to fix it) for bad input.
+
+    Refused, in this order: a path that does not exist, is a broken symbolic
+    link or a link loop, is not a regular file (a FIFO or device: reading it
+    could block) or cannot be opened; a file over ``max_bytes`` (checked on
+    its size before reading, and while reading, so at most ``max_bytes + 1``
+    bytes are ever read); an empty file; binary data (a PDF, an image, an
+    office document, or control bytes); text that is not UTF-8 and whose
+    encoding cannot be told reliably (see :func:`decode`); a text of only
+    whitespace; an HTML page; a text over ``max_chars`` characters; a text
+    that is mostly punctuation, or has a sentence over
+    :data:`MAX_SENTENCE_TOKENS` tokens; a text in another language than
+    English (see :func:`check_text`).
+
+    Warned about: a text decoded from Windows-1252 / Latin-1 (a guess). A
+    readout with no date or no engagement is the extractor's to warn about.
+
+    Example:
+        >>> import tempfile, pathlib
+        >>> p = pathlib.Path(tempfile.mkdtemp()) / "r.txt"
+        >>> _ = p.write_bytes("Talks\\n14 March 2022\\n\\nS\\u00e3o Paulo met Jos\\u00e9.".encode("cp1252"))
+        >>> loaded = load_file(p)
+        >>> loaded.readout.text.split("\\n")[-1], loaded.warnings[0].split(";")[0]
+        ('São Paulo met José.', 'the file is not UTF-8: it was read as Windows-1252 (Latin-1)')
+    """
+    raw = read_bytes(path, max_bytes=max_bytes)
+    return load_bytes(raw, str(path), path.stem, max_bytes=max_bytes, max_chars=max_chars)
+
+
+def load_bytes(raw: bytes, name: str, readout_id: str, *, max_bytes: int = DEFAULT_MAX_BYTES,
+               max_chars: int = MAX_CHARS) -> Loaded:
+    """The checks of :func:`load_file` on bytes already read (e.g. sent to a
+    worker): ``name`` names them in errors, ``readout_id`` is the readout's id.
+
+    Example:
+        >>> load_bytes(b"Talks held today.", "r1.txt", "r1").readout.title
+        'Talks held today.'
+        >>> try: load_bytes(b"", "r1.txt", "r1")
+        ... except InputError as e: print(e)
+        r1.txt: the file is empty (save the readout's text into it)
+    """
+    if len(raw) > max_bytes:
+        raise _too_big(name, f"{len(raw):,} bytes", max_bytes)
+    if not raw:
+        raise InputError(name, "the file is empty", "save the readout's text into it")
+    decoded = decode(raw, name)
+    warnings = check_text(decoded.text, name, max_chars=max_chars)
+    if decoded.guessed:
+        warnings.insert(0, f"the file is not UTF-8: it was read as {decoded.encoding}; check its "
+                           "accented letters, and re-save it as UTF-8 to be sure")
+    return Loaded(parse_readout(readout_id, decoded.text, name), tuple(warnings))
+
+
+def read_bytes(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
+    """The bytes of a regular file of at most ``max_bytes`` bytes, else :class:`InputError`.
+
+    Never blocks on a FIFO and never reads more than ``max_bytes + 1`` bytes,
+    even when the file grows (or its size is misreported) while it is read.
+
+    Example:
+        >>> import tempfile, pathlib
+        >>> p = pathlib.Path(tempfile.mkdtemp()) / "big.txt"; _ = p.write_text("x" * 50)
+        >>> try: read_bytes(p, max_bytes=10)
+        ... except InputError as e: print(e.reason)
+        the file is 50 bytes, over the 10-byte limit
+    """
     name = str(path)
     try:
-        size = path.stat().st_size
-    except FileNotFoundError:
-        raise InputError(name, "no such file or folder", "check the path") from None
+        info = os.stat(path)
     except OSError as exc:
-        raise InputError(name, f"cannot be read: {exc.strerror}") from None
-    if size > max_bytes:
-        raise InputError(name, f"the file is {size:,} bytes, over the {max_bytes:,}-byte limit",
-                         "split it, or raise the limit with --max-bytes")
+        raise _open_error(path, exc) from None
+    _check_kind(name, info.st_mode)
+    if info.st_size > max_bytes:
+        raise _too_big(name, f"{info.st_size:,} bytes", max_bytes)
     try:
-        raw = path.read_bytes()
+        # O_NONBLOCK: a FIFO swapped in after the stat must not block the open
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except OSError as exc:
-        raise InputError(name, f"cannot be read: {exc.strerror}") from None
-    if not raw:
-        raise InputError(name, "the file is empty")
-    text = decode(raw, name)
-    if not text.strip():
-        raise InputError(name, "the file holds only whitespace")
-    return parse_readout(path.stem, text, name)
+        raise _open_error(path, exc) from None
+    try:
+        with os.fdopen(fd, "rb") as handle:
+            _check_kind(name, os.fstat(handle.fileno()).st_mode)
+            raw = handle.read(max_bytes + 1)
+    except OSError as exc:
+        raise InputError(name, f"the file cannot be read: {exc.strerror or exc}",
+                         "check the disk and the file's permissions") from None
+    if len(raw) > max_bytes:
+        raise _too_big(name, "larger than its size said when it was opened (it is growing?)",
+                       max_bytes)
+    return raw
 
 
-def decode(raw: bytes, name: str) -> str:
-    """Decode bytes as UTF-8 (with or without BOM) or UTF-16 with a BOM;
-    refuse binary data and undecodable text by name."""
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        try:
-            return raw.decode("utf-16")
-        except UnicodeDecodeError:
-            raise InputError(name, "the file claims UTF-16 but does not decode") from None
-    if b"\x00" in raw[:4096]:
-        raise InputError(name, "the file is binary data, not text", "save the readout as plain text")
+def _too_big(name: str, size: str, max_bytes: int) -> InputError:
+    return InputError(name, f"the file is {size}, over the {max_bytes:,}-byte limit",
+                      "split it, or raise the limit with --max-bytes")
+
+
+def _check_kind(name: str, mode: int) -> None:
+    if stat.S_ISREG(mode):
+        return
+    if stat.S_ISDIR(mode):
+        raise InputError(name, "is a folder, not a file", "give the folder itself to read its .txt files")
+    kind = ("a FIFO (named pipe)" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode)
+            else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "not a regular file")
+    raise InputError(name, f"the path is {kind}, not a regular file", "give the readout's .txt file")
+
+
+def _open_error(path: Path, exc: OSError) -> InputError:
+    name = str(path)
+    if exc.errno == errno.ELOOP:
+        return InputError(name, "the path is a symbolic link loop (it leads back to itself)",
+                          "fix or remove the link")
+    if exc.errno == errno.ENOENT:
+        if os.path.islink(path):
+            return InputError(name, f"the path is a broken symbolic link (to {os.readlink(path)})",
+                              "fix or remove the link")
+        return InputError(name, "no such file or folder", "check the path")
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        return InputError(name, "the file cannot be read: permission denied",
+                          "check its permissions (chmod a+r)")
+    return InputError(name, f"the file cannot be read: {exc.strerror or exc}",
+                      "check the path and the disk")
+
+
+def decode(raw: bytes, name: str) -> Decoded:
+    """Decode a readout's bytes, or refuse them by name with the reason.
+
+    The rules, in order (strict, so that a readout is never silently garbled):
+
+    1. a byte order mark: UTF-8, UTF-32 or UTF-16 (LE/BE) as it says;
+    2. a known binary signature (PDF, PNG, JPEG, GIF, TIFF, ZIP/.docx, .doc,
+       gzip, 7-Zip, ELF, RTF): refused, naming the format;
+    3. UTF-16 without a BOM, recognized by a zero byte in every other position
+       (English text in UTF-16 is mostly ASCII);
+    4. other zero or control bytes: refused as binary data;
+    5. UTF-8;
+    6. Windows-1252 (which reads Latin-1 text the same way, bytes 0x80-0x9F
+       aside), when the result is plausible English-with-accents: few non-ASCII
+       characters, no accented capital inside a lower-case word, no symbol
+       glued to a letter ("Ã©" is UTF-8 read wrongly). Reported as a guess.
+
+    Anything else is refused. ``charset-normalizer`` was measured and not
+    used: on short English readouts with accented names it answered cp1250
+    for Windows-1252 and Latin-1 text ("São" read as "Săo").
+
+    Example:
+        >>> decode("Caf\\u00e9 r\\u00e9union".encode("latin-1"), "x").text
+        'Café réunion'
+        >>> decode("Caf\\u00e9".encode("utf-16"), "x").encoding
+        'UTF-16'
+        >>> try: decode(b"%PDF-1.7 ...", "x.txt")
+        ... except InputError as e: print(e.reason)
+        the file is binary data (a PDF document), not text
+    """
+    for bom, codec, label in ((b"\xef\xbb\xbf", "utf-8-sig", "UTF-8"),
+                              (b"\xff\xfe\x00\x00", "utf-32", "UTF-32"),
+                              (b"\x00\x00\xfe\xff", "utf-32", "UTF-32"),
+                              (b"\xff\xfe", "utf-16", "UTF-16"), (b"\xfe\xff", "utf-16", "UTF-16")):
+        if raw.startswith(bom):
+            try:
+                text = raw.decode(codec)
+            except UnicodeDecodeError as exc:
+                raise InputError(name, f"the file starts with a {label} byte order mark but does not "
+                                       f"decode as {label} (byte {exc.start})",
+                                 "re-save it as UTF-8") from None
+            return _text_only(Decoded(text, label), name)
+    for magic, kind in _MAGIC:
+        if raw.startswith(magic):
+            raise InputError(name, f"the file is binary data ({kind}), not text", _SAVE_AS_TEXT)
+    head = raw[:8192]
+    utf16 = _utf16_without_bom(raw)
+    if utf16 is not None:
+        return _text_only(utf16, name)
+    if _CONTROL_BYTES.search(head):
+        raise InputError(name, "the file is binary data, not text", _SAVE_AS_TEXT)
     try:
-        return raw.decode("utf-8-sig")
+        return _text_only(Decoded(raw.decode("utf-8"), "UTF-8"), name)
     except UnicodeDecodeError as exc:
-        raise InputError(name, f"the file is not UTF-8 text (byte {exc.start})",
-                         "re-save it as UTF-8") from None
+        bad = exc.start
+    # Well-formed UTF-8 characters outnumbering the bad bytes: damaged UTF-8
+    # (in Windows-1252 text, byte pairs that happen to form UTF-8 are rare).
+    lenient = raw.decode("utf-8", "replace")
+    invalid = lenient.count("\ufffd")
+    valid = sum(1 for c in lenient if c > "\x7f") - invalid
+    if valid >= max(2, invalid):
+        raise InputError(name, f"the file is UTF-8 text with invalid bytes (the first at byte {bad})",
+                         "the file is damaged: save the readout again from its source")
+    try:
+        legacy: str | None = raw.decode("cp1252")
+    except UnicodeDecodeError:  # bytes 0x81, 0x8D, 0x8F, 0x90, 0x9D: not Windows-1252
+        legacy = None
+    if legacy is not None and _plausible_legacy(legacy):
+        return _text_only(Decoded(legacy, "Windows-1252 (Latin-1)", guessed=True), name)
+    raise InputError(name, f"the file is not UTF-8 text (byte {bad}) and its encoding cannot be "
+                           "told reliably", "re-save it as UTF-8")
+
+
+def _text_only(decoded: Decoded, name: str) -> Decoded:
+    """Refuse decoded text that still holds control characters (binary data)."""
+    if _CONTROL_CHARS.search(decoded.text[:8192]):
+        raise InputError(name, "the file is binary data, not text", _SAVE_AS_TEXT)
+    return decoded
+
+
+def _utf16_without_bom(raw: bytes) -> Decoded | None:
+    """UTF-16 text without a byte order mark, recognized by its zero bytes."""
+    sample = raw[:8192]
+    if len(raw) % 2 or len(sample) < 16 or b"\x00" not in sample:
+        return None
+    units = len(sample) // 2
+    for codec, zeros in (("utf-16-le", sample[1::2]), ("utf-16-be", sample[0::2])):
+        if zeros.count(0) >= 0.9 * units:
+            try:
+                return Decoded(raw.decode(codec), "UTF-16 (no byte order mark)")
+            except UnicodeDecodeError:
+                return None
+    return None
+
+
+def _plausible_legacy(text: str) -> bool:
+    """Whether Windows-1252 text looks like English with a few accented
+    letters and typographic marks (rather than another encoding read wrongly)."""
+    letters = sum(1 for c in text if c.isalpha())
+    extra = [(i, c) for i, c in enumerate(text) if ord(c) > 0x7F]
+    if not extra or len(extra) > max(10, 0.1 * letters):
+        return False
+    for word in re.findall(r"[^\W\d_]{2,}", text):
+        if not word.isascii() and not re.search(r"[A-Za-z]", word):
+            return False  # "Ïðèâåò": a word of accented letters only (Cyrillic read wrongly)
+    for i, c in extra:
+        before = text[i - 1] if i else " "
+        after = text[i + 1] if i + 1 < len(text) else " "
+        category = unicodedata.category(c)
+        if category == "Lu" and before.isalpha() and before.islower():
+            return False  # "dŸ": a capital inside a lower-case word
+        if category[0] == "S" and (before.isalpha() or after.isalpha()) and c not in "€£$":
+            return False  # "Ã©", "â€™": UTF-8 read as Windows-1252
+        if c in "€£" and after.isalpha():
+            return False
+        if category[0] == "C":
+            return False
+    return True
+
+
+def check_text(text: str, name: str, *, max_chars: int = MAX_CHARS) -> list[str]:
+    """Refuse a decoded text that is not a readout's prose (raise
+    :class:`InputError`), else return warnings about it; the checks are
+    linear in the text's length.
+
+    Refused: only whitespace; an HTML page (a ``<!DOCTYPE html>``/``<html>``
+    start, or tags making up over 5% of the text); more than ``max_chars``
+    characters; more than :data:`MAX_PUNCTUATION_SHARE` punctuation marks and
+    symbols; a sentence of more than :data:`MAX_SENTENCE_TOKENS` tokens; a
+    text mostly in a non-Latin script, or whose share of common English words
+    is below :data:`MIN_ENGLISH_SHARE` (another language: the extractor reads
+    English only, and would report nothing or nonsense). Warned: a share
+    below :data:`WARN_ENGLISH_SHARE`.
+
+    Example:
+        >>> try: check_text("El partido se reuni\\u00f3 hoy con una delegaci\\u00f3n. " * 5, "es.txt")
+        ... except InputError as e: print(e.reason)
+        the text does not look like English: 0% of its 40 words are common English words (English readouts have about 40%)
+    """
+    if not text.strip():
+        raise InputError(name, "the file holds only whitespace", "save the readout's text into it")
+    tags = _HTML_TAG.findall(text)
+    if _HTML_START.match(text) or (len(tags) >= 5 and sum(map(len, tags)) > 0.05 * len(text)):
+        raise InputError(name, f"the file is an HTML page ({len(tags):,} tags), not the readout's text",
+                         "open it in a browser and copy the article's text into a .txt file")
+    if len(text) > max_chars:
+        raise InputError(name, f"the text is {len(text):,} characters long, over the {max_chars:,}-"
+                               "character limit for one readout",
+                         "split it into its readouts, one file each")
+    solid = len(text) - sum(1 for _ in _SPACE.finditer(text))
+    marks = sum(1 for _ in _NOT_WORD_OR_SPACE.finditer(text))
+    if solid >= 200 and marks > MAX_PUNCTUATION_SHARE * solid:
+        raise InputError(name, f"the text is {100 * marks // solid}% punctuation marks and symbols, "
+                               "not prose", "check that this is the readout's text")
+    longest = _longest_sentence(text)
+    if longest > MAX_SENTENCE_TOKENS:
+        raise InputError(name, f"the text has a sentence of {longest:,} words and marks, over the "
+                               f"{MAX_SENTENCE_TOKENS:,} limit (text without full stops, such as a "
+                               "table or a list, is not a readout's prose)",
+                         "split it into sentences, or remove the table")
+    return _check_language(text, name)
+
+
+def _longest_sentence(text: str) -> int:
+    longest = count = 0
+    for m in _SENTENCE_TOKEN.finditer(text):
+        token = m.group()
+        if token == "\n" or (token[0] in _SENTENCE_END_CHARS
+                              and (m.end() == len(text) or text[m.end()].isspace())):
+            longest, count = max(longest, count), 0
+        else:
+            count += 1
+    return max(longest, count)
+
+
+def _check_language(text: str, name: str) -> list[str]:
+    from spacy.lang.en.stop_words import STOP_WORDS  # local: a plain word list, no model
+
+    letters = latin = 0
+    for c in text:
+        if c.isalpha():
+            letters += 1
+            if c < "\u0250" or "\u1e00" <= c <= "\u1eff":
+                latin += 1
+    if letters >= 100 and latin < 0.5 * letters:
+        raise InputError(name, f"the text does not look like English: {100 * (letters - latin) // letters}% "
+                               "of its letters are in a non-Latin script",
+                         "partyrel reads English readouts only: give it an English version")
+    words = [w.lower().replace("\u2019", "'") for w in _WORD.findall(text)]
+    if len(words) < MIN_LANGUAGE_WORDS:
+        return []
+    common = sum(1 for w in words if w in STOP_WORDS)
+    share = (f"{100 * common // len(words)}% of its {len(words):,} words are common English words "
+             "(English readouts have about 40%)")
+    if common < MIN_ENGLISH_SHARE * len(words):
+        raise InputError(name, f"the text does not look like English: {share}",
+                         "partyrel reads English readouts only: give it an English version")
+    if common < WARN_ENGLISH_SHARE * len(words):
+        return [f"the text may not be English: {share}; check the facts read from it"]
+    return []
 
 
 def iter_paths(paths: Iterable[Path]) -> Iterator[Path | Failure]:
     """Expand files and folders (recursively, in sorted order) into readout
-    files; yield a :class:`Failure` for a path that does not exist.
+    files; yield a :class:`Failure` for a path that does not exist and for a
+    folder that cannot be listed.
 
     Symbolic links to folders are not followed, so a link loop cannot hang
-    the walk.
+    the walk; a link to a file is yielded (reading it names a broken link or
+    a loop). A file reached twice (a folder given twice, a link to a file
+    already seen) is yielded once.
+
+    Example:
+        >>> import tempfile, pathlib
+        >>> d = pathlib.Path(tempfile.mkdtemp()); _ = (d / "a.txt").write_text("x")
+        >>> [p.name for p in iter_paths([d, d / "a.txt"])]
+        ['a.txt']
     """
+    seen: set[str] = set()
+
+    def first_time(p: Path) -> bool:
+        real = os.path.realpath(p)
+        if real in seen:
+            return False
+        seen.add(real)
+        return True
+
     for path in paths:
         if path.is_dir():
-            for root, dirs, files in os.walk(path, followlinks=False):
+            errors: list[OSError] = []
+            for root, dirs, files in os.walk(path, followlinks=False, onerror=errors.append):
                 dirs.sort()
                 for fname in sorted(files):
                     p = Path(root) / fname
-                    if p.suffix.lower() in READABLE_SUFFIXES:
+                    if p.suffix.lower() in READABLE_SUFFIXES and first_time(p):
                         yield p
-        elif path.exists():
-            yield path
+                while errors:
+                    yield _walk_failure(errors.pop(0))
+            while errors:
+                yield _walk_failure(errors.pop(0))
+        elif path.exists() or path.is_symlink():
+            if first_time(path):
+                yield path
         else:
-            yield Failure(str(path), "no such file or folder")
+            yield Failure(str(path), "no such file or folder", "check the path")
+
+
+def _walk_failure(err: OSError) -> Failure:
+    where = err.filename if err.filename is not None else "?"
+    return Failure(str(where), f"the folder cannot be listed: {err.strerror or err}",
+                   "check its permissions (chmod a+rx)")

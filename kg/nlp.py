@@ -28,11 +28,9 @@ GAZETTEER = "gazetteer"
 def paragraphs(doc: Doc) -> Doc:
     """Start a sentence after every line break, so titles, header lines and
     paragraphs never run into each other."""
-    for i, token in enumerate(doc[:-1]):
+    for token in doc[:-1]:
         if "\n" in token.text or "\n" in token.whitespace_:
-            doc[i + 1].is_sent_start = True
-        elif i + 1 < len(doc) and not doc[i + 1].is_sent_start:
-            doc[i + 1].is_sent_start = None if doc[i + 1].is_sent_start is None else False
+            doc[token.i + 1].is_sent_start = True
     return doc
 
 

@@ -4,6 +4,33 @@ One bad readout never stops a batch: its :class:`~kg.ingest.Failure` is
 collected and the rest are built. Unchanged readouts (same content hash,
 same extractor and vocabularies) are skipped.
 
+Faults and repeated runs:
+
+* Each readout's facts replace its named graph in one store transaction
+  (:meth:`~kg.store.GraphStore.replace_graphs`, a batch of readouts at a
+  time), so a build killed at any
+  moment (``kill -9`` included) leaves every readout fully in or fully out;
+  a readout whose content hash was not yet recorded is built again by the
+  next run, which completes the job. Labels and topics are derived again at
+  the end of every build.
+* ``graph.ttl`` and ``map.html`` are written to a temporary file in the same
+  folder, flushed, then renamed over the old file: a reader sees the old
+  file or the new one, never a part.
+* The store's writer lock admits one build at a time: a second ``kg build``
+  on the same ``-o`` waits ``wait`` seconds (default: none) and then refuses
+  with a :class:`~kg.errors.StoreError` naming the process that holds it.
+* Building the same inputs again gives the same graph; a changed readout's
+  old facts are replaced, not kept beside the new ones; with ``prune`` the
+  facts of readouts whose files are no longer among the inputs are removed.
+
+Scale: files are streamed in batches of ``batch_size`` readouts (one
+``nlp.pipe`` call, one store write each), extracted in this process, in
+``jobs`` worker processes or on a Dask cluster (``dask``; see
+:mod:`kg.parallel` and :mod:`kg.distributed`), and written as they come back,
+in input order; memory does not grow with the number of readouts (only
+their ids and content hashes are kept). ``on_progress`` receives a
+:class:`BuildProgress` after every batch and at each later phase.
+
 Example:
     >>> import tempfile, pathlib
     >>> out = pathlib.Path(tempfile.mkdtemp())
@@ -18,22 +45,30 @@ Example:
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable
+import time
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from rdflib import Graph
 
-from kg.errors import InputError
 from kg.extract import extract_doc
-from kg.ingest import DEFAULT_MAX_BYTES, Failure, iter_paths, read_file
-from kg.lexicon import load_lexicon
+from kg.ingest import DEFAULT_MAX_BYTES, MAX_CHARS, Failure, iter_paths
+from kg.lexicon import Lexicon, load_lexicon
 from kg.namespaces import ID
 from kg.nlp import make_nlp
+from kg.records import Readout, ReadoutFacts
 from kg.resources import ontology_dir
-from kg.store import GraphStore
+from kg.store import GRAPH_BASE, GraphData, GraphStore
 from kg.triples import graph_iri, label_triples, readout_triples
+
+if TYPE_CHECKING:
+    from spacy.language import Language
+
+    from kg.parallel import Extracted
 
 EXTRACTOR_VERSION = "0.1.0"
 LABELS_GRAPH = str(ID["graph/_labels"])
@@ -55,10 +90,48 @@ class BuildReport:
     failures: list[Failure] = field(default_factory=list)
     graph_path: Path | None = None
     map_path: Path | None = None
+    removed: int = 0
+    seconds: dict[str, float] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
         return not self.failures
+
+
+@dataclass(frozen=True, slots=True)
+class BuildProgress:
+    """Where a build stands, for a progress display.
+
+    ``phase`` is ``"read"`` while readouts are read, extracted and stored
+    (``done`` of ``total`` files), then ``"labels"``, ``"graph"`` (writing
+    ``graph.ttl``), ``"map"`` and ``"done"``. ``elapsed`` is in seconds since
+    the build started.
+    """
+
+    phase: str
+    done: int
+    total: int
+    built: int
+    skipped: int
+    failed: int
+    elapsed: float
+
+    @property
+    def rate(self) -> float:
+        """Files per second so far (0 before the first)."""
+        return self.done / self.elapsed if self.elapsed > 0 else 0.0
+
+    @property
+    def eta(self) -> float | None:
+        """Seconds until every file is read at the rate so far (None when unknown).
+
+        Example:
+            >>> BuildProgress("read", 50, 200, 50, 0, 0, 10.0).eta
+            30.0
+        """
+        if self.phase != "read" or self.done == 0 or self.elapsed <= 0:
+            return None
+        return (self.total - self.done) / self.rate
 
 
 @lru_cache(maxsize=1)
@@ -82,68 +155,194 @@ def build(
     out: Path,
     *,
     max_bytes: int = DEFAULT_MAX_BYTES,
+    max_chars: int = MAX_CHARS,
     write_map: bool = True,
     progress: Callable[[int, str], None] | None = None,
+    wait: float = 0.0,
+    jobs: int = 1,
+    batch_size: int = 64,
+    prune: bool = False,
+    dask: Any = None,
+    write_graph: bool = True,
+    on_progress: Callable[[BuildProgress], None] | None = None,
 ) -> BuildReport:
     """Build readouts from files and folders into the store under ``out``.
 
-    Writes ``out/graph.ttl`` and (unless ``write_map`` is false)
-    ``out/map.html``; returns a :class:`BuildReport`.
+    Writes ``out/graph.ttl`` (unless ``write_graph`` is false) and
+    ``out/map.html`` (unless ``write_map`` is false); returns a
+    :class:`BuildReport`. Bad inputs are listed in its ``failures`` (see
+    :func:`kg.ingest.load_file`), the rest are built. Raises
+    :class:`~kg.errors.StoreError` when the store cannot be opened, is being
+    written by another build (after ``wait`` seconds), or cannot be written.
+
+    Scale options: ``jobs`` worker processes extract (1: this process);
+    ``dask``, the address of a Dask scheduler (``tcp://host:8786``) or a
+    ``distributed.Client``, extracts on that cluster instead; ``batch_size``
+    readouts go through ``nlp.pipe`` and into the store at a time; ``prune``
+    removes the facts of readouts that have no file among the inputs (refused,
+    with a warning, when an input folder could not be read); ``progress`` is
+    called with (number, file) per readout, ``on_progress`` with a
+    :class:`BuildProgress` per batch.
     """
-    out.mkdir(parents=True, exist_ok=True)
+    if jobs < 1:
+        raise ValueError(f"jobs must be at least 1, got {jobs}")
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be at least 1, got {batch_size}")
+    from kg.parallel import ExtractOptions, Task, chunked, local_results, pool_results
+
+    started = time.perf_counter()
     report = BuildReport()
-    nlp = make_nlp()
-    lexicon = load_lexicon()
-    with GraphStore.open(out) as store:
+    with GraphStore.open(out, wait=wait) as store:
         known = store.content_hashes()
-        seen: dict[str, str] = {}
-        for n, item in enumerate(iter_paths(paths), start=1):
-            if isinstance(item, Failure):
-                report.failures.append(item)
-                continue
-            try:
-                readout = read_file(item, max_bytes=max_bytes)
-            except InputError as exc:
-                report.failures.append(Failure(exc.source, exc.reason))
-                continue
-            if readout.id in seen:
-                report.failures.append(Failure(str(item), f"same readout id {readout.id!r} as {seen[readout.id]}; rename one of the files"))
-                continue
-            seen[readout.id] = str(item)
-            report.readouts += 1
-            if progress is not None:
-                progress(n, str(item))
-            giri = graph_iri(readout.id)
-            digest = content_hash(readout.text)
-            if known.get(giri) == digest:
-                report.skipped += 1
-                continue
-            facts = extract_doc(readout, nlp(readout.text), lexicon)
-            report.warnings += [(str(item), w) for w in facts.warnings]
-            store.replace_graph(giri, readout_triples(facts), digest)
-            report.built += 1
-        _refresh_labels(store)
+        inputs = list(iter_paths(paths))
+        files = [item for item in inputs if isinstance(item, Path)]
+        unlisted = [item for item in inputs if isinstance(item, Failure)]
+        report.failures += unlisted
+        tell = _Teller(on_progress, len(files), started, report)
+        tasks = (Task(str(path), known.get(graph_iri(path.stem))) for path in files)
+        batches = chunked(tasks, batch_size)
+        options = ExtractOptions(max_bytes, max_chars, batch_size)
+        with ExitStack() as stack:
+            results: Iterator[list[Extracted]]
+            if dask is not None:
+                from kg.distributed import connect, dask_results
+
+                client = stack.enter_context(connect(dask))
+                results = dask_results(batches, options, client)
+            elif jobs > 1:
+                results = pool_results(batches, options, jobs)
+            else:
+                results = local_results(batches, options)
+            stack.callback(results.close)  # stops the workers on an error or Ctrl-C
+            _store_results(store, results, report, progress, tell, batch_size)
+        report.seconds["read"] = time.perf_counter() - started
+        if prune:
+            if unlisted:
+                report.warnings.append((str(out), ("not pruned: some inputs could not be read "
+                                         "(see the errors); fix them and build again with --prune")))
+            else:
+                present = {graph_iri(path.stem) for path in files}
+                gone = [iri for iri in store.content_hashes()
+                        if iri not in present and not _internal(iri)]
+                report.removed = store.remove_graphs(gone)
+        tell("labels")
+        mark = time.perf_counter()
+        refresh_labels(store)
         _count(store, report)
-        report.graph_path = out / "graph.ttl"
-        report.triples = store.dump_turtle(report.graph_path)
+        report.seconds["labels"] = time.perf_counter() - mark
+        if write_graph:
+            tell("graph")
+            mark = time.perf_counter()
+            report.graph_path = out / "graph.ttl"
+            report.triples = store.dump_turtle(report.graph_path)
+            report.seconds["graph"] = time.perf_counter() - mark
         if write_map:
             from kg.mapviz import render_map
 
+            tell("map")
+            mark = time.perf_counter()
             report.map_path = out / "map.html"
-            render_map(store.union_graph(), report.map_path)
+            render_map(store, report.map_path)
+            report.seconds["map"] = time.perf_counter() - mark
+    report.seconds["total"] = time.perf_counter() - started
+    tell("done")
     return report
 
 
-def _refresh_labels(store: GraphStore) -> None:
-    """Derive the one rdfs:label of every entity from the forms seen in all readouts."""
+class _Teller:
+    """Sends :class:`BuildProgress` to the caller's callback (if any)."""
+
+    def __init__(self, callback: Callable[[BuildProgress], None] | None, total: int,
+                 started: float, report: BuildReport) -> None:
+        self.callback, self.total, self.started, self.report = callback, total, started, report
+        self.done = 0
+
+    def __call__(self, phase: str) -> None:
+        if self.callback is not None:
+            r = self.report
+            self.callback(BuildProgress(phase, self.done, self.total, r.built, r.skipped,
+                                        len(r.failures), time.perf_counter() - self.started))
+
+
+def _internal(graph: str) -> bool:
+    """The labels, topics and other bookkeeping graphs (``graph/_...``)."""
+    return graph.startswith(GRAPH_BASE + "_") or not graph.startswith(GRAPH_BASE)
+
+
+def _store_results(store: GraphStore, results: Iterable[list[Extracted]], report: BuildReport,
+                   progress: Callable[[int, str], None] | None, tell: _Teller,
+                   batch_size: int) -> None:
+    """Write extracted readouts to the store in batches, in input order; count
+    them and collect warnings and failures (a second file giving the same
+    readout id is refused)."""
+    seen: dict[str, str] = {}  # graph IRI -> the file that gave it
+    pending: list[GraphData] = []
+    for batch in results:
+        for item in batch:
+            tell.done += 1
+            if item.failure is not None:
+                report.failures.append(item.failure)
+                continue
+            if item.graph in seen:
+                report.failures.append(Failure(
+                    item.path, f"same readout id {item.readout_id!r} as {seen[item.graph]} (both "
+                               f"would be stored as {item.graph})", "rename one of the files"))
+                continue
+            seen[item.graph] = item.path
+            if progress is not None:
+                progress(tell.done, item.path)
+            report.warnings += [(item.path, w) for w in item.warnings]
+            report.readouts += 1
+            if item.ntriples is None:
+                report.skipped += 1
+                continue
+            report.built += 1
+            pending.append(GraphData(item.graph, item.ntriples, item.digest))
+            if len(pending) >= batch_size:
+                store.replace_graphs(pending)
+                pending = []
+        tell("read")
+    store.replace_graphs(pending)
+
+
+def add_readout(store: GraphStore, readout: Readout, digest: str = "", *,
+                nlp: Language | None = None, lexicon: Lexicon | None = None) -> ReadoutFacts:
+    """Extract one readout and replace its named graph in ``store`` (one
+    transaction) with the facts' triples; record ``digest`` as its content hash.
+
+    Call :func:`refresh_labels` after the last one so every entity gets its
+    ``rdfs:label``.
+
+    Example:
+        >>> from kg.ingest import parse_readout
+        >>> r = parse_readout("r1", "Talks\\n ( 2024.03.12 )\\n\\nKunming, March 11th--Tang Wenbo, "
+        ...     "Vice-minister of the International Department of the CPC Central Committee, "
+        ...     "held talks here today with Ana Lima, President of the Workers' Party of Brazil.")
+        >>> with GraphStore.memory() as store:
+        ...     facts = add_readout(store, r)
+        ...     refresh_labels(store)
+        ...     [e.type for e in facts.engagements], store.graph_iris()[-1].rsplit("/", 1)[1]
+        (['Talks'], 'r1')
+    """
+    nlp = nlp if nlp is not None else make_nlp()
+    lexicon = lexicon if lexicon is not None else load_lexicon()
+    facts = extract_doc(readout, nlp(readout.text), lexicon)
+    store.replace_graph(graph_iri(readout.id), readout_triples(facts), digest)
+    return facts
+
+
+def refresh_labels(store: GraphStore) -> None:
+    """Derive the one rdfs:label of every entity from the forms seen in all
+    readouts, and (re)load the topic scheme; each in one transaction."""
     lexicon = load_lexicon()
     fixed = {str(ID[f"country/{c.slug}"]): c.name for c in lexicon.countries.values()}
     fixed.update({str(ID[f"org/{o.slug}"]): o.name for o in lexicon.orgs.values()})
-    rows = store.select_rows(
+    rows = store.iter_rows(
         "SELECT ?e ?form ?g WHERE { GRAPH ?g { ?e <http://www.w3.org/2004/02/skos/core#altLabel> ?form } }",
     )[1]
-    pairs = [(str(e), str(form)) for e, form, g in rows
-             if str(g) != TOPICS_GRAPH and not str(e).startswith(str(ID["topic/"]))]
+    topic = str(ID["topic/"])
+    pairs = ((str(e), str(form)) for e, form, g in rows  # streamed: a store may hold millions
+             if str(g) != TOPICS_GRAPH and not str(e).startswith(topic))
     store.replace_graph(LABELS_GRAPH, label_triples(pairs, fixed), "")
     topics = Graph().parse(ontology_dir() / "topics.ttl")
     store.replace_graph(TOPICS_GRAPH, list(topics), "")

@@ -56,7 +56,8 @@ import math
 import os
 import re
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -77,8 +78,10 @@ __all__ = [
     "PREFIXES",
     "PR_NS",
     "BindingValue",
+    "GraphData",
     "GraphStore",
     "from_ox_term",
+    "render_ntriples",
     "syntax_error_message",
     "to_ox_term",
 ]
@@ -116,6 +119,10 @@ _DATA_DIR = "store"
 _META_DIR = "store-meta"
 _LOCK_FILE = "store.lock"
 _ERROR_POSITION = re.compile(r"error at (\d+):(\d+)")
+#: An on-disk store is flushed after this many bytes of N-Triples were written:
+#: RocksDB keeps unflushed writes in memory (measured: RSS grew 60 MB per 1,000
+#: readouts without flushes, stayed flat with one every ~300; and it was faster).
+FLUSH_BYTES = 4_000_000
 
 
 # --------------------------------------------------------------------------- terms
@@ -165,6 +172,57 @@ def to_ox_term(term: Node | OxTerm, bnodes: dict[BNode, ox.BlankNode] | None = N
                          "produced it (IRIs may not contain spaces or <>\"{{}}|^`\\)") from err
     raise StoreError(f"{term!r} ({type(term).__name__}) is not an RDF term; "
                      "pass rdflib URIRef, BNode or Literal values")
+
+
+def render_ntriples(triples: Iterable[tuple[Node, Node, Node]], graph_iri: str = "") -> str:
+    """The triples as N-Triples text, one line each, every term checked and
+    written by pyoxigraph (so no value can change the meaning of an update that
+    embeds the text); raise StoreError for an item that is not a valid triple.
+
+    ``graph_iri`` only names the graph in error messages. Blank nodes get fresh
+    ids, the same rdflib BNode the same id within one call. This is the work
+    :meth:`GraphStore.replace_graph` does before writing; worker processes do it
+    to hand the writer :class:`GraphData` it can store as is.
+
+    Example:
+        >>> from rdflib import Literal, URIRef
+        >>> s = URIRef("https://w3id.org/partyrel/id/person/tang-wenbo")
+        >>> p = URIRef("http://www.w3.org/2000/01/rdf-schema#label")
+        >>> render_ntriples([(s, p, Literal("Tang Wenbo", lang="en"))]).split(" ")[2:]
+        ['"Tang', 'Wenbo"@en', '.']
+    """
+    where = f" for {graph_iri}" if graph_iri else ""
+    bnodes: dict[BNode, ox.BlankNode] = {}
+    rendered: dict[Node, str] = {}
+
+    def render(term: Node) -> str:
+        text = rendered.get(term)
+        if text is None:
+            text = rendered[term] = str(to_ox_term(term, bnodes))
+        return text
+
+    lines: list[str] = []
+    for number, triple in enumerate(triples, start=1):
+        try:
+            subject, predicate, obj = triple
+        except (TypeError, ValueError) as err:
+            raise StoreError(f"item {number}{where} is not a (subject, predicate, "
+                             f"object) triple: {triple!r}") from err
+        if isinstance(subject, Literal) or not isinstance(predicate, URIRef):
+            raise StoreError(f"triple {number}{where} is not valid RDF (literal "
+                             f"subject or non-IRI predicate): {triple!r}; fix the extractor")
+        lines.append(f"{render(subject)} {render(predicate)} {render(obj)} .")
+    return "\n".join(lines)
+
+
+@dataclass(frozen=True, slots=True)
+class GraphData:
+    """One named graph's new content, rendered (:func:`render_ntriples`), and
+    the content hash to record with it: an item of :meth:`GraphStore.replace_graphs`."""
+
+    iri: str
+    ntriples: str
+    content_hash: str
 
 
 def from_ox_term(term: OxTerm | ox.Triple | None) -> Node | None:
@@ -345,6 +403,7 @@ class GraphStore:
         self._location = location
         self._read_only = read_only
         self._lock_fd = lock_fd
+        self._unflushed = 0  # bytes of N-Triples written since the last flush
 
     # ---------------------------------------------------------------- opening
 
@@ -514,28 +573,9 @@ class GraphStore:
             raise StoreError(f"the content hash of {graph_iri} must be a str, not "
                              f"{type(content_hash).__name__}")
         graph_text = str(graph)
-        bnodes: dict[BNode, ox.BlankNode] = {}
-        rendered: dict[Node, str] = {}
-
-        def render(term: Node) -> str:
-            text = rendered.get(term)
-            if text is None:
-                text = rendered[term] = str(to_ox_term(term, bnodes))
-            return text
-
-        lines: list[str] = []
-        for number, triple in enumerate(triples, start=1):
-            try:
-                subject, predicate, obj = triple
-            except (TypeError, ValueError) as err:
-                raise StoreError(f"item {number} for {graph_iri} is not a (subject, predicate, "
-                                 f"object) triple: {triple!r}") from err
-            if isinstance(subject, Literal) or not isinstance(predicate, URIRef):
-                raise StoreError(f"triple {number} for {graph_iri} is not valid RDF (literal "
-                                 f"subject or non-IRI predicate): {triple!r}; fix the extractor")
-            lines.append(f"{render(subject)} {render(predicate)} {render(obj)} .")
+        body = render_ntriples(triples, graph_iri)
         update = (f"DROP SILENT GRAPH {graph_text} ;\nCREATE SILENT GRAPH {graph_text} ;\n"
-                  f"INSERT DATA {{ GRAPH {graph_text} {{\n" + "\n".join(lines) + "\n} }")
+                  f"INSERT DATA {{ GRAPH {graph_text} {{\n" + body + "\n} }")
         hash_quad_graph = f"<{META_GRAPH}>"
         hash_literal = str(ox.Literal(content_hash))
         try:
@@ -544,6 +584,7 @@ class GraphStore:
             data.update(update)
             meta.update(f"INSERT DATA {{ GRAPH {hash_quad_graph} {{ {graph_text} "
                         f"<{CONTENT_HASH}> {hash_literal} }} }}")
+            self._wrote(len(body))
         except SyntaxError as err:  # cannot happen with terms rendered by pyoxigraph
             raise StoreError(f"internal error writing {graph_iri}: {err}; please report "
                              "it") from err
@@ -570,6 +611,104 @@ class GraphStore:
         except OSError as err:
             raise StoreError(f"cannot remove {graph_iri} from the store at {self._location}: "
                              f"{err}; check the disk and try again") from err
+
+    def replace_graphs(self, graphs: Sequence[GraphData]) -> None:
+        """Replace a batch of named graphs and record their content hashes: the
+        same result as :meth:`replace_graph` for each, in four transactions
+        instead of three per graph (measured 1.5x faster on disk).
+
+        The batch's recorded hashes are deleted first (one transaction); the
+        graphs that exist are dropped and written again by one SPARQL Update
+        (one transaction), the new ones loaded by one TriG load (one
+        transaction); then the hashes are recorded (one transaction). A crash
+        leaves each graph old or new, never a mix, and a graph without a hash
+        is rebuilt by the next build. A graph IRI may appear once per batch.
+
+        Example:
+            >>> from rdflib import Literal, URIRef
+            >>> x, label = URIRef("https://w3id.org/partyrel/id/x"), URIRef("http://www.w3.org/2000/01/rdf-schema#label")
+            >>> g = GraphData(GRAPH_BASE + "r1", render_ntriples([(x, label, Literal("X"))]), "h1")
+            >>> with GraphStore.memory() as store:
+            ...     store.replace_graphs([g])
+            ...     store.replace_graphs([GraphData(g.iri, g.ntriples, "h2")])
+            ...     len(store), store.content_hashes()
+            (1, {'https://w3id.org/partyrel/id/graph/r1': 'h2'})
+        """
+        if not graphs:
+            return
+        data, meta = self._writable()
+        nodes: list[ox.NamedNode] = []
+        for item in graphs:
+            nodes.append(self._graph_node(item.iri))
+            if not isinstance(item.content_hash, str) or not isinstance(item.ntriples, str):
+                raise StoreError(f"the content hash and triples of {item.iri} must be str")
+        if len({node.value for node in nodes}) != len(nodes):
+            raise StoreError("a graph appears twice in one batch; replace it in separate batches")
+        meta_graph = f"<{META_GRAPH}>"
+        values = " ".join(str(node) for node in nodes)
+        existing = [(node, item) for node, item in zip(nodes, graphs)
+                    if not item.ntriples or data.contains_named_graph(node)]
+        fresh = [(node, item) for node, item in zip(nodes, graphs)
+                 if item.ntriples and not data.contains_named_graph(node)]
+        try:
+            meta.update(f"DELETE {{ GRAPH {meta_graph} {{ ?g <{CONTENT_HASH}> ?h }} }} WHERE {{ "
+                        f"VALUES ?g {{ {values} }} GRAPH {meta_graph} {{ ?g <{CONTENT_HASH}> ?h }} }}")
+            if existing:
+                drops = "".join(f"DROP SILENT GRAPH {node} ;\nCREATE SILENT GRAPH {node} ;\n"
+                                for node, _ in existing)
+                inserts = "\n".join(f"GRAPH {node} {{\n{item.ntriples}\n}}"
+                                    for node, item in existing if item.ntriples)
+                data.update(drops + f"INSERT DATA {{\n{inserts}\n}}")
+            if fresh:
+                trig = "\n".join(f"{node} {{\n{item.ntriples}\n}}" for node, item in fresh)
+                data.load(trig.encode("utf-8"), ox.RdfFormat.TRIG)
+            hashes = " ".join(f"{node} <{CONTENT_HASH}> {ox.Literal(item.content_hash)} ."
+                              for node, item in zip(nodes, graphs))
+            meta.update(f"INSERT DATA {{ GRAPH {meta_graph} {{ {hashes} }} }}")
+            self._wrote(sum(len(item.ntriples) for item in graphs))
+        except SyntaxError as err:  # text not rendered by render_ntriples
+            raise StoreError(f"cannot write a batch of {len(graphs)} graphs (the first is "
+                             f"{graphs[0].iri}): {err}; render the triples with "
+                             "render_ntriples") from err
+        except OSError as err:
+            raise StoreError(f"cannot write to the store at {self._location}: {err}; check the "
+                             "disk (space, permissions) and build again") from err
+
+    def _wrote(self, size: int) -> None:
+        """Count written bytes; flush an on-disk store every :data:`FLUSH_BYTES`."""
+        self._unflushed += size
+        if self._unflushed >= FLUSH_BYTES and self._location is not None:
+            data, meta = self._writable()
+            data.flush()
+            meta.flush()
+            self._unflushed = 0
+
+    def remove_graphs(self, graph_iris: Iterable[str]) -> int:
+        """Remove named graphs and their content hashes (absent ones are ignored),
+        in two transactions; return how many were given.
+
+        Example:
+            >>> with GraphStore.memory() as store:
+            ...     for name in ("a", "b", "c"):
+            ...         store.replace_graph(GRAPH_BASE + name, [], name)
+            ...     store.remove_graphs([GRAPH_BASE + "a", GRAPH_BASE + "c"])
+            ...     store.graph_iris() == [GRAPH_BASE + "b"], store.content_hashes()
+            2
+            (True, {'https://w3id.org/partyrel/id/graph/b': 'b'})
+        """
+        data, meta = self._writable()
+        nodes = [self._graph_node(iri) for iri in graph_iris]
+        if not nodes:
+            return 0
+        values = " ".join(str(node) for node in nodes)
+        try:
+            meta.update(f"DELETE {{ GRAPH <{META_GRAPH}> {{ ?g <{CONTENT_HASH}> ?h }} }} WHERE {{ "
+                        f"VALUES ?g {{ {values} }} GRAPH <{META_GRAPH}> {{ ?g <{CONTENT_HASH}> ?h }} }}")
+            data.update(" ;\n".join(f"DROP SILENT GRAPH {node}" for node in nodes))
+        except OSError as err:
+            raise StoreError(f"cannot remove graphs from the store at {self._location}: {err}; "
+                             "check the disk and try again") from err
+        return len(nodes)
 
     # ---------------------------------------------------------------- reading
 
@@ -601,6 +740,25 @@ class GraphStore:
         data, _ = self._stores()
         return sorted(graph.value for graph in data.named_graphs()
                       if isinstance(graph, ox.NamedNode))
+
+    def graph_triples(self, graph_iri: str) -> list[ox.Triple]:
+        """The triples of one named graph (empty if there is no such graph).
+
+        Example:
+            >>> from rdflib import Literal, URIRef
+            >>> s, p = URIRef("https://w3id.org/partyrel/id/x"), URIRef("http://www.w3.org/2000/01/rdf-schema#label")
+            >>> with GraphStore.memory() as store:
+            ...     store.replace_graph(GRAPH_BASE + "r1", [(s, p, Literal("X"))], "h1")
+            ...     [str(t.object) for t in store.graph_triples(GRAPH_BASE + "r1")]
+            ['"X"']
+        """
+        data, _ = self._stores()
+        try:
+            quads = data.quads_for_pattern(None, None, None, self._graph_node(graph_iri))
+            return [ox.Triple(quad.subject, quad.predicate, quad.object) for quad in quads]
+        except OSError as err:
+            raise StoreError(f"cannot read the store at {self._location}: {err}; "
+                             "rebuild it") from err
 
     def __len__(self) -> int:
         """Number of instance quads (a triple in two readout graphs counts twice)."""
@@ -662,37 +820,90 @@ class GraphStore:
             ...     store.select_rows("SELECT ?x WHERE { BIND(1 AS ?x) }")
             (['x'], [[rdflib.term.Literal('1', datatype=rdflib.term.URIRef('http://www.w3.org/2001/XMLSchema#integer'))]])
         """
+        columns, rows = self.iter_rows(sparql, bindings)
+        return columns, list(rows)
+
+    def iter_rows(self, sparql: str, bindings: Mapping[str, BindingValue] | None = None
+                  ) -> tuple[list[str], Iterator[list[Node | None]]]:
+        """Like :meth:`select_rows`, but the rows come one at a time as the
+        query runs (memory does not grow with the answer), and equal terms are
+        the same rdflib object (a store-wide answer repeats classes and
+        organizations millions of times).
+
+        Example:
+            >>> with GraphStore.memory() as store:
+            ...     columns, rows = store.iter_rows("SELECT ?x WHERE { VALUES ?x { 1 2 } }")
+            ...     columns, [int(row[0]) for row in rows]
+            (['x'], [1, 2])
+        """
         result = self.query(sparql, bindings=bindings)
         if not isinstance(result, ox.QuerySolutions):
             raise QueryError(f"select_rows needs a SELECT query, got another form (the query "
                              f"starts: {_first_line(sparql)!r}); use query() for ASK/CONSTRUCT")
         variables = list(result.variables)
         columns = [variable.value for variable in variables]
-        rows: list[list[Node | None]] = []
-        try:
-            for solution in result:
-                rows.append([from_ox_term(solution[variable]) for variable in variables])
-        except OSError as err:
-            raise StoreError(f"cannot read the store at {self._location}: {err}; "
-                             "rebuild it") from err
-        except (RuntimeError, ValueError) as err:
-            raise QueryError(f"the query failed while running: {err} (the query starts: "
-                             f"{_first_line(sparql)!r})") from err
-        return columns, rows
+
+        def rows() -> Iterator[list[Node | None]]:
+            shared: dict[OxTerm, Node | None] = {}
+
+            def term(value: OxTerm | None) -> Node | None:
+                if value is None:
+                    return None
+                found = shared.get(value)
+                if found is None:
+                    found = from_ox_term(value)
+                    if not isinstance(value, ox.Literal) or len(value.value) < 64:
+                        if len(shared) > 1_000_000:
+                            shared.clear()
+                        shared[value] = found
+                return found
+
+            try:
+                for solution in result:
+                    yield [term(solution[variable]) for variable in variables]
+            except OSError as err:
+                raise StoreError(f"cannot read the store at {self._location}: {err}; "
+                                 "rebuild it") from err
+            except (RuntimeError, ValueError) as err:
+                raise QueryError(f"the query failed while running: {err} (the query starts: "
+                                 f"{_first_line(sparql)!r})") from err
+
+        return columns, rows()
 
     def _union_triples(self) -> Iterator[ox.Triple]:
-        """Every distinct instance triple once (oxigraph's CONSTRUCT drops duplicates).
+        """Every distinct instance triple once, in memory that does not grow with
+        the number of triples.
 
-        In index order (readout graph by readout graph), not sorted: ``ORDER BY
-        ?s ?p ?o`` measured 8x slower on disk (237k triples: 13.8 s instead of
-        1.6 s) and grouping in Python costs ~1 kB of memory per triple.
+        A triple about a readout or an engagement (``id/readout/...``,
+        ``id/engagement/...``) lives in that readout's graph only, so those are
+        streamed as stored, graph by graph; every other subject (a person, an
+        organization, a post, a label) may be described by several readouts:
+        its triples are read subject by subject from the subject index and
+        de-duplicated there, which keeps only the set of those subjects in
+        memory. (A CONSTRUCT over the union de-duplicates in a hash set of
+        every triple: measured 15 MB per 1,000 readouts. ``ORDER BY ?s ?p ?o``
+        measured 8x slower on disk.)
         """
         data, _ = self._stores()
-        result = data.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }",
-                            use_default_graph_as_union=True)
-        if not isinstance(result, ox.QueryTriples):
-            raise StoreError("internal error: CONSTRUCT did not return triples; please report it")
-        return iter(result)
+        local = (ID_BASE + "readout/", ID_BASE + "engagement/")
+        shared: set[ox.NamedNode | ox.BlankNode] = set()
+        for quad in data.quads_for_pattern(None, None, None, None):
+            if isinstance(quad.graph_name, ox.DefaultGraph):
+                continue
+            subject = quad.subject
+            if isinstance(subject, ox.NamedNode) and subject.value.startswith(local):
+                yield ox.Triple(subject, quad.predicate, quad.object)
+            elif isinstance(subject, (ox.NamedNode, ox.BlankNode)):
+                shared.add(subject)
+        for subject in sorted(shared, key=str):
+            seen: set[tuple[object, object]] = set()
+            for quad in data.quads_for_pattern(subject, None, None, None):
+                if isinstance(quad.graph_name, ox.DefaultGraph):
+                    continue
+                key = (quad.predicate, quad.object)
+                if key not in seen:
+                    seen.add(key)
+                    yield ox.Triple(subject, quad.predicate, quad.object)
 
     def union_graph(self) -> rdflib.Graph:
         """All instance triples (the union of the readout graphs, no bookkeeping) in memory.
@@ -744,9 +955,10 @@ class GraphStore:
 
         Written atomically: ``<path>.tmp`` in the same folder, flushed and
         fsynced, then renamed over ``path``; serialized by pyoxigraph with the
-        prefixes of :data:`PREFIXES`. Triples come readout graph by readout
-        graph (a resource described by several readouts appears in several
-        blocks); the same data gives the same file (blank node ids aside).
+        prefixes of :data:`PREFIXES`. Readouts and engagements come readout
+        graph by readout graph, then every other resource once, in IRI order
+        (see ``_union_triples``); the same data gives the same file (blank
+        node ids aside).
 
         Example:
             >>> import tempfile

@@ -43,8 +43,10 @@ def test_caption_with_hyphenated_name_is_not_a_dateline():
     [
         (b"", "the file is empty"),
         (b"  \n\t \n", "the file holds only whitespace"),
-        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "the file is binary data, not text"),
-        ("Caf\u00e9 r\u00e9union".encode("latin-1"), "the file is not UTF-8 text (byte 3)"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "the file is binary data (a PNG image), not text"),
+        (b"\x00\x01\x02\x03 some bytes", "the file is binary data, not text"),
+        ("\u041f\u0440\u0438\u0432\u0435\u0442 \u043c\u0438\u0440".encode("cp1251"),
+         "the file is not UTF-8 text (byte 0) and its encoding cannot be told reliably"),
     ],
 )
 def test_bad_files_are_refused_with_their_reason(tmp_path: Path, content: bytes, reason: str):
@@ -77,5 +79,5 @@ def test_folders_are_walked_recursively_in_order_and_missing_paths_reported(tmp_
     (tmp_path / "b" / "loop").symlink_to(tmp_path, target_is_directory=True)
     found = list(iter_paths([tmp_path, tmp_path / "nope.txt"]))
     assert found[:2] == [tmp_path / "1.txt", tmp_path / "b" / "2.txt"]
-    assert found[2] == Failure(str(tmp_path / "nope.txt"), "no such file or folder")
+    assert found[2] == Failure(str(tmp_path / "nope.txt"), "no such file or folder", "check the path")
     assert len(found) == 3

@@ -13,7 +13,7 @@ $(BIN)/python:
 	$(BIN)/python -m pip install -q --upgrade pip
 
 $(STAMP): $(BIN)/python pyproject.toml
-	$(BIN)/pip install -q -e '.[test,notebooks]'
+	$(BIN)/pip install -q -e '.[test,notebooks,cluster]'
 	touch $(STAMP)
 
 venv: $(STAMP)
@@ -22,7 +22,8 @@ demo: $(STAMP)
 	$(BIN)/kg build examples/readouts -o out
 	$(BIN)/kg query engagements-by-type --store out
 
-# The browser tests drive Debian's chromium (never a browser downloaded by playwright).
+# The browser tests drive Debian's chromium (never a browser downloaded by playwright);
+# the push tests start Debian's Virtuoso (and the Oxigraph server from PyPI) on loopback.
 test: $(STAMP)
 	@if [ ! -x /usr/bin/chromium ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
@@ -31,6 +32,16 @@ test: $(STAMP)
 	  else \
 	    echo "make test: the browser tests need Debian's chromium at /usr/bin/chromium;" \
 	         "run make test as root, or: sudo apt-get install -y chromium" >&2; \
+	    exit 1; \
+	  fi; \
+	fi
+	@if [ ! -x /usr/bin/virtuoso-t ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "make test: installing Debian's virtuoso-opensource for the push tests"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq virtuoso-opensource; \
+	  else \
+	    echo "make test: the push tests need Debian's virtuoso-opensource (/usr/bin/virtuoso-t);" \
+	         "run make test as root, or: sudo apt-get install -y virtuoso-opensource" >&2; \
 	    exit 1; \
 	  fi; \
 	fi

@@ -358,10 +358,18 @@ def _triples(source: rdflib.Graph | GraphStore) -> Iterator[tuple[str, str, Node
                 yield _node_key(s), predicate, o
         return
     values = " ".join(f"<{p}>" for p in _PREDICATES)
-    _, rows = source.select_rows(f"SELECT ?s ?p ?o WHERE {{ VALUES ?p {{ {values} }} ?s ?p ?o }}")
+    _, rows = source.iter_rows(f"SELECT ?s ?p ?o WHERE {{ VALUES ?p {{ {values} }} ?s ?p ?o }}")
+    canonical = {p: p for p in _PREDICATES}  # one string object per predicate, not per row
+    keys: dict[Node, str] = {}
     for row_s, row_p, row_o in rows:
         if row_s is not None and row_p is not None and row_o is not None:
-            yield _node_key(row_s), str(row_p), row_o
+            key = keys.get(row_s)
+            if key is None:
+                if len(keys) > 500_000:
+                    keys.clear()
+                key = keys[row_s] = _node_key(row_s)
+            predicate = str(row_p)
+            yield key, canonical.get(predicate, predicate), row_o
 
 
 def _parse_date(values: Iterable[Node]) -> dt.date | None:

@@ -313,7 +313,7 @@ def extract_doc(readout: Readout, doc: Doc, lexicon: Lexicon) -> ReadoutFacts:
     canonical: dict[str, str] = {}
     for name in multi:
         words = name.split()
-        # "Arzuaga Reyes" after "Angel Arzuaga Reyes": a shorter form of a longer name.
+        # "Ortiz Vega" after "Ramon Ortiz Vega": a shorter form of a longer name.
         longer = next((c for c in canonical.values() if len(c.split()) > len(words)
                        and c.split()[-len(words):] == words), None)
         canonical[name] = longer or name

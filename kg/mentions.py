@@ -235,7 +235,7 @@ def find_mentions(sent: Span, heads: dict[str, str], known_acronyms: dict[str, s
                 last = close
                 continue
             if t.lower_.rstrip(".") in _MONTHS:
-                break  # "... Nguyen Phu Trong on September 5"
+                break  # "... Le Van Hung on September 5"
             if _is_cap(t) or "ORG" in labels.get(j, {}):
                 last = j
                 j += 1
@@ -370,7 +370,7 @@ def _split_run(doc, i: int, j: int, heads, labels, known_acronyms) -> list[OrgMe
         j -= 1
     if i >= j:
         return []
-    # "... Central Committee Nguyen Phu Trong": capitalized words straight after the
+    # "... Central Committee Le Van Hung": capitalized words straight after the
     # last head noun, with no connector, are a name, not part of the organization.
     last_head = max((k for k in range(i, j) if (doc[k].text[:1].isupper() and doc[k].lower_ in heads)
                      or "ORG" in labels.get(k, {}) or doc[k].text == ")"
@@ -654,7 +654,7 @@ def _find_posts(doc, s: int, e: int, m: Mentions, heads: dict[str, str]) -> None
         title_ends = {t.end for t in m.titles}
         while k >= s and doc[k].lower_ in HONORIFICS and k + 1 not in title_ends:
             k -= 1
-        # "Chinese Ambassador to Japan Cheng Yonghua": skip the posting country.
+        # "Chinese Ambassador to Japan Zhou Lin": skip the posting country.
         c_before = next((c for c in m.countries if c[1] == k + 1), None)
         if c_before is not None and c_before[0] - 1 >= s and doc[c_before[0] - 1].lower_ == "to":
             k = c_before[0] - 2
@@ -681,7 +681,7 @@ def _find_posts(doc, s: int, e: int, m: Mentions, heads: dict[str, str]) -> None
                 m.posts.append(PostMention(n, t.title, t.status, bare=True))
         else:
             # "General Secretary of the CPV Central Committee Nguyen Van A"
-            # and "T1 of O1 and T2 of O2 Dmitry Medvedev", walking back over the chain.
+            # and "T1 of O1 and T2 of O2 Ivan Sokolov", walking back over the chain.
             end = k + 1
             while True:
                 o = next((x for x, org in enumerate(m.orgs) if org.end == end or (org.acronym and org.end + 3 == end)), None)

@@ -608,6 +608,22 @@ def _asides(doc: Doc, s: Span) -> list[tuple[int, int]]:
     return out
 
 
+def _merge_twin(eng: Engagement, out: list[Engagement], captioned: list[Engagement], caption: bool,
+                visit: Engagement | None) -> tuple[bool, Engagement | None]:
+    """Whether ``eng`` repeats an engagement already in ``out`` (then it is not
+    added). A body retelling what a photo caption said first replaces the
+    caption's account. Returns (handled, the current visit)."""
+    twin = next((o for o in out if _same(eng, o)), None)
+    if twin is None:
+        return False, visit
+    if twin in captioned and not caption:
+        out[out.index(twin)] = eng
+        captioned.remove(twin)
+        eng.index = twin.index
+        return True, (eng if twin is visit else visit)
+    return True, visit
+
+
 def _is_reference(doc: Doc, trigger, s: Span) -> bool:
     """"his meeting with", "the talks with": a noun phrase pointing back at an engagement."""
     first = doc[trigger[0]].lower_
@@ -789,16 +805,8 @@ def _engagements(readout, doc, analysed, res, person_keys, affiliation, lexicon,
                         if visit is same_trip:
                             visit = eng
                     continue
-                twin = next((o for o in out if _same(eng, o)), None)
-                if twin is not None and twin in captioned and not caption:
-                    # The body retells what a photo caption said first: keep the body's account.
-                    out[out.index(twin)] = eng
-                    captioned.remove(twin)
-                    eng.index = twin.index
-                    if twin is visit:
-                        visit = eng
-                    continue
-                if twin is not None:
+                handled, visit = _merge_twin(eng, out, captioned, caption, visit)
+                if handled:
                     continue
                 visit = eng
                 out.append(eng)
@@ -880,16 +888,8 @@ def _engagements(readout, doc, analysed, res, person_keys, affiliation, lexicon,
                 if _is_reference(doc, trigger, s) and group and all(
                         any(g in o.participants for o in out) for g in group):
                     continue  # "In his meeting with X, ...": the meeting reported already
-                twin = next((o for o in out if _same(eng, o)), None)
-                if twin is not None and twin in captioned and not caption:
-                    # The body retells what a photo caption said first: keep the body's account.
-                    out[out.index(twin)] = eng
-                    captioned.remove(twin)
-                    eng.index = twin.index
-                    if twin is visit:
-                        visit = eng
-                    continue
-                if twin is not None:
+                handled, visit = _merge_twin(eng, out, captioned, caption, visit)
+                if handled:
                     continue
                 if etype == "Forum":
                     key = doc[trigger[0]:trigger[1]].lemma_.lower() or doc[trigger[0]:trigger[1]].text.lower()

@@ -489,7 +489,7 @@ def mutate(out: Path, fraction: float, *, seed: int = 0) -> list[Path]:
         >>> import tempfile
         >>> out = Path(tempfile.mkdtemp()); _ = write_corpus(out, 10)
         >>> [p.name for p in mutate(out, 0.2, seed=1)]
-        ['syn-000002.txt', 'syn-000007.txt']
+        ['syn-000003.txt', 'syn-000005.txt']
     """
     files = list(corpus_files(out))
     rng = random.Random(f"partyrel-bench-mutate:{seed}")

@@ -1,0 +1,285 @@
+#!/usr/bin/env python3
+"""Scale benchmark: throughput, build time, memory, store size, incremental
+rebuilds, named-query latency and map time for synthetic corpora.
+
+usage: python bench/throughput.py [SIZE ...] [--jobs 1,2] [--workdir DIR]
+                                  [--extract-sample N] [--repeat R] [--keep]
+
+SIZE is a number of readouts (default: 1000 10000; 100000 takes about an
+hour on the machine of record). For each size it generates the corpus with
+``bench/generate.py`` (seed 0, reused when already there), then prints:
+
+1. extraction throughput (spaCy pipeline + extractor) in readouts/s and
+   words/s next to the spaCy tokenizer alone on the same texts in the same
+   run, and their ratio (on the first ``--extract-sample`` readouts,
+   default 5,000, in this process);
+2. the end-to-end build (what ``kg build CORPUS -o OUT -j J`` does: store,
+   graph.ttl, map.html) for each ``--jobs`` value: wall time, readouts/s,
+   time per phase, peak RSS of the build's processes (the largest one and the
+   sum of all at one moment), and the ratio of each -j to the first;
+3. the store size on disk (and graph.ttl's);
+4. an incremental rebuild after changing 1% of the readouts: its time and
+   its share of the full build;
+5. the median latency of each named query (no parameters: the whole
+   store) over ``--repeat`` runs (default 5);
+6. ``kg map --max-nodes 2000`` wall time (the 2,000 heaviest nodes).
+
+Figures are printed, never asserted. Machine of record: 2 cores, 24 GiB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import generate  # noqa: E402 - bench/generate.py, beside this script
+
+KG = Path(sys.executable).with_name("kg")
+
+
+# --------------------------------------------------------------------------- measuring
+
+class PeakRss:
+    """Samples the RSS of a process and its children every 50 ms (psutil)."""
+
+    def __init__(self, pid: int) -> None:
+        import psutil
+
+        self.process = psutil.Process(pid)
+        self.largest = 0
+        self.total = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        import psutil
+
+        while not self._stop.is_set():
+            try:
+                processes = [self.process, *self.process.children(recursive=True)]
+                sizes = []
+                for p in processes:
+                    try:
+                        sizes.append(p.memory_info().rss)
+                    except psutil.Error:
+                        pass
+                if sizes:
+                    self.largest = max(self.largest, max(sizes))
+                    self.total = max(self.total, sum(sizes))
+            except psutil.Error:
+                pass
+            self._stop.wait(0.05)
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def run_measured(argv: list[str]) -> tuple[float, PeakRss, str]:
+    """Run a command; return its wall time, peak memory and standard output."""
+    started = time.perf_counter()
+    process = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    peak = PeakRss(process.pid)
+    out, err = process.communicate()
+    seconds = time.perf_counter() - started
+    peak.stop()
+    if process.returncode not in (0, 1):
+        raise RuntimeError(f"{argv[:3]} failed ({process.returncode}): {err[-2000:]}")
+    return seconds, peak, out
+
+
+def mib(n: float) -> str:
+    return f"{n / 2**20:,.0f} MiB"
+
+
+def folder_size(path: Path) -> int:
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+
+
+# --------------------------------------------------------------------------- steps
+
+def ensure_corpus(root: Path, size: int) -> Path:
+    folder = root / f"corpus-{size}"
+    marker = folder / ".complete"
+    if not marker.exists():
+        shutil.rmtree(folder, ignore_errors=True)
+        started = time.perf_counter()
+        generate.write_corpus(folder, size, seed=0)
+        marker.write_text(str(size))
+        print(f"  generated {size:,} readouts in {time.perf_counter() - started:.1f} s")
+    return folder
+
+
+def extraction_throughput(folder: Path, sample: int) -> None:
+    """Extraction vs the tokenizer alone, same texts, same process."""
+    from kg.extract import extract_doc
+    from kg.ingest import load_file
+    from kg.lexicon import load_lexicon
+    from kg.nlp import make_nlp
+
+    files = sorted(folder.rglob("*.txt"))[:sample]
+    readouts = [load_file(path).readout for path in files]
+    texts = [r.text for r in readouts]
+    nlp, lexicon = make_nlp(), load_lexicon()
+    list(nlp.pipe(texts[:50]))  # warm up
+    started = time.perf_counter()
+    words = sum(len(doc) for doc in nlp.tokenizer.pipe(texts, batch_size=256))
+    tokenizer = time.perf_counter() - started
+    started = time.perf_counter()
+    for readout, doc in zip(readouts, nlp.pipe(texts, batch_size=64)):
+        extract_doc(readout, doc, lexicon)
+    extraction = time.perf_counter() - started
+    n = len(texts)
+    print(f"  extraction      {n / extraction:8,.0f} readouts/s {words / extraction:10,.0f} words/s"
+          f"   (spaCy pipeline + extractor, {n:,} readouts, {words / n:.0f} tokens each)")
+    print(f"  tokenizer only  {n / tokenizer:8,.0f} readouts/s {words / tokenizer:10,.0f} words/s")
+    print(f"  ratio           {tokenizer / extraction * 100:7.1f} %   extraction / tokenizer "
+          "throughput (target >= 50 %)")
+
+
+def build_once(folder: Path, out: Path, jobs: int, *, write_map: bool = True) -> dict[str, object]:
+    """One build in a child process (``kg build`` through the library, to get
+    its phase times); returns its figures."""
+    argv = [sys.executable, __file__, "--run-build", str(folder), str(out), str(jobs),
+            "1" if write_map else "0"]
+    seconds, peak, output = run_measured(argv)
+    result = json.loads(output.strip().splitlines()[-1])
+    result.update(wall=seconds, largest=peak.largest, total=peak.total)
+    return result
+
+
+def _run_build(folder: str, out: str, jobs: str, write_map: str) -> None:
+    from kg.pipeline import build
+
+    report = build([Path(folder)], Path(out), jobs=int(jobs), write_map=write_map == "1")
+    print(json.dumps({"readouts": report.readouts, "built": report.built,
+                      "skipped": report.skipped, "failures": len(report.failures),
+                      "engagements": report.engagements, "triples": report.triples,
+                      "seconds": report.seconds}))
+
+
+def describe_build(label: str, figures: dict[str, object]) -> None:
+    seconds = figures["seconds"]
+    assert isinstance(seconds, dict)
+    wall = float(figures["wall"])  # type: ignore[arg-type]
+    readouts = int(figures["readouts"])  # type: ignore[arg-type]
+    phases = "  ".join(f"{k} {v:.1f}s" for k, v in seconds.items() if k != "total")
+    print(f"  {label:<15} {wall:8.1f} s  {readouts / wall:7,.0f} readouts/s  "
+          f"built {figures['built']:,} skipped {figures['skipped']:,} failed {figures['failures']}")
+    print(f"  {'':<15} phases: {phases}")
+    print(f"  {'':<15} peak RSS {mib(float(figures['largest']))} (largest process), "  # type: ignore[arg-type]
+          f"{mib(float(figures['total']))} (all processes)")  # type: ignore[arg-type]
+
+
+def query_latency(out: Path, repeat: int) -> None:
+    from kg.named_queries import list_queries
+    from kg.query import run_query
+    from kg.store import GraphStore
+
+    with GraphStore.open(out, read_only=True) as store:
+        rows = []
+        for query in list_queries():
+            times, count = [], 0
+            for _ in range(repeat):
+                started = time.perf_counter()
+                count = len(run_query(store, query.name).rows)
+                times.append(time.perf_counter() - started)
+            rows.append((query.name, statistics.median(times) * 1000, count))
+    for name, median, count in rows:
+        print(f"  {name:<26} {median:9,.1f} ms  ({count:,} rows)")
+    over = [name for name, median, _ in rows if median >= 100]
+    print(f"  {len(rows) - len(over)} of {len(rows)} under 100 ms"
+          + (f"; over: {', '.join(over)}" if over else ""))
+
+
+def map_time(out: Path) -> None:
+    seconds, peak, output = run_measured([str(KG), "map", "--store", str(out), "-o",
+                                          str(out / "map-2000.html"), "--max-nodes", "2000"])
+    nodes = next((line.split(None, 1)[1] for line in output.splitlines()
+                  if line.startswith("nodes")), "?")
+    print(f"  kg map --max-nodes 2000  {seconds:.1f} s, peak RSS {mib(peak.largest)}; nodes {nodes}")
+
+
+# --------------------------------------------------------------------------- main
+
+def main(argv: list[str] | None = None) -> int:
+    args_list = sys.argv[1:] if argv is None else argv
+    if args_list[:1] == ["--run-build"]:
+        _run_build(*args_list[1:5])
+        return 0
+    p = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    p.add_argument("sizes", nargs="*", type=int, default=[1000, 10000])
+    p.add_argument("--jobs", default="1,2", help="comma-separated -j values to build with")
+    p.add_argument("--workdir", type=Path, help="where corpora and stores go (default: a temp dir)")
+    p.add_argument("--extract-sample", type=int, default=5000)
+    p.add_argument("--repeat", type=int, default=5)
+    p.add_argument("--keep", action="store_true", help="keep the stores (corpora are always kept "
+                   "in --workdir)")
+    args = p.parse_args(args_list)
+    jobs = [int(j) for j in args.jobs.split(",")]
+    root = args.workdir or Path(tempfile.mkdtemp(prefix="kg-bench-"))
+    root.mkdir(parents=True, exist_ok=True)
+    print(f"partyrel scale benchmark; {os.cpu_count()} cores; work folder {root}")
+    for size in args.sizes:
+        print(f"\n== {size:,} readouts")
+        folder = ensure_corpus(root, size)
+        words = sum(len(p.read_text(encoding='utf-8').split()) for p in sorted(folder.rglob("*.txt"))[:2000])
+        print(f"  corpus: {folder} ({mib(folder_size(folder))}, "
+              f"{words / min(size, 2000):.0f} words per readout)")
+        print("extraction throughput")
+        extraction_throughput(folder, args.extract_sample)
+        print("end-to-end build (kg build: store + graph.ttl + map.html)")
+        builds: dict[int, dict[str, object]] = {}
+        for j in jobs:
+            out = root / f"out-{size}-j{j}"
+            shutil.rmtree(out, ignore_errors=True)
+            builds[j] = build_once(folder, out, j)
+            describe_build(f"-j {j}", builds[j])
+        if len(jobs) > 1:
+            base = float(builds[jobs[0]]["wall"])  # type: ignore[arg-type]
+            for j in jobs[1:]:
+                print(f"  -j {j} vs -j {jobs[0]}: {base / float(builds[j]['wall']):.2f}x "  # type: ignore[arg-type]
+                      f"(end to end), {float(builds[jobs[0]]['seconds']['read']) / float(builds[j]['seconds']['read']):.2f}x "  # type: ignore[index]
+                      "(read + extract + store phase)")
+        best = min(jobs, key=lambda j: float(builds[j]["wall"]))  # type: ignore[arg-type]
+        out = root / f"out-{size}-j{best}"
+        store = folder_size(out / "store") + folder_size(out / "store-meta")
+        print(f"store on disk   {mib(store)} ({store / size / 1024:.1f} KiB per readout); "
+              f"graph.ttl {mib((out / 'graph.ttl').stat().st_size)}; "
+              f"{builds[best]['triples']:,} triples")
+        print("incremental rebuild (1% of the readouts changed)")
+        changed_root = root / f"corpus-{size}-changed"
+        shutil.rmtree(changed_root, ignore_errors=True)
+        shutil.copytree(folder, changed_root)
+        changed = generate.mutate(changed_root, 0.01, seed=1)
+        incremental = build_once(changed_root, out, best)
+        describe_build(f"-j {best}", incremental)
+        print(f"  {len(changed):,} changed: {float(incremental['wall']):.1f} s = "  # type: ignore[arg-type]
+              f"{float(incremental['wall']) / float(builds[best]['wall']) * 100:.1f} % of the full "  # type: ignore[arg-type]
+              "build (target < 5 %)")
+        shutil.rmtree(changed_root, ignore_errors=True)
+        print(f"named queries (median of {args.repeat}, whole store, no parameters)")
+        query_latency(out, args.repeat)
+        print("map")
+        map_time(out)
+        if not args.keep:
+            for j in jobs:
+                shutil.rmtree(root / f"out-{size}-j{j}", ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,179 @@
+"""Builds at scale: batches, worker processes, incremental rebuilds, --prune,
+progress reports; every way of building gives the same graph."""
+
+from __future__ import annotations
+
+import io
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+import rdflib
+from rdflib.compare import graph_diff, isomorphic, to_isomorphic
+
+from kg.cli import _ProgressBar, main
+from kg.pipeline import BuildProgress, build
+from kg.store import GRAPH_BASE, GraphStore
+from test_generate import gen
+
+N = 40  # readouts in the synthetic corpus of these tests
+
+
+def _graph(out: Path) -> rdflib.Graph:
+    return rdflib.Graph().parse(out / "graph.ttl")
+
+
+def _same(a: Path, b: Path) -> None:
+    g1, g2 = _graph(a), _graph(b)
+    if not isomorphic(g1, g2):
+        _, only1, only2 = graph_diff(to_isomorphic(g1), to_isomorphic(g2))
+        raise AssertionError(f"graphs differ: {sorted(only1)[:5]} vs {sorted(only2)[:5]}")
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("corpus")
+    gen.write_corpus(folder, N, seed=11, per_folder=15)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def reference(corpus: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The corpus built the plain way: one process, one readout per batch."""
+    out = tmp_path_factory.mktemp("reference")
+    report = build([corpus], out, write_map=False, batch_size=1)
+    assert report.ok and report.built == N
+    return out
+
+
+@pytest.mark.parametrize("batch_size", [2, 7, 64])
+def test_every_batch_size_gives_the_same_graph(corpus: Path, reference: Path, tmp_path: Path,
+                                               batch_size: int):
+    report = build([corpus], tmp_path, write_map=False, batch_size=batch_size)
+    assert (report.readouts, report.built, report.failures) == (N, N, [])
+    _same(reference, tmp_path)
+
+
+@pytest.mark.slow
+def test_two_worker_processes_give_the_same_graph(corpus: Path, reference: Path, tmp_path: Path):
+    report = build([corpus], tmp_path, write_map=False, jobs=2, batch_size=8)
+    assert (report.readouts, report.built, report.failures) == (N, N, [])
+    _same(reference, tmp_path)
+
+
+@pytest.mark.slow
+def test_worker_processes_report_bad_files_and_duplicate_ids_like_one_process(
+        corpus: Path, tmp_path: Path):
+    src = tmp_path / "in"
+    shutil.copytree(corpus, src)
+    (src / "empty.txt").write_text("")
+    (src / "extra").mkdir()
+    shutil.copy(next(src.rglob("syn-000003.txt")), src / "extra" / "syn-000003.txt")
+    reports = [build([src], tmp_path / f"out{jobs}", write_map=False, jobs=jobs, batch_size=4)
+               for jobs in (1, 2)]
+    reasons = [sorted((Path(f.source).name, f.reason.split(" (")[0]) for f in r.failures)
+               for r in reports]
+    assert reasons[0] == reasons[1] == [("empty.txt", "the file is empty"),
+                                        ("syn-000003.txt", "same readout id 'syn-000003' as "
+                                         + str(next((src / "000").glob("syn-000003.txt"))))]
+    assert reports[0].built == reports[1].built == N
+
+
+def test_an_incremental_rebuild_skips_unchanged_replaces_changed_and_prunes_deleted(
+        corpus: Path, tmp_path: Path):
+    src = tmp_path / "in"
+    shutil.copytree(corpus, src)
+    out = tmp_path / "out"
+    build([src], out, write_map=False, batch_size=8)
+    changed = gen.mutate(src, 0.05, seed=4)  # 2 readouts
+    deleted = sorted(src.rglob("*.txt"))[-1]
+    deleted.unlink()
+    gen.write_corpus(src, 1, seed=11, start=500)  # one new readout
+    report = build([src], out, write_map=False, batch_size=8, prune=True)
+    assert (report.built, report.skipped, report.removed) == (len(changed) + 1, N - 3, 1)
+    with GraphStore.open(out, read_only=True) as store:
+        assert GRAPH_BASE + deleted.stem not in store.graph_iris()
+        assert GRAPH_BASE + deleted.stem not in store.content_hashes()
+    fresh = tmp_path / "fresh"
+    build([src], fresh, write_map=False)
+    _same(out, fresh)
+
+
+def test_without_prune_the_facts_of_deleted_files_stay(corpus: Path, tmp_path: Path):
+    src = tmp_path / "in"
+    shutil.copytree(corpus, src)
+    build([src], tmp_path / "out", write_map=False)
+    gone = sorted(src.rglob("*.txt"))[0]
+    gone.unlink()
+    report = build([src], tmp_path / "out", write_map=False)
+    assert (report.removed, report.built) == (0, 0)
+    with GraphStore.open(tmp_path / "out", read_only=True) as store:
+        assert GRAPH_BASE + gone.stem in store.graph_iris()
+
+
+def test_prune_is_refused_when_an_input_cannot_be_read(corpus: Path, tmp_path: Path):
+    build([corpus], tmp_path / "out", write_map=False)
+    report = build([corpus, tmp_path / "missing"], tmp_path / "out", write_map=False, prune=True)
+    assert report.removed == 0
+    assert any("not pruned" in message for _, message in report.warnings)
+    assert [f.reason for f in report.failures] == ["no such file or folder"]
+
+
+def test_prune_keeps_the_labels_and_topics(corpus: Path, tmp_path: Path):
+    build([corpus], tmp_path / "out", write_map=False)
+    only = sorted(corpus.rglob("*.txt"))[:3]
+    report = build(only, tmp_path / "out", write_map=False, prune=True)
+    assert report.removed == N - 3
+    with GraphStore.open(tmp_path / "out", read_only=True) as store:
+        graphs = store.graph_iris()
+    assert sorted(g.rsplit("/", 1)[1] for g in graphs) == sorted(
+        [p.stem for p in only] + ["_labels", "_topics"])
+
+
+def test_progress_reports_every_batch_then_each_phase(corpus: Path, tmp_path: Path):
+    seen: list[BuildProgress] = []
+    build([corpus], tmp_path, write_map=True, batch_size=16, on_progress=seen.append)
+    reads = [p for p in seen if p.phase == "read"]
+    assert [p.done for p in reads] == [16, 32, 40]
+    assert all(p.total == N and p.rate > 0 for p in reads)
+    assert [p.phase for p in seen[len(reads):]] == ["labels", "graph", "map", "done"]
+
+
+@pytest.mark.parametrize(("state", "shown"), [
+    (BuildProgress("read", 250, 1000, 250, 0, 0, 5.0), "250/1,000 readouts  50/s  ETA 15s"),
+    (BuildProgress("read", 1000, 100_000, 1000, 0, 0, 10.0), "ETA 16m30s"),
+    (BuildProgress("graph", 1000, 1000, 1000, 0, 0, 20.0), "writing graph.ttl"),
+])
+def test_the_progress_bar_shows_rate_and_eta(state: BuildProgress, shown: str):
+    stream = io.StringIO()
+    _ProgressBar(stream)(state)
+    assert shown in stream.getvalue()
+
+
+def test_no_progress_bar_when_stderr_is_not_a_terminal(corpus: Path, tmp_path: Path,
+                                                       capsys: pytest.CaptureFixture[str]):
+    assert not sys.stderr.isatty()
+    assert main(["build", str(corpus), "-o", str(tmp_path), "--no-map", "--batch-size", "8"]) == 0
+    captured = capsys.readouterr()
+    assert captured.err == ""
+    assert f"readouts       {N} ({N} built, 0 unchanged)" in captured.out
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (["-j", "0"], "-j must be at least 1"),
+    (["--batch-size", "0"], "--batch-size must be at least 1"),
+    (["-j", "2", "--dask", "tcp://127.0.0.1:1"], "give -j or --dask, not both"),
+])
+def test_bad_scale_options_are_usage_errors(tmp_path: Path, argv: list[str], message: str,
+                                            capsys: pytest.CaptureFixture[str]):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["build", str(tmp_path), "-o", str(tmp_path / "out"), *argv])
+    assert exit_info.value.code == 2
+    assert message in capsys.readouterr().err
+
+
+def test_no_graph_skips_graph_ttl(corpus: Path, tmp_path: Path):
+    report = build([corpus], tmp_path, write_map=False, write_graph=False)
+    assert report.graph_path is None and not (tmp_path / "graph.ttl").exists()
+    assert report.engagements > 0

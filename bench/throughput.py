@@ -44,7 +44,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-import generate  # noqa: E402 - bench/generate.py, beside this script
+import generate  # bench/generate.py, beside this script
 
 KG = Path(sys.executable).with_name("kg")
 
@@ -106,7 +106,7 @@ def mib(n: float) -> str:
 
 
 def folder_size(path: Path) -> int:
-    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+    return sum(p.stat().st_blocks * 512 for p in path.rglob("*") if p.is_file())  # on disk
 
 
 # --------------------------------------------------------------------------- steps

@@ -35,6 +35,7 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--dask", metavar="ADDRESS", help="extract on the Dask cluster whose scheduler is at ADDRESS (tcp://host:8786); needs partyrel[cluster]")
     b.add_argument("--batch-size", type=int, default=64, metavar="N", help="readouts per nlp.pipe call and per store write (default 64)")
     b.add_argument("--prune", action="store_true", help="remove the facts of readouts whose files are no longer among the PATHs")
+    b.add_argument("--reread", action="store_true", help="read every file again, even those whose size and time are unchanged")
     b.add_argument("-q", "--quiet", action="store_true", help="print only failures")
 
     q = sub.add_parser("query", help="run a named query, SPARQL text or a .rq file against a store")
@@ -92,7 +93,7 @@ def _build(args: argparse.Namespace) -> int:
     report = build(args.paths, args.out, max_bytes=args.max_bytes or DEFAULT_MAX_BYTES,
                    write_map=not args.no_map, write_graph=not args.no_graph, jobs=args.jobs,
                    batch_size=args.batch_size, prune=args.prune, dask=args.dask,
-                   on_progress=bar)
+                   reread=args.reread, on_progress=bar)
     if bar is not None:
         bar.clear()
     if not args.quiet:

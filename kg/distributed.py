@@ -110,9 +110,13 @@ def _with_bytes(batch: list[Task], max_bytes: int) -> tuple[list[Task], list[Ext
     ready: list[Task] = []
     failed: list[Extracted] = []
     for task in batch:
+        if task.stat and task.stat == task.known_stat and task.known_hash:
+            ready.append(task)  # unchanged: the worker skips it without the bytes
+            continue
         try:
             ready.append(Task(task.path, task.known_hash,
-                              read_bytes(Path(task.path), max_bytes=max_bytes)))
+                              read_bytes(Path(task.path), max_bytes=max_bytes),
+                              task.stat, task.known_stat))
         except InputError as exc:
             failed.append(Extracted(task.path, failure=Failure(exc.source, exc.reason, exc.hint)))
     return ready, failed

@@ -62,6 +62,7 @@ __all__ = [
     "in_order",
     "local_results",
     "pool_results",
+    "stat_key",
     "warm_up",
 ]
 
@@ -77,11 +78,16 @@ class Task:
     (None when it holds none): an equal hash means unchanged, skipped.
     ``data`` carries the file's bytes when the worker may not see the file
     (a Dask worker on another machine); otherwise the worker reads ``path``.
+    ``stat`` is the file's stat key (:func:`stat_key`) when it was listed and
+    ``known_stat`` the one recorded with ``known_hash``: equal keys mean the
+    file is unchanged and it is not even read.
     """
 
     path: str
     known_hash: str | None = None
     data: bytes | None = None
+    stat: str = ""
+    known_stat: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +117,7 @@ class Extracted:
     warnings: tuple[str, ...] = ()
     failure: Failure | None = None
     labelled: tuple[str, ...] = ()
+    source: str = ""
 
     @property
     def skipped(self) -> bool:
@@ -128,6 +135,26 @@ def warm_up() -> None:
     make_nlp()
     load_lexicon()
     extractor_fingerprint()
+
+
+def stat_key(path: Path, fingerprint: str) -> str:
+    """What a file looked like, for telling it unchanged without reading it: the
+    extractor fingerprint, its size, its modification time (ns) and its path
+    ("" when it cannot be stat'ed). A file rewritten with other bytes of the
+    same size and an unchanged modification time is not noticed: build with
+    ``reread=True`` (``kg build --reread``) after such a copy.
+
+    Example:
+        >>> import tempfile, pathlib
+        >>> p = pathlib.Path(tempfile.mkdtemp()) / "r.txt"; _ = p.write_text("abc")
+        >>> stat_key(p, "fp").split("|")[:2]
+        ['fp', '3']
+    """
+    try:
+        info = path.stat()
+    except OSError:
+        return ""
+    return f"{fingerprint}|{info.st_size}|{info.st_mtime_ns}|{path}"
 
 
 def _load(task: Task, options: ExtractOptions) -> Loaded:
@@ -170,6 +197,11 @@ def extract_batch(tasks: Sequence[Task], options: ExtractOptions | None = None) 
     results: list[Extracted | None] = [None] * len(tasks)
     pending: list[tuple[int, Loaded, str]] = []
     for index, task in enumerate(tasks):
+        if task.stat and task.stat == task.known_stat and task.known_hash:
+            stem = Path(task.path).stem  # the readout id, as kg.ingest.load_file gives it
+            results[index] = Extracted(task.path, stem, graph_iri(stem), task.known_hash,
+                                       source=task.stat)
+            continue
         try:
             loaded = _load(task, options)
         except InputError as exc:
@@ -180,7 +212,7 @@ def extract_batch(tasks: Sequence[Task], options: ExtractOptions | None = None) 
         digest = content_hash(readout.text)
         if digest == task.known_hash:
             results[index] = Extracted(task.path, readout.id, graph_iri(readout.id), digest,
-                                       warnings=loaded.warnings)
+                                       warnings=loaded.warnings, source=task.stat)
         else:
             pending.append((index, loaded, digest))
     if pending:
@@ -210,7 +242,8 @@ def extract_batch(tasks: Sequence[Task], options: ExtractOptions | None = None) 
                 continue
             labelled = tuple(sorted({str(s) for s, p, _ in triples if str(p) == _ALT_LABEL}))
             results[index] = Extracted(task.path, readout.id, giri, digest, text,
-                                       loaded.warnings + tuple(facts.warnings), labelled=labelled)
+                                       loaded.warnings + tuple(facts.warnings), labelled=labelled,
+                                       source=task.stat)
     return [result for result in results if result is not None]
 
 

@@ -11,8 +11,9 @@ Faults and repeated runs:
   time), so a build killed at any
   moment (``kill -9`` included) leaves every readout fully in or fully out;
   a readout whose content hash was not yet recorded is built again by the
-  next run, which completes the job. Labels and topics are derived again at
-  the end of every build.
+  next run, which completes the job. Labels (of the entities that changed
+  readouts name; of all, on a first build or after a killed one) and topics
+  are derived again at the end of every build.
 * ``graph.ttl`` and ``map.html`` are written to a temporary file in the same
   folder, flushed, then renamed over the old file: a reader sees the old
   file or the new one, never a part.
@@ -77,7 +78,12 @@ TOPICS_GRAPH = str(ID["graph/_topics"])
 
 @dataclass
 class BuildReport:
-    """What a build did: counts, warnings and failures, per input."""
+    """What a build did: counts, warnings and failures, per input.
+
+    ``removed`` counts the readouts pruned; ``seconds`` times the phases
+    (``read``: reading, extracting and storing; ``labels``; ``graph``;
+    ``map``; ``total``).
+    """
 
     readouts: int = 0
     built: int = 0
@@ -165,6 +171,7 @@ def build(
     dask: Any = None,
     write_graph: bool = True,
     on_progress: Callable[[BuildProgress], None] | None = None,
+    reread: bool = False,
 ) -> BuildReport:
     """Build readouts from files and folders into the store under ``out``.
 
@@ -182,24 +189,40 @@ def build(
     removes the facts of readouts that have no file among the inputs (refused,
     with a warning, when an input folder could not be read); ``progress`` is
     called with (number, file) per readout, ``on_progress`` with a
-    :class:`BuildProgress` per batch.
+    :class:`BuildProgress` per batch. A file whose size and modification time
+    are those recorded when it was last read (and the extractor is the same)
+    is skipped without being read, and its warnings are not repeated;
+    ``reread`` reads every file again (and skips those whose text is unchanged).
+
+    Like any use of worker processes, a script calling ``build(jobs=2)`` needs
+    the ``if __name__ == "__main__":`` guard.
     """
     if jobs < 1:
         raise ValueError(f"jobs must be at least 1, got {jobs}")
     if batch_size < 1:
         raise ValueError(f"batch_size must be at least 1, got {batch_size}")
-    from kg.parallel import ExtractOptions, Task, chunked, local_results, pool_results
+    from kg.parallel import ExtractOptions, Task, chunked, local_results, pool_results, stat_key
 
     started = time.perf_counter()
     report = BuildReport()
     with GraphStore.open(out, wait=wait) as store:
         known = store.content_hashes()
+        stats = {} if reread else store.source_stats()
+        fingerprint = extractor_fingerprint()
         inputs = list(iter_paths(paths))
         files = [item for item in inputs if isinstance(item, Path)]
         unlisted = [item for item in inputs if isinstance(item, Failure)]
         report.failures += unlisted
         tell = _Teller(on_progress, len(files), started, report)
-        tasks = (Task(str(path), known.get(graph_iri(path.stem))) for path in files)
+        tasks = (Task(str(path), known.get(giri), None, stat_key(path, fingerprint), stats.get(giri))
+                 for path in files for giri in (graph_iri(path.stem),))
+        # labels are derived again for the entities the changed readouts name, or
+        # for every entity on a first build (or when too many changed)
+        touched = _Touched(enabled=LABELS_GRAPH in known)
+        if touched.entities is not None:
+            # until this build has refreshed the labels, they are stale: a build
+            # killed before that makes the next one derive all of them again
+            store.set_content_hash(LABELS_GRAPH, None)
         batches = chunked(tasks, batch_size)
         options = ExtractOptions(max_bytes, max_chars, batch_size)
         with ExitStack() as stack:
@@ -214,7 +237,7 @@ def build(
             else:
                 results = local_results(batches, options)
             stack.callback(results.close)  # stops the workers on an error or Ctrl-C
-            _store_results(store, results, report, progress, tell, batch_size)
+            _store_results(store, results, report, progress, tell, batch_size, touched)
         report.seconds["read"] = time.perf_counter() - started
         if prune:
             if unlisted:
@@ -224,10 +247,14 @@ def build(
                 present = {graph_iri(path.stem) for path in files}
                 gone = [iri for iri in store.content_hashes()
                         if iri not in present and not _internal(iri)]
+                touched.before_replacing(store, gone)
                 report.removed = store.remove_graphs(gone)
         tell("labels")
         mark = time.perf_counter()
-        refresh_labels(store)
+        if touched.entities is None:
+            refresh_labels(store)
+        else:
+            refresh_labels(store, touched.entities)
         _count(store, report)
         report.seconds["labels"] = time.perf_counter() - mark
         if write_graph:
@@ -264,6 +291,35 @@ class _Teller:
                                         len(r.failures), time.perf_counter() - self.started))
 
 
+class _Touched:
+    """The entities whose ``rdfs:label`` a rebuild may change: those with an
+    ``skos:altLabel`` in a readout graph before or after it is replaced or
+    removed. ``entities`` is None when every label must be derived again (a
+    first build, or more than :attr:`LIMIT` entities touched)."""
+
+    LIMIT = 20_000
+
+    def __init__(self, *, enabled: bool) -> None:
+        self.entities: set[str] | None = set() if enabled else None
+
+    def add(self, iris: Iterable[str]) -> None:
+        if self.entities is not None:
+            self.entities.update(iris)
+            if len(self.entities) > self.LIMIT:
+                self.entities = None
+
+    def before_replacing(self, store: GraphStore, graphs: list[str]) -> None:
+        """Note the entities the graphs name now (they are about to change)."""
+        if self.entities is None or not graphs:
+            return
+        for start in range(0, len(graphs), 500):
+            values = " ".join(f"<{iri}>" for iri in graphs[start:start + 500])
+            _, rows = store.iter_rows(
+                f"SELECT DISTINCT ?e WHERE {{ VALUES ?g {{ {values} }} GRAPH ?g {{ "
+                f"?e <http://www.w3.org/2004/02/skos/core#altLabel> ?form }} }}")
+            self.add(str(row[0]) for row in rows)
+
+
 def _internal(graph: str) -> bool:
     """The labels, topics and other bookkeeping graphs (``graph/_...``)."""
     return graph.startswith(GRAPH_BASE + "_") or not graph.startswith(GRAPH_BASE)
@@ -271,7 +327,7 @@ def _internal(graph: str) -> bool:
 
 def _store_results(store: GraphStore, results: Iterable[list[Extracted]], report: BuildReport,
                    progress: Callable[[int, str], None] | None, tell: _Teller,
-                   batch_size: int) -> None:
+                   batch_size: int, touched: _Touched) -> None:
     """Write extracted readouts to the store in batches, in input order; count
     them and collect warnings and failures (a second file giving the same
     readout id is refused)."""
@@ -297,11 +353,14 @@ def _store_results(store: GraphStore, results: Iterable[list[Extracted]], report
                 report.skipped += 1
                 continue
             report.built += 1
-            pending.append(GraphData(item.graph, item.ntriples, item.digest))
+            touched.add(item.labelled)
+            pending.append(GraphData(item.graph, item.ntriples, item.digest, item.source))
             if len(pending) >= batch_size:
+                touched.before_replacing(store, [g.iri for g in pending])
                 store.replace_graphs(pending)
                 pending = []
         tell("read")
+    touched.before_replacing(store, [g.iri for g in pending])
     store.replace_graphs(pending)
 
 
@@ -331,19 +390,41 @@ def add_readout(store: GraphStore, readout: Readout, digest: str = "", *,
     return facts
 
 
-def refresh_labels(store: GraphStore) -> None:
+def refresh_labels(store: GraphStore, entities: Iterable[str] | None = None) -> None:
     """Derive the one rdfs:label of every entity from the forms seen in all
-    readouts, and (re)load the topic scheme; each in one transaction."""
+    readouts, and (re)load the topic scheme (one transaction).
+
+    With ``entities`` (IRIs), derive only theirs (a rebuild that changed a few
+    readouts): an entity no readout names any more loses its label. Labels
+    are written 1,000 entities per transaction (memory stays flat however
+    many there are); until the last is written the labels graph has no
+    content hash, so a build killed meanwhile makes the next one derive them
+    all again.
+    """
     lexicon = load_lexicon()
     fixed = {str(ID[f"country/{c.slug}"]): c.name for c in lexicon.countries.values()}
     fixed.update({str(ID[f"org/{o.slug}"]): o.name for o in lexicon.orgs.values()})
-    rows = store.iter_rows(
-        "SELECT ?e ?form ?g WHERE { GRAPH ?g { ?e <http://www.w3.org/2004/02/skos/core#altLabel> ?form } }",
-    )[1]
     topic = str(ID["topic/"])
-    pairs = ((str(e), str(form)) for e, form, g in rows  # streamed: a store may hold millions
-             if str(g) != TOPICS_GRAPH and not str(e).startswith(topic))
-    store.replace_graph(LABELS_GRAPH, label_triples(pairs, fixed), "")
+    alt_label = "<http://www.w3.org/2004/02/skos/core#altLabel>"
+    if entities is None:
+        rows = store.iter_rows(f"SELECT DISTINCT ?e WHERE {{ GRAPH ?g {{ ?e {alt_label} ?form }} }}")[1]
+        chosen = sorted({str(row[0]) for row in rows} - {""})
+        store.remove_graphs([LABELS_GRAPH])  # and its content hash
+        replaced: list[str] = []  # the graph is empty: nothing to delete first
+    else:
+        chosen = sorted(set(entities))
+        store.set_content_hash(LABELS_GRAPH, None)
+    chosen = [iri for iri in chosen if not iri.startswith(topic)]
+    for start in range(0, len(chosen), 1000):
+        chunk = chosen[start:start + 1000]
+        values = " ".join(f"<{iri}>" for iri in chunk)
+        rows = store.iter_rows(
+            f"SELECT ?e ?form ?g WHERE {{ VALUES ?e {{ {values} }} GRAPH ?g {{ ?e {alt_label} ?form }} }}")[1]
+        pairs = [(str(e), str(form)) for e, form, g in rows
+                 if str(g) not in (TOPICS_GRAPH, LABELS_GRAPH)]
+        replaced = chunk if entities is not None else []
+        store.replace_subjects(LABELS_GRAPH, replaced, label_triples(pairs, fixed))
+    store.set_content_hash(LABELS_GRAPH, "")
     topics = Graph().parse(ontology_dir() / "topics.ttl")
     store.replace_graph(TOPICS_GRAPH, list(topics), "")
 

@@ -77,6 +77,7 @@ __all__ = [
     "META_GRAPH",
     "PREFIXES",
     "PR_NS",
+    "SOURCE_STAT",
     "BindingValue",
     "GraphData",
     "GraphStore",
@@ -91,6 +92,9 @@ ID_BASE = "https://w3id.org/partyrel/id/"
 GRAPH_BASE = ID_BASE + "graph/"
 META_GRAPH = GRAPH_BASE + "_meta"
 CONTENT_HASH = PR_NS + "contentHash"
+#: Bookkeeping beside the content hash: what the readout's file looked like
+#: when it was read (see :meth:`GraphStore.source_stats`).
+SOURCE_STAT = PR_NS + "sourceStat"
 
 _XSD = "http://www.w3.org/2001/XMLSchema#"
 _XSD_STRING = _XSD + "string"
@@ -223,6 +227,7 @@ class GraphData:
     iri: str
     ntriples: str
     content_hash: str
+    source: str = ""  # the file's stat key (see GraphStore.source_stats); "" records none
 
 
 def from_ox_term(term: OxTerm | ox.Triple | None) -> Node | None:
@@ -579,8 +584,7 @@ class GraphStore:
         hash_quad_graph = f"<{META_GRAPH}>"
         hash_literal = str(ox.Literal(content_hash))
         try:
-            meta.update(f"DELETE WHERE {{ GRAPH {hash_quad_graph} {{ {graph_text} "
-                        f"<{CONTENT_HASH}> ?h }} }}")
+            meta.update(f"DELETE WHERE {{ GRAPH {hash_quad_graph} {{ {graph_text} ?p ?h }} }}")
             data.update(update)
             meta.update(f"INSERT DATA {{ GRAPH {hash_quad_graph} {{ {graph_text} "
                         f"<{CONTENT_HASH}> {hash_literal} }} }}")
@@ -605,8 +609,7 @@ class GraphStore:
         data, meta = self._writable()
         graph_text = str(self._graph_node(graph_iri))
         try:
-            meta.update(f"DELETE WHERE {{ GRAPH <{META_GRAPH}> {{ {graph_text} "
-                        f"<{CONTENT_HASH}> ?h }} }}")
+            meta.update(f"DELETE WHERE {{ GRAPH <{META_GRAPH}> {{ {graph_text} ?p ?h }} }}")
             data.update(f"DROP SILENT GRAPH {graph_text}")
         except OSError as err:
             raise StoreError(f"cannot remove {graph_iri} from the store at {self._location}: "
@@ -651,8 +654,8 @@ class GraphStore:
         fresh = [(node, item) for node, item in zip(nodes, graphs)
                  if item.ntriples and not data.contains_named_graph(node)]
         try:
-            meta.update(f"DELETE {{ GRAPH {meta_graph} {{ ?g <{CONTENT_HASH}> ?h }} }} WHERE {{ "
-                        f"VALUES ?g {{ {values} }} GRAPH {meta_graph} {{ ?g <{CONTENT_HASH}> ?h }} }}")
+            meta.update(f"DELETE {{ GRAPH {meta_graph} {{ ?g ?p ?h }} }} WHERE {{ "
+                        f"VALUES ?g {{ {values} }} GRAPH {meta_graph} {{ ?g ?p ?h }} }}")
             if existing:
                 drops = "".join(f"DROP SILENT GRAPH {node} ;\nCREATE SILENT GRAPH {node} ;\n"
                                 for node, _ in existing)
@@ -663,6 +666,8 @@ class GraphStore:
                 trig = "\n".join(f"{node} {{\n{item.ntriples}\n}}" for node, item in fresh)
                 data.load(trig.encode("utf-8"), ox.RdfFormat.TRIG)
             hashes = " ".join(f"{node} <{CONTENT_HASH}> {ox.Literal(item.content_hash)} ."
+                              + (f" {node} <{SOURCE_STAT}> {ox.Literal(item.source)} ."
+                                 if item.source else "")
                               for node, item in zip(nodes, graphs))
             meta.update(f"INSERT DATA {{ GRAPH {meta_graph} {{ {hashes} }} }}")
             self._wrote(sum(len(item.ntriples) for item in graphs))
@@ -702,8 +707,8 @@ class GraphStore:
             return 0
         values = " ".join(str(node) for node in nodes)
         try:
-            meta.update(f"DELETE {{ GRAPH <{META_GRAPH}> {{ ?g <{CONTENT_HASH}> ?h }} }} WHERE {{ "
-                        f"VALUES ?g {{ {values} }} GRAPH <{META_GRAPH}> {{ ?g <{CONTENT_HASH}> ?h }} }}")
+            meta.update(f"DELETE {{ GRAPH <{META_GRAPH}> {{ ?g ?p ?h }} }} WHERE {{ "
+                        f"VALUES ?g {{ {values} }} GRAPH <{META_GRAPH}> {{ ?g ?p ?h }} }}")
             data.update(" ;\n".join(f"DROP SILENT GRAPH {node}" for node in nodes))
         except OSError as err:
             raise StoreError(f"cannot remove graphs from the store at {self._location}: {err}; "
@@ -726,6 +731,83 @@ class GraphStore:
                                        ox.NamedNode(META_GRAPH))
         return {quad.subject.value: quad.object.value for quad in quads
                 if isinstance(quad.subject, ox.NamedNode) and isinstance(quad.object, ox.Literal)}
+
+    def set_content_hash(self, graph_iri: str, content_hash: str | None) -> None:
+        """Record a graph's content hash without touching its triples (None
+        forgets it, with its stat key: the next build will see the graph as
+        changed).
+
+        Example:
+            >>> with GraphStore.memory() as store:
+            ...     store.set_content_hash(GRAPH_BASE + "r1", "h")
+            ...     store.set_content_hash(GRAPH_BASE + "r2", "h")
+            ...     store.set_content_hash(GRAPH_BASE + "r2", None)
+            ...     store.content_hashes()
+            {'https://w3id.org/partyrel/id/graph/r1': 'h'}
+        """
+        _, meta = self._writable()
+        node = str(self._graph_node(graph_iri))
+        update = f"DELETE WHERE {{ GRAPH <{META_GRAPH}> {{ {node} ?p ?o }} }}"
+        if content_hash is not None:
+            update += (f" ;\nINSERT DATA {{ GRAPH <{META_GRAPH}> {{ {node} <{CONTENT_HASH}> "
+                       f"{ox.Literal(content_hash)} }} }}")
+        try:
+            meta.update(update)
+        except OSError as err:
+            raise StoreError(f"cannot write to the store at {self._location}: {err}; check the "
+                             "disk (space, permissions) and build again") from err
+
+    def source_stats(self) -> dict[str, str]:
+        """Graph IRI -> the stat key recorded with its content hash by
+        :meth:`replace_graphs` (``GraphData.source``): how the build tells an
+        unchanged file without reading it.
+
+        Example:
+            >>> with GraphStore.memory() as store:
+            ...     store.replace_graphs([GraphData(GRAPH_BASE + "r1", "", "h", "fp|12|1700000000|r1.txt")])
+            ...     store.source_stats()
+            {'https://w3id.org/partyrel/id/graph/r1': 'fp|12|1700000000|r1.txt'}
+        """
+        _, meta = self._stores()
+        quads = meta.quads_for_pattern(None, ox.NamedNode(SOURCE_STAT), None,
+                                       ox.NamedNode(META_GRAPH))
+        return {quad.subject.value: quad.object.value for quad in quads
+                if isinstance(quad.subject, ox.NamedNode) and isinstance(quad.object, ox.Literal)}
+
+    def replace_subjects(self, graph_iri: str, subjects: Iterable[str],
+                         triples: Iterable[tuple[Node, Node, Node]]) -> None:
+        """In one named graph, replace every triple about ``subjects`` (IRIs) by
+        ``triples``, in one transaction; the graph's content hash is untouched.
+        (The build uses it to refresh the labels of the entities a rebuild touched.)
+
+        Example:
+            >>> from rdflib import Literal, URIRef
+            >>> a, b = URIRef("https://w3id.org/partyrel/id/a"), URIRef("https://w3id.org/partyrel/id/b")
+            >>> label = URIRef("http://www.w3.org/2000/01/rdf-schema#label")
+            >>> with GraphStore.memory() as store:
+            ...     store.replace_graph(GRAPH_BASE + "_l", [(a, label, Literal("A")), (b, label, Literal("B"))], "")
+            ...     store.replace_subjects(GRAPH_BASE + "_l", [str(a)], [(a, label, Literal("A2"))])
+            ...     sorted(str(t.object) for t in store.graph_triples(GRAPH_BASE + "_l"))
+            ['"A2"', '"B"']
+        """
+        data, _ = self._writable()
+        graph = str(self._graph_node(graph_iri))
+        values = " ".join(str(to_ox_term(URIRef(s))) for s in subjects)
+        body = render_ntriples(triples, graph_iri)
+        update = ""
+        if values:
+            update = (f"DELETE {{ GRAPH {graph} {{ ?s ?p ?o }} }} WHERE {{ VALUES ?s {{ {values} }} "
+                      f"GRAPH {graph} {{ ?s ?p ?o }} }}")
+        if body:
+            update += (" ;\n" if update else "") + f"INSERT DATA {{ GRAPH {graph} {{\n{body}\n}} }}"
+        if not update:
+            return
+        try:
+            data.update(update)
+        except OSError as err:
+            raise StoreError(f"cannot write {graph_iri} to the store at {self._location}: {err}; "
+                             "check the disk (space, permissions) and build again") from err
+        self._wrote(len(body))
 
     def graph_iris(self) -> list[str]:
         """The named graphs holding instance data, sorted.

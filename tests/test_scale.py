@@ -177,3 +177,66 @@ def test_no_graph_skips_graph_ttl(corpus: Path, tmp_path: Path):
     report = build([corpus], tmp_path, write_map=False, write_graph=False)
     assert report.graph_path is None and not (tmp_path / "graph.ttl").exists()
     assert report.engagements > 0
+
+
+def test_an_unchanged_file_is_not_even_read(corpus: Path, tmp_path: Path,
+                                            monkeypatch: pytest.MonkeyPatch):
+    import kg.parallel
+
+    build([corpus], tmp_path, write_map=False)
+    read: list[str] = []
+    real_load = kg.parallel._load
+    monkeypatch.setattr(kg.parallel, "_load", lambda task, options: (read.append(task.path),
+                                                                     real_load(task, options))[1])
+    again = build([corpus], tmp_path, write_map=False)
+    assert (again.skipped, read) == (N, [])
+    reread = build([corpus], tmp_path, write_map=False, reread=True)
+    assert (reread.skipped, len(read)) == (N, N)
+
+
+@pytest.mark.parametrize(("same_size_and_time", "reread", "built"), [
+    (False, False, 1),  # an edit changes the modification time: read, changed, built
+    (True, False, 0),   # same size and time restored: taken as unchanged without reading
+    (True, True, 1),    # --reread reads it and sees the change
+])
+def test_a_file_is_read_again_when_its_size_or_time_changed(
+        corpus: Path, tmp_path: Path, same_size_and_time: bool, reread: bool, built: int):
+    import os
+
+    src = tmp_path / "in"
+    shutil.copytree(corpus, src)
+    build([src], tmp_path / "out", write_map=False)
+    target = sorted(src.rglob("*.txt"))[5]
+    info = target.stat()
+    text = target.read_text()
+    changed = text.replace("a", "e", 1) if same_size_and_time else text + "\nA new line.\n"
+    target.write_text(changed)
+    if same_size_and_time:
+        os.utime(target, ns=(info.st_atime_ns, info.st_mtime_ns))
+    report = build([src], tmp_path / "out", write_map=False, reread=reread)
+    assert report.built == built
+
+
+def test_a_build_that_dies_before_the_labels_leaves_them_to_the_next_one(
+        corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    import kg.pipeline
+    from kg.pipeline import LABELS_GRAPH
+
+    src = tmp_path / "in"
+    shutil.copytree(corpus, src)
+    build([src], tmp_path / "out", write_map=False)
+    gen.mutate(src, 0.1, seed=2)
+
+    def die(*args: object) -> None:
+        raise KeyboardInterrupt
+
+    with monkeypatch.context() as patched:
+        patched.setattr(kg.pipeline, "refresh_labels", die)
+        with pytest.raises(KeyboardInterrupt):
+            build([src], tmp_path / "out", write_map=False)
+    with GraphStore.open(tmp_path / "out", read_only=True) as store:
+        assert LABELS_GRAPH not in store.content_hashes()  # marked stale
+    gen.mutate(src, 0.0, seed=3)  # one more change, so the next build is incremental again
+    build([src], tmp_path / "out", write_map=False)
+    build([src], tmp_path / "fresh", write_map=False)
+    _same(tmp_path / "out", tmp_path / "fresh")

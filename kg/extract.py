@@ -327,7 +327,9 @@ def extract_doc(readout: Readout, doc: Doc, lexicon: Lexicon) -> ReadoutFacts:
     for a in analysed:
         for p in a.mentions.persons:
             if " " not in p.name:
-                known = res.surnames.get(p.name)
+                # "Muchinguri-Kashiri" after "Oppah Muchinguri": a double-barrelled surname
+                known = res.surnames.get(p.name) or (res.surnames.get(p.name.split("-")[0])
+                                                     if "-" in p.name else None)
                 person_keys[(a.index, p.start)] = known or res.person(p.name)
                 if known:
                     res.entities[known].aliases.add(p.name)
@@ -387,11 +389,26 @@ def extract_doc(readout: Readout, doc: Doc, lexicon: Lexicon) -> ReadoutFacts:
     # person's own party or organization ("President Xi Jinping").
     bare = [(a, post) for a in analysed for post in a.mentions.posts if post.bare]
     host = _visited_country(doc, analysed, lexicon) or _dateline_country(readout, lexicon)
+    delegation = _delegation_org(doc, analysed, res)
     for state_pass in (False, True):
         for a, post in bare:
-            pkey = person_keys[(a.index, a.mentions.persons[post.person].start)]
+            person = a.mentions.persons[post.person]
+            pkey = person_keys[(a.index, person.start)]
             title = lexicon.titles.get(post.title.lower())
+            if title is None and not state_pass and post.title.split()[0] in ("Secretary", "Deputy"):
+                title = lexicon.titles.get(post.title.split(" for ")[0].lower())  # "Secretary for Youth Affairs"
             if title is None or (title.kind == "state") != state_pass:
+                continue
+            if not state_pass and delegation is not None and (
+                    _LED_BY.search(doc[a.span.start:person.start].text) or _PRESENT.search(a.span.text)):
+                # "a delegation of X, led by national chairperson Ann Moyo", "accompanied by
+                # Ben Dube (Secretary for Youth Affairs)": offices in the delegation's party.
+                okey = delegation
+                fact = Post(pkey, post.title, okey, a.span.text.strip(),
+                            title.status == HEAD_STATUS and post.title == title.title)
+                if fact not in facts.posts:
+                    facts.posts.append(fact)
+                    affiliation.setdefault(pkey, []).append(okey)
                 continue
             if not state_pass:
                 if title.status != HEAD_STATUS or home is None or any(p.person == pkey for p in facts.posts):
@@ -421,6 +438,23 @@ def extract_doc(readout: Readout, doc: Doc, lexicon: Lexicon) -> ReadoutFacts:
     if not engagements:
         facts.warnings.append("no engagement found in the text")
     return facts
+
+
+_LED_BY = re.compile(r"\bdelegation\b.*\b(?:led|headed)\s+by(?:\s+[\w'’-]+){1,5}\s*$", re.I)
+
+
+def _delegation_org(doc: Doc, analysed, res: _Resolver) -> str | None:
+    """The organization of the delegation a readout tells of: the first
+    "delegation of/from [the] ... ORG" (within a few words), top level."""
+    for a in analysed:
+        toks = _view(doc)
+        for k in range(a.span.start, a.span.end - 2):
+            if toks[k].lower_ == "delegation" and toks[k + 1].lower_ in ("of", "from"):
+                org = next((o for o in a.mentions.orgs if k + 1 < o.start <= k + 9
+                            and o.kind in ("party", "international", "org", "gov")), None)
+                if org is not None:
+                    return _top_org(res.org(doc, org), res)
+    return None
 
 
 def _provisional_home(analysed, person_keys, affiliation, res: _Resolver, use_lead: bool = True) -> str | None:
@@ -703,6 +737,11 @@ def _engagements(readout, doc, analysed, res, person_keys, affiliation, lexicon,
         if visit is not None and visit.date is None and re.search(r"\b(?:began|started|begun|arrived)\b", text):
             visit.date = _date_of(readout, s, a.index)
         triggers = _triggers(doc, s, lead=a.index == 0 or (not out and a.index <= 2), mentions=m)
+        told = _TOLD.search(text)
+        if told:
+            # "After the war, she recalled, the president visited China": what a speaker
+            # tells of the past is background, not an engagement of this readout.
+            triggers = [t for t in triggers if doc[t[0]].idx - s.start_char < told.start()]
         caption = bool(_CAPTION.search(_paragraph(doc, s)))
         if not triggers:
             continue
@@ -732,6 +771,12 @@ def _engagements(readout, doc, analysed, res, person_keys, affiliation, lexicon,
         sides: list[str] = []
         if subject:
             side = _side_of(subject, affiliation, res)
+            if side is None and subj_persons and (party := next(
+                    (o for o in subj_orgs if o.end <= subj_persons[0].start and o.kind in ("party", "international")),
+                    None)) is not None:
+                # "a delegation of the X Party, led by Ann Moyo, met ...": she acts for it
+                side = _top_org(res.org(doc, party), res)
+                affiliation.setdefault(subject, []).append(side)
             if side:
                 sides.append(side)
         elif subj_orgs:
@@ -746,7 +791,9 @@ def _engagements(readout, doc, analysed, res, person_keys, affiliation, lexicon,
                 principals = []  # "sent a message to the seminar": the sender is not at the forum
             obj_persons = [p for p in m_persons if trigger[1] <= p.start < stop]
             obj_orgs = [o for o in m.orgs if trigger[1] <= o.start < stop and o.kind != "event"]
-            if etype == "Visit" and (
+            ours = (etype == "Visit" and trigger[0] - 2 >= s.start and doc[trigger[0] - 1].lower_ in ("'s", "’s")
+                    and doc[trigger[0] - 2].lower_ == "delegation")  # "the delegation's visit to China"
+            if etype == "Visit" and not ours and (
                     any(t.lower_ in _BACKGROUND_VISIT for t in doc[max(s.start, trigger[0] - 3):trigger[0]])
                     or re.match(r"\s*(?:\w+\s+){0,4}(?:last|earlier this)\s+(?:week|month|year)", doc[trigger[1]:stop].text)):
                 continue  # "his visit", "the leader's recent visit", "a visit ... last month": background
@@ -778,6 +825,15 @@ def _engagements(readout, doc, analysed, res, person_keys, affiliation, lexicon,
                         sides_v = list(sides)
                 else:
                     sides_v = list(sides)
+                if ours:
+                    clause = find_day_mentions(doc[trigger[1]:stop].text, readout.reference_date)
+                    v_date = clause[0].value if clause else None
+                    speaker = [p for p in m_persons if p.end <= trigger[0]]
+                    if not principals and speaker:
+                        # "Addressing a meeting, Ann Moyo said the delegation's visit to China ..."
+                        principals = [person_keys[(a.index, speaker[-1].start)]]
+                        side = _side_of(principals[0], affiliation, res)
+                        sides_v = [side] if side else []
                 dest = next((c for c in m.countries if trigger[1] <= c[0] < stop and c[2] in lexicon.countries
                              and doc[c[0]].text[:1].isupper() and c[2] == lexicon.country_by_form.get(doc[c[0]:c[1]].text.lower(), "")), None)
                 if dest is None:
@@ -1033,6 +1089,7 @@ def _paragraph(doc: Doc, s: Span) -> str:
     return text[start:end if end >= 0 else len(text)]
 
 
+_TOLD = re.compile(r",\s+(?:he|she|they|it)\s+(?:explained|recalled|said|added|noted|recounted)\s*,", re.I)
 _BACKGROUND_VISIT = frozenset({"his", "her", "their", "its", "'s", "’s", "recent", "last", "previous",
                                "earlier", "past", "former"})
 _TOUR = re.compile(r"\b(?:visit|tour|trip|stay|lecture)\b", re.I)
@@ -1186,6 +1243,13 @@ def _attach_present(analysed, out: list[Engagement], person_keys) -> None:
             continue
         # The members of a delegation are present at everything the delegation does.
         targets = out if re.search(r"\bmembers\b", match.group(0)) else [current]
+        if match.group(0).lower().startswith("accompan"):
+            # "Ann Moyo is accompanied by ...": they go wherever she goes in this readout.
+            before = [person_keys[(a.index, p.start)] for p in a.mentions.persons
+                      if a.span.doc[p.start].idx < a.span.start_char + match.start()]
+            lead = next((k for k in before if k in principals), None)
+            if lead is not None and len(before) == 1:
+                targets = [e for e in out if lead in e.participants] or targets
         for p in a.mentions.persons:
             key = person_keys[(a.index, p.start)]
             for target in targets:

@@ -109,6 +109,10 @@ _DATELINES: tuple[re.Pattern[str], ...] = (
     # On September 27th—
     re.compile(r"^\s*On\s+" + _MONTH.format(n="mon") + r"\s+(?P<d>\d{1,2})" + _ORD + r"\s*" + _DASH + r"\s*"),
 )
+#: A newspaper byline on a header line of its own: "Jane Moyo in HARARE, Zimbabwe",
+#: "By Jane Moyo in Harare": the place the story was filed from.
+_BYLINE = re.compile(r"^\s*(?:By\s+)?[A-Z][\w'’.\-]+(?:\s+[A-Z][\w'’.\-]+){0,3}\s+in\s+" + _PLACE
+                     + r"(?:\s*,\s*(?P<country>[A-Z][\w'’\- ]+?))?\s*$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,6 +221,14 @@ def parse_readout(readout_id: str, text: str, source: str = "<text>", *, url: st
             break
         if place or dl_date:
             break
+    if place is None:
+        for i in nonblank[1:]:
+            if i >= body_index:
+                break
+            m = _BYLINE.match(lines[i])
+            if m and m.group("place").split()[0].lower() not in _NOT_PLACES:
+                place = _title_case_place(m.group("place").strip())
+                break
     return Readout(
         id=readout_id, source=source, text=text, title=title, published=published,
         body_start=body_start, dateline_place=place, dateline_date=dl_date,

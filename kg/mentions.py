@@ -33,7 +33,10 @@ NAME_PARTICLES = frozenset({"de", "da", "do", "dos", "das", "del", "della", "di"
                             "der", "den", "bin", "binti", "al", "el", "la", "le", "du", "ter", "y"})
 ARTICLES = frozenset({"a", "an", "the"})
 #: Capitalized words that never start or belong to a person's name.
+#: Capitalized words that open the name of a plan or operation ("Operation Restore Legacy").
+_NAMED_PLANS = frozenset({"operation", "project", "programme", "program", "plan"})
 NOT_NAME = frozenset("""
+operation project programme program plan
 the a an in on at by of for to from with and or but as during while according after before
 both also this that these those he she his her it its they their we our you i mr mrs ms dr
 comrade cde h.e. his excellency sir madam mister mme meanwhile however moreover furthermore
@@ -289,6 +292,9 @@ def find_mentions(sent: Span, heads: dict[str, str], known_acronyms: dict[str, s
                 j += 1
             else:
                 break
+        if i > s and doc[i - 1].lower_ in _NAMED_PLANS and _is_cap(doc[i - 1]):
+            i = max(j, i + 1)  # "Operation Restore Legacy": the name of an operation, not a person
+            continue
         # Strip honorifics and ranks ("Cde", "Army General").
         while i < j and doc[i].lower_ in HONORIFICS:
             i += 1
@@ -613,6 +619,13 @@ def _find_posts(doc, s: int, e: int, m: Mentions, heads: dict[str, str]) -> None
                 after = m.orgs[by_start_org[k]].end
         if after < e and doc[after].text == ",":
             titles_from(after + 1, n)
+        elif after + 1 < e and doc[after].text == "(" and (after + 1) in by_start_title:
+            # "Cdes Ann Moyo (National Political Commissar), Ben Dube (Secretary for Youth Affairs)"
+            t = by_start_title[after + 1]
+            if t.end < e and doc[t.end].text == ")":
+                m.posts.append(PostMention(n, t.title, t.status, bare=True))
+            else:
+                titles_from(after + 1, n)
         # "PERSON, who is paying a visit to Vietnam as head of ORG"
         if p.end < e and doc[p.end].text == "," and p.end + 1 < e and doc[p.end + 1].lower_ == "who":
             nxt = min([q.start for q in m.persons if q.start > p.end] + [e, p.end + 16])

@@ -301,3 +301,29 @@ def test_a_coordinated_subject_holds_talks_together():
                              "the CPC Central Committee, and Ana Lima, President of the Workers' Party of Brazil, held "
                              "talks here today.")
     assert [(e["type"], e["participants"]) for e in engs] == [("Talks", ["Tang Wenbo", "Ana Lima"])]
+
+
+NEWSPAPER = ("Ruling party strengthens ties with friends abroad\n12 March 2024\n\n"
+             "Tendai Moyo in HANOI, Vietnam\n\n")
+
+
+def test_a_newspaper_delegation_story_gives_visit_meeting_members_and_their_offices():
+    text = NEWSPAPER + (
+        "A delegation of Zimbabwe's ruling party Zanu PF, led by national chairperson Cde Rudo Chiweshe, on "
+        "Tuesday met leaders of the Communist Party of Vietnam (CPV), as the two parties pledged to deepen ties.\n\n"
+        "Cde Chiweshe-Banda is accompanied by Cdes Farai Ndlovu (National Political Commissar), Tatenda Sibanda "
+        "(Secretary for Youth Affairs) and Kuda Mhlanga (Principal of the Herbert Chitepo College).\n\n"
+        "Addressing the meeting, Cde Chiweshe-Banda said the delegation's visit to Vietnam was part of the "
+        "party's effort to learn from its friends.\n\n"
+        "After Operation Bright Morning, she recalled, President Peter Gumbo visited Vietnam and met its leaders.")
+    _, engs, posts, _ = facts_of(text)
+    members = ["Farai Ndlovu", "Tatenda Sibanda", "Kuda Mhlanga"]
+    assert [(e["type"], e["date"], e["location"], e["participants"], e["organizations"], e["present"])
+            for e in engs] == [
+        ("Meeting", date(2024, 3, 12), "Hanoi", ["Rudo Chiweshe"], ["ZANU-PF", "Communist Party of Vietnam"], members),
+        ("Visit", None, "Vietnam", ["Rudo Chiweshe"], ["ZANU-PF"], members),
+    ]  # the president's visit told by the speaker is background
+    assert {("Rudo Chiweshe", "National Chairperson", "ZANU-PF"),
+            ("Farai Ndlovu", "National Political Commissar", "ZANU-PF"),
+            ("Tatenda Sibanda", "Secretary for Youth Affairs", "ZANU-PF"),
+            ("Kuda Mhlanga", "Principal", "Herbert Chitepo College")} <= posts

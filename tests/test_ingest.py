@@ -22,6 +22,8 @@ BODY = "Tang Wenbo met with a visiting delegation of the Workers' Party of Brazi
         (f"T\n\n2018-01-31\n\nVIENTIANE - {BODY}", date(2018, 1, 31), "Vientiane", None),
         (f"T\n ( 2017.09.27 )\n\nOn September 27th—{BODY}", date(2017, 9, 27), None, date(2017, 9, 27)),
         (f"T\n\n14 May 2025\n\n{BODY}", date(2025, 5, 14), None, None),
+        (f"T\n7 May 2019\n\nTendai Moyo in HARARE, Zimbabwe\n\n{BODY}", date(2019, 5, 7), "Harare", None),
+        (f"T\n7 May 2019\n\nBy Tendai Moyo in Lusaka\n\n{BODY}", date(2019, 5, 7), "Lusaka", None),
         (f"T\n\nOn March 22, the party sent a message to its friends on the 68th anniversary (March 22, 1955 - 2023) of their founding.", date(2023, 3, 22), None, None),
     ],
 )

@@ -25,7 +25,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from kg.dates import find_day_mentions
-from kg.lexicon import Lexicon, load_lexicon
+from kg.lexicon import Lexicon, Title, load_lexicon
 from kg.mentions import ARTICLES, Mentions, OrgMention, _view, find_mentions, load_heads
 from kg.nlp import GAZETTEER, make_nlp, spans_in
 from kg.records import Engagement, Entity, Post, Readout, ReadoutFacts, slugify
@@ -390,13 +390,41 @@ def extract_doc(readout: Readout, doc: Doc, lexicon: Lexicon) -> ReadoutFacts:
     bare = [(a, post) for a in analysed for post in a.mentions.posts if post.bare]
     host = _visited_country(doc, analysed, lexicon) or _dateline_country(readout, lexicon)
     delegation = _delegation_org(doc, analysed, res)
+    lead = next((a for a in analysed[:2] if a.mentions.persons), None)
+    lead_side = (_side_of(person_keys[(lead.index, lead.mentions.persons[0].start)], affiliation, res)
+                 if lead is not None else None)
+    own = _own_country(lead_side, res, lexicon) or _own_country(home, res, lexicon)
+    # A person named only by a state office ("Prime Minister Ana Lima") holds it in the
+    # other country the readout is about, where the readout says which: the one visited
+    # or the dateline's, unless it is the reporting side's own. Of two such persons in one
+    # sentence ("the leaders, President A and Prime Minister B"), the first is the
+    # reporting side's own (its releases name their own leader first).
+    foreign = res.country(host) if own and host and host in lexicon.countries and res.country(host) != own else None
+    paired: dict[str, str] = {}
+    if own:
+        for a in analysed:
+            named = [a.mentions.persons[p.person] for p in a.mentions.posts if p.bare
+                     and (t := lexicon.titles.get(p.title.lower())) is not None and t.kind == "state"]
+            named = sorted({p.start: p for p in named}.values(), key=lambda p: p.start)
+            if len(named) == 2:
+                first, second = (person_keys[(a.index, p.start)] for p in named)
+                paired.setdefault(first, own)
+                if foreign is None:
+                    others = [c for _c0, _c1, c in a.mentions.countries
+                              if c in lexicon.countries and res.country(c) != own]
+                    if len(set(others)) == 1:
+                        paired.setdefault(second, res.country(others[0]))
+                else:
+                    paired.setdefault(second, foreign)
     for state_pass in (False, True):
         for a, post in bare:
             person = a.mentions.persons[post.person]
             pkey = person_keys[(a.index, person.start)]
             title = lexicon.titles.get(post.title.lower())
-            if title is None and not state_pass and post.title.split()[0] in ("Secretary", "Deputy"):
+            if title is None and post.title.split()[0] in ("Secretary", "Deputy"):
                 title = lexicon.titles.get(post.title.split(" for ")[0].lower())  # "Secretary for Youth Affairs"
+            elif title is None and post.title.startswith("Minister "):
+                title = Title("Minister", "other", "state")  # "Minister of Land, Infrastructure and Transport"
             if title is None or (title.kind == "state") != state_pass:
                 continue
             if not state_pass and delegation is not None and (
@@ -419,6 +447,11 @@ def extract_doc(readout: Readout, doc: Doc, lexicon: Lexicon) -> ReadoutFacts:
                 country = res.entities[side].country if side and side in res.entities else None
                 if side and side.startswith("country/"):
                     country = side
+                if country is None and not affiliation.get(pkey):
+                    # A person named only by a state office ("Prime Minister Ana Lima") holds it in
+                    # the other country the readout is about: the one visited or the dateline's
+                    # unless it is the reporting side's own, else the foreign country named most.
+                    country = paired.get(pkey, foreign)
                 if country is None:
                     # No post without evidence, but a person named only by a state office acts
                     # for a country: the one visited, or the dateline's.
@@ -438,6 +471,23 @@ def extract_doc(readout: Readout, doc: Doc, lexicon: Lexicon) -> ReadoutFacts:
     if not engagements:
         facts.warnings.append("no engagement found in the text")
     return facts
+
+
+def _own_country(home: str | None, res: _Resolver, lexicon: Lexicon) -> str | None:
+    """The country of the reporting side: its organization's, or the one its name
+    names ("National Committee of the Chinese People's ...")."""
+    if not home or home not in res.entities:
+        return None
+    ent = res.entities[home]
+    if ent.country:
+        return ent.country
+    if home.startswith("country/"):
+        return home
+    for word in re.findall(r"[A-Z][\w'’-]+", ent.name):
+        name = lexicon.country_by_demonym.get(word.lower()) or lexicon.country_by_form.get(word.lower())
+        if name:
+            return res.country(name)
+    return None
 
 
 _LED_BY = re.compile(r"\bdelegation\b.*\b(?:led|headed)\s+by(?:\s+[\w'’-]+){1,5}\s*$", re.I)

@@ -209,8 +209,25 @@ def find_mentions(sent: Span, heads: dict[str, str], known_acronyms: dict[str, s
                     k += 1
                 if doc[k - 1].lower_ not in heads:  # "Secretary for the Youth League" stays an org
                     end = k
+            # "Minister of Land, Infrastructure, Transport and Tourism": a portfolio, not an organization
+            if (end + 1 < e and doc[end - 1].lower_ == "minister" and doc[end].lower_ == "of"
+                    and _is_cap(doc[end + 1]) and "ORG" not in labels.get(end + 1, {})
+                    and not any(k in labels.get(end + 1, {}) for k in ("COUNTRY", "DEMONYM", "CITY"))):
+                k = end + 1
+                while k < e and (_is_cap(doc[k]) or (doc[k].lower_ in ("and", ",") and k + 1 < e and _is_cap(doc[k + 1]))):
+                    if labels.get(k, {}).keys() & {"ORG", "COUNTRY", "DEMONYM"} or doc[k].lower_ in heads:
+                        break
+                    k += 1
+                else:
+                    if k < e and doc[k].text in (",", ";", ".", ")") and doc[k - 1].text != ",":
+                        end = k
             text = doc[span.start:end].text
-            m.titles.append(TitleMention(span.start, end, _cap_text(text), *_title_info(span)))
+            if text.lower().startswith("state president"):
+                text = text[6:]  # "General Secretary ... and State President": the President
+            status, kind = _title_info(span)
+            if end > span.end and doc[span.end - 1].lower_ == "minister":
+                status, kind = "other", "state"  # "Minister for Arts and Culture": a government office
+            m.titles.append(TitleMention(span.start, end, _cap_text(text), status, kind))
             i = end
         else:
             i += 1
@@ -570,6 +587,11 @@ def _find_posts(doc, s: int, e: int, m: Mentions, heads: dict[str, str]) -> None
                     t = by_start_title[t.end + 1]
                     shared.append(t)
                 org, country, k2 = org_after(t.end)
+                if org is None and country is None and t.kind == "state" and len(shared) == 1 and (
+                        t.end == e or doc[t.end].text in (",", ";", ".", ")") or doc[t.end].lower_ == "and"):
+                    # "General Secretary of the X Party and State President": a state office whose
+                    # country the person's side gives
+                    m.posts.append(PostMention(person, t.title, t.status, bare=True))
                 if org is not None or country is not None:
                     for st in shared:
                         m.posts.append(PostMention(person, st.title, st.status, org, country))

@@ -327,3 +327,34 @@ def test_a_newspaper_delegation_story_gives_visit_meeting_members_and_their_offi
             ("Farai Ndlovu", "National Political Commissar", "ZANU-PF"),
             ("Tatenda Sibanda", "Secretary for Youth Affairs", "ZANU-PF"),
             ("Kuda Mhlanga", "Principal", "Herbert Chitepo College")} <= posts
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        # a state office after a party office takes the country of the person's party
+        ("Tang Wenbo met here today with Nguyen Van Binh, General Secretary of the Communist Party of Vietnam "
+         "and State President.", ("Nguyen Van Binh", "President", "Vietnam")),
+        # a portfolio is part of the title; the country is the one visited (the dateline's)
+        ("Tang Wenbo, Vice-minister of the International Department of the CPC Central Committee, met in "
+         "Tokyo today with Sato Kenji, Minister of Land, Infrastructure and Transport; they discussed ties.",
+         ("Sato Kenji", "Minister of Land, Infrastructure and Transport", "Japan")),
+        # of two leaders named by state offices, the reporting side's own comes first
+        ("Tang Wenbo, Vice-minister of the International Department of the CPC Central Committee, met here "
+         "today with Ana Lima, President of the Workers' Party of Brazil. Under the leadership of President "
+         "Wang Dahai and President Paulo Castro, China and Brazil have deepened ties.",
+         ("Paulo Castro", "President", "Brazil")),
+    ],
+)
+def test_a_state_office_without_a_country_takes_the_one_the_text_makes_evident(body, expected):
+    _, _, posts, _ = facts_of(IDCPC + ("Tokyo" if "Tokyo" in body else "Beijing") + ", March 11th--" + body)
+    assert expected in posts
+
+
+def test_the_reporting_sides_leader_named_first_keeps_its_own_country():
+    body = ("Tang Wenbo, Vice-minister of the International Department of the CPC Central Committee, met here "
+            "today with Ana Lima, President of the Workers' Party of Brazil. Under the leadership of President "
+            "Wang Dahai and President Paulo Castro, China and Brazil have deepened ties.")
+    _, _, posts, _ = facts_of(IDCPC + "Beijing, March 11th--" + body)
+    assert ("Wang Dahai", "President", "China") in posts
+    assert ("Wang Dahai", "President", "Brazil") not in posts

@@ -818,6 +818,10 @@ def _engagements(readout, doc, analysed, res, person_keys, affiliation, lexicon,
                 if tok.lower_ in ("delegation", "delegations") and visit is not None and visit.participants:
                     subject = visit.participants[0]
                     break
+            if (subject is None and not subj_orgs and visit is not None and visit.participants
+                    and triggers[0][2] in ("Meeting", "Talks") and doc[s.start].lower_ in ("at", "during", "in")):
+                # "At the session with X, ...": the visiting delegation's leader met X.
+                subject = visit.participants[0]
         sides: list[str] = []
         if subject:
             side = _side_of(subject, affiliation, res)
@@ -875,7 +879,8 @@ def _engagements(readout, doc, analysed, res, person_keys, affiliation, lexicon,
                         sides_v = list(sides)
                 else:
                     sides_v = list(sides)
-                if ours:
+                if ours or (n > 0 and doc[trigger[0]].lower_ not in ("visited", "visits")):
+                    # "held talks on June 13 ... as part of a working trip to Russia": the day is the talks'
                     clause = find_day_mentions(doc[trigger[1]:stop].text, readout.reference_date)
                     v_date = clause[0].value if clause else None
                     speaker = [p for p in m_persons if p.end <= trigger[0]]
@@ -925,13 +930,27 @@ def _engagements(readout, doc, analysed, res, person_keys, affiliation, lexicon,
                 counter = [person_keys[(a.index, p.start)] for p in subj_persons[1:]
                            if _view(doc)[p.start - 1].lower_ == "and" or _view(doc)[p.start - 2].text == ","]
             counter = [c for c in dict.fromkeys(counter) if c not in principals]
+            if (not principals and counter and visit is not None and visit.participants
+                    and visit.participants[0] not in counter and re.match(
+                        r"\s*(?:the|this)\s+(?:[A-Z]\w+\s+)?delegation\b", doc[trigger[1]:stop].text)):
+                # "Receiving the Vietnamese delegation, X said": X met the visiting delegation's leader
+                principals = [visit.participants[0]]
+                sides = [o for o in visit.organizations[:1]]
             distinct = len({_side_of(c, affiliation, res) for c in counter}) == len(counter)
             region = doc[trigger[1]:stop].text
+            per_org: list[OrgMention] = []
+            if not counter and re.search(r"s$", doc[trigger[1] - 1].lower_) and doc[trigger[1] - 1].lower_ != "talks":
+                # "held working sessions with leaders of the KPRF and the UR": one with each party
+                per_org = [o for o in obj_orgs if o.kind in ("party", "international")]
             if len(counter) > 1 and (_SEPARATE.search(text) or ";" in region or (visit is not None and distinct)):
                 groups = [[c] for c in counter]
             else:
                 groups = [counter]
-            for group in groups:
+            if len(per_org) > 1:
+                groups = [[] for _ in per_org]
+            for g_index, group in enumerate(groups):
+                if len(per_org) > 1:
+                    obj_orgs = [per_org[g_index]]
                 e_sides = list(sides)
                 for c in group:
                     side = _side_of(c, affiliation, res)
@@ -951,7 +970,7 @@ def _engagements(readout, doc, analysed, res, person_keys, affiliation, lexicon,
                             e_sides.append(side)
                     # "held talks with the delegation" during a visit: the visitors.
                     if len(e_sides) < 2 and visit is not None and re.search(
-                            r"\b(?:the|this) delegation\b", doc[trigger[1]:min(stop, trigger[1] + 4)].text):
+                            r"\b(?:the|this)\s+(?:[A-Z]\w+\s+)?delegation\b", doc[trigger[1]:min(stop, trigger[1] + 5)].text):
                         e_sides += [o for o in visit.organizations[:1] if o not in e_sides]
                         group = group + [p for p in visit.participants[:1] if p not in principals]
                     # "received the Spanish delegation": the party of that country named in the text.
@@ -1030,6 +1049,13 @@ def _engagements(readout, doc, analysed, res, person_keys, affiliation, lexicon,
         for e in out:
             if e.date is None and e.type == out[0].type:
                 e.date = lead_date
+    visits = [e for e in out if e.type == "Visit" and e.location]
+    if len(visits) == 1:
+        # a meeting reported before the visit it belongs to ("held talks ... as part of a
+        # working trip to Russia") takes the country visited, like the meetings after it
+        for e in out:
+            if e.location is None and e.type in IN_PERSON and e.type != "Visit" and e.index < visits[0].index:
+                e.location = visits[0].location
     _alliance_members(doc, analysed, out, res)
     _roundup(readout, doc, analysed, out, res, person_keys, affiliation)
     _forum_speakers(analysed, out, res, person_keys, affiliation)

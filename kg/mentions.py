@@ -307,6 +307,11 @@ def find_mentions(sent: Span, heads: dict[str, str], known_acronyms: dict[str, s
                     j += 1
             elif t.lower_ in NAME_PARTICLES and j + 1 < e and _is_cap(doc[j + 1]) and doc[j + 1].lower_ not in NOT_NAME:
                 j += 1
+            elif (t.text == "The" and j - i >= 2 and j + 1 < e and not _is_cap(doc[j + 1])
+                  and doc[j + 1].text not in ("(", "'s", "’s") and not any(
+                      k in labels.get(j + 1, {}) for k in ("COUNTRY", "DEMONYM"))):
+                j += 1  # "Nguyen Van The, held ...": a Vietnamese given name, not the article
+                break
             else:
                 break
         if i > s and doc[i - 1].lower_ in _NAMED_PLANS and _is_cap(doc[i - 1]):
@@ -456,6 +461,15 @@ def _make_org(doc, i, j, heads, labels, known_acronyms) -> OrgMention | None:
     whole = [labels.get(k, {}).get("ORG") for k in range(i, j)]
     if whole and whole[0] is not None and whole[0].start == i and whole[0].end == j:
         known = whole[0].id_
+    if acronym is None:
+        # "the ruling United Russia (UR) Party": the acronym defined inside the name
+        opened = next((k for k in range(i + 1, j) if doc[k].text == "("), None)
+        close = _acronym_paren(doc, opened, j) if opened is not None else None
+        if close is not None and 0 < j - close - 1 <= 2 and all(t.lower_ in heads for t in doc[close + 1:j]):
+            acronym = doc[opened + 1].text
+            text = doc[i:opened].text + " " + doc[close + 1:j].text
+            if whole and whole[0] is not None and whole[0].start == i and whole[0].end == opened:
+                known = whole[0].id_
     kind = _head_kind(doc, i, j, heads)
     if known is not None:
         from kg.lexicon import load_lexicon

@@ -358,3 +358,21 @@ def test_the_reporting_sides_leader_named_first_keeps_its_own_country():
     _, _, posts, _ = facts_of(IDCPC + "Beijing, March 11th--" + body)
     assert ("Wang Dahai", "President", "China") in posts
     assert ("Wang Dahai", "President", "Brazil") not in posts
+
+
+def test_working_sessions_on_a_trip_give_one_meeting_per_party_inside_the_visit():
+    text = ("Parties seek stronger cooperation\nMay 20, 2024\n\n"
+            "A delegation of the Communist Party of Vietnam (CPV), led by Le Van The, held working sessions on "
+            "May 17 with leaders of the Communist Party of the Russian Federation (KPRF) and the ruling United "
+            "Russia (UR) Party as part of a working trip to Russia.\n\n"
+            "At the session with KPRF Vice Chairman Ivan Orlov, The said the CPV wishes to deepen ties.\n\n"
+            "Receiving the Vietnamese delegation, Pavel Sokolov, member of the Presidium of the UR's General "
+            "Council and Deputy Chair of the Federation Council Committee on Foreign Affairs, said ties are strong.")
+    _, engs, _, _ = facts_of(text)
+    assert [(e["type"], e["date"], e["location"], e["participants"], e["organizations"]) for e in engs] == [
+        ("Meeting", date(2024, 5, 17), "Russia", ["Le Van The", "Ivan Orlov"],
+         ["Communist Party of Vietnam", "Communist Party of the Russian Federation"]),
+        ("Meeting", date(2024, 5, 17), "Russia", ["Le Van The", "Pavel Sokolov"],
+         ["Communist Party of Vietnam", "United Russia"]),
+        ("Visit", None, "Russia", ["Le Van The"], ["Communist Party of Vietnam"]),
+    ]

@@ -464,6 +464,7 @@ def extract_doc(readout: Readout, doc: Doc, lexicon: Lexicon) -> ReadoutFacts:
                 facts.posts.append(fact)
                 if not affiliation.get(pkey):
                     affiliation.setdefault(pkey, []).append(okey)
+    _body_members(doc, analysed, res, person_keys, affiliation, delegation, home, facts)
     engagements = _engagements(readout, doc, analysed, res, person_keys, affiliation, lexicon, facts.posts)
     facts.engagements = engagements
     _short_forms(doc, readout, res)
@@ -471,6 +472,41 @@ def extract_doc(readout: Readout, doc: Doc, lexicon: Lexicon) -> ReadoutFacts:
     if not engagements:
         facts.warnings.append("no engagement found in the text")
     return facts
+
+
+_BODY_MEMBERS = re.compile(r"\b(politburo|political bureau|central committee|presidium|secretariat|"
+                           r"national executive committee|central executive committee)\s+members\b", re.I)
+
+
+def _body_members(doc: Doc, analysed, res: _Resolver, person_keys, affiliation, delegation: str | None,
+                  home: str | None, facts: ReadoutFacts) -> None:
+    """"accompanied by politburo members Ann Moyo, Ben Dube and ...": each is a
+    Member of that body of their party (the delegation's, else the reporting side's)."""
+    for a in analysed:
+        found = _BODY_MEMBERS.search(a.span.text)
+        if not found:
+            continue
+        start = a.span.start_char + found.end()
+        persons = [p for p in a.mentions.persons if doc[p.start].idx >= start]
+        if not persons:
+            continue
+        keys = [person_keys[(a.index, p.start)] for p in persons]
+        party = delegation or next((_top_org(o, res) for k in keys for o in affiliation.get(k, [])), None) or home
+        if party is None or party not in res.entities or res.entities[party].kind != "party":
+            continue
+        body_name = found.group(1)
+        owner = res.entities[party]
+        short = min((f for f in owner.aliases | {owner.name} if f.replace("-", " ").isupper() or " " not in f),
+                    key=len, default=owner.name)
+        body = res.add(Entity("partybody", f"{short} {body_name.title()}", parent=party), body_name)
+        for p, key in zip(persons, keys):
+            between = doc[persons[0].start:p.start].text
+            if ";" in between:
+                break
+            fact = Post(key, "Member", body, a.span.text.strip(), False)
+            if fact not in facts.posts:
+                facts.posts.append(fact)
+                affiliation.setdefault(key, []).append(body)
 
 
 def _own_country(home: str | None, res: _Resolver, lexicon: Lexicon) -> str | None:
@@ -845,6 +881,26 @@ def _engagements(readout, doc, analysed, res, person_keys, affiliation, lexicon,
                 principals = []  # "sent a message to the seminar": the sender is not at the forum
             obj_persons = [p for p in m_persons if trigger[1] <= p.start < stop]
             obj_orgs = [o for o in m.orgs if trigger[1] <= o.start < stop and o.kind != "event"]
+            if (n == 0 and not principals and etype in ("Meeting", "Talks") and trigger[0] - s.start <= 2
+                    and doc[s.start].lower_ in _PARTICIPLES):
+                # "Addressing a meeting with officials of X, Ann Moyo said ...": the participle's
+                # subject is the first person after the clause; the counterparts are inside it.
+                comma = next((t.i for t in doc[trigger[1]:stop] if t.text == ","), None)
+                after = [p for p in obj_persons if comma is not None and p.start > comma]
+                named = next((t for t in doc[comma + 1:min(stop, comma + 4)] if t.text in res.surnames),
+                             None) if comma is not None else None
+                if not after and named is not None:
+                    principals = [res.surnames[named.text]]  # "..., Nkosi said"
+                    side = _side_of(principals[0], affiliation, res)
+                    sides = [side] if side else []
+                    obj_persons = [p for p in obj_persons if p.start < comma]
+                    obj_orgs = [o for o in obj_orgs if o.start < comma]
+                elif after and not any(doc[k].lower_ in ("and", "with") for k in range(comma + 1, after[0].start)):
+                    principals = [person_keys[(a.index, after[0].start)]]
+                    side = _side_of(principals[0], affiliation, res)
+                    sides = [side] if side else []
+                    obj_persons = [p for p in obj_persons if p.start < comma]
+                    obj_orgs = [o for o in obj_orgs if o.start < comma]
             ours = (etype == "Visit" and trigger[0] - 2 >= s.start and doc[trigger[0] - 1].lower_ in ("'s", "’s")
                     and doc[trigger[0] - 2].lower_ == "delegation")  # "the delegation's visit to China"
             if etype == "Visit" and not ours and (
@@ -1064,7 +1120,7 @@ def _engagements(readout, doc, analysed, res, person_keys, affiliation, lexicon,
     out[:] = [e for e in out if e.organizations]
     for n, e in enumerate(out):
         e.index = n
-    _attach_present(analysed, out, person_keys)
+    _attach_present(analysed, out, person_keys, res.surnames)
     _attach_topics(doc, analysed, out, person_keys, res.surnames)
     return out
 
@@ -1165,6 +1221,7 @@ def _paragraph(doc: Doc, s: Span) -> str:
     return text[start:end if end >= 0 else len(text)]
 
 
+_PARTICIPLES = frozenset({"addressing", "meeting", "receiving", "holding", "attending", "at", "during"})
 _TOLD = re.compile(r",\s+(?:he|she|they|it)\s+(?:explained|recalled|said|added|noted|recounted)\s*,", re.I)
 _BACKGROUND_VISIT = frozenset({"his", "her", "their", "its", "'s", "’s", "recent", "last", "previous",
                                "earlier", "past", "former"})
@@ -1251,7 +1308,11 @@ def _same(a: Engagement, b: Engagement) -> bool:
     if a.type != b.type:
         return False
     if a.participants or b.participants:
-        return set(a.participants) == set(b.participants)
+        if set(a.participants) != set(b.participants):
+            return False
+        # one principal meeting two different counterparts, none named: two meetings
+        others_a, others_b = set(a.organizations[1:]), set(b.organizations[1:])
+        return len(a.participants) > 1 or not (others_a and others_b) or bool(others_a & others_b)
     return set(a.organizations) == set(b.organizations)
 
 
@@ -1302,7 +1363,7 @@ def _place(name: str, res: _Resolver) -> str:
     return res.add(Entity("place", display), name)
 
 
-def _attach_present(analysed, out: list[Engagement], person_keys) -> None:
+def _attach_present(analysed, out: list[Engagement], person_keys, surnames=None) -> None:
     """Persons "present", "attending" or "accompanying" join the latest
     engagement reported before their sentence (the first one otherwise)."""
     if not out:
@@ -1323,6 +1384,10 @@ def _attach_present(analysed, out: list[Engagement], person_keys) -> None:
             # "Ann Moyo is accompanied by ...": they go wherever she goes in this readout.
             before = [person_keys[(a.index, p.start)] for p in a.mentions.persons
                       if a.span.doc[p.start].idx < a.span.start_char + match.start()]
+            if not before and surnames:
+                # "Nkosi is accompanied by ..."
+                before = [surnames[t.text] for t in a.span if t.text in surnames
+                          and t.idx < a.span.start_char + match.start()][:1]
             lead = next((k for k in before if k in principals), None)
             if lead is not None and len(before) == 1:
                 targets = [e for e in out if lead in e.participants] or targets

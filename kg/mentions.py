@@ -486,6 +486,10 @@ def _make_org(doc, i, j, heads, labels, known_acronyms) -> OrgMention | None:
     if kind != "international" and any(_ORDINAL.match(t.text) for t in doc[i:j]) and any(
             t.lower_ in ("congress", "conference", "plenum", "session", "summit", "forum") for t in doc[i:j]):
         kind = "event"
+    if (kind in ("gov", "body", "org") and known is None and j - i > 3 and doc[i + 1].text in ("'s", "’s")
+            and any(k in labels.get(i, {}) for k in ("COUNTRY", "DEMONYM"))):
+        # "China's Ministry of War Veterans": the Ministry of War Veterans, of China
+        text = doc[i + 2:j].text
     countries = tuple(dict.fromkeys(
         span.id_ for k in range(i, j) for lab in [labels.get(k, {})]
         for key in ("COUNTRY", "DEMONYM") if (span := lab.get(key)) is not None and span.start == k

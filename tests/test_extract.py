@@ -376,3 +376,23 @@ def test_working_sessions_on_a_trip_give_one_meeting_per_party_inside_the_visit(
          ["Communist Party of Vietnam", "United Russia"]),
         ("Visit", None, "Russia", ["Le Van The"], ["Communist Party of Vietnam"]),
     ]
+
+
+def test_participle_opening_members_list_and_a_second_counterpart_give_their_own_facts():
+    text = NEWSPAPER + (
+        "A delegation of the African National Congress (ANC), led by Thabo Nkosi, on Tuesday met leaders of "
+        "the Communist Party of Vietnam (CPV).\n\n"
+        "Nkosi is accompanied by politburo members Lindiwe Dube and Sipho Zulu.\n\n"
+        "Addressing a meeting with senior officials of Vietnam's Ministry of Labour, Nkosi said the two "
+        "countries share a history of struggle.")
+    facts, engs, posts, _ = facts_of(text)
+    assert [(e["type"], e["participants"], e["organizations"], e["present"]) for e in engs] == [
+        ("Meeting", ["Thabo Nkosi"], ["African National Congress", "Communist Party of Vietnam"],
+         ["Lindiwe Dube", "Sipho Zulu"]),
+        ("Meeting", ["Thabo Nkosi"], ["African National Congress", "Ministry of Labour"],
+         ["Lindiwe Dube", "Sipho Zulu"]),
+    ]
+    assert {(p, t) for p, t, _ in posts} >= {("Lindiwe Dube", "Member"), ("Sipho Zulu", "Member")}
+    body = next(o for p, t, o in posts if p == "Lindiwe Dube")
+    assert body.endswith("Politburo")
+    assert "politburo" in next(e.aliases for e in facts.entities.values() if e.name == body)

@@ -509,6 +509,31 @@ def _body_members(doc: Doc, analysed, res: _Resolver, person_keys, affiliation, 
                 affiliation.setdefault(key, []).append(body)
 
 
+def _hosts_country(out: list[Engagement], res: _Resolver, lexicon: Lexicon) -> None:
+    """The hosts a delegation meets on a visit to a country belong to that country
+    (the parties and assemblies it meets there), when nothing else gives theirs."""
+    visits = [e for e in out if e.type == "Visit" and e.location and e.location.startswith("country/")]
+    if len(visits) != 1:
+        return
+    visit = visits[0]
+    country = visit.location
+    cities = {c.lower() for c in (lexicon.countries[res.entities[country].name].cities
+                                  if res.entities[country].name in lexicon.countries else ())}
+    for e in out:
+        if e is visit or e.type not in IN_PERSON or not e.location:
+            continue
+        place = res.entities[e.location].name.lower() if e.location in res.entities else ""
+        if e.location != country and place not in cities and place != (
+                lexicon.countries[res.entities[country].name].capital.lower()
+                if res.entities[country].name in lexicon.countries else ""):
+            continue
+        for org in e.organizations:
+            ent = res.entities.get(org)
+            if (ent is not None and org not in visit.organizations and ent.country is None
+                    and ent.parent is None and ent.kind in ("party", "govbody")):
+                ent.country = country
+
+
 def _own_country(home: str | None, res: _Resolver, lexicon: Lexicon) -> str | None:
     """The country of the reporting side: its organization's, or the one its name
     names ("National Committee of the Chinese People's ...")."""
@@ -1121,6 +1146,7 @@ def _engagements(readout, doc, analysed, res, person_keys, affiliation, lexicon,
     for n, e in enumerate(out):
         e.index = n
     _attach_present(analysed, out, person_keys, res.surnames)
+    _hosts_country(out, res, lexicon)
     _attach_topics(doc, analysed, out, person_keys, res.surnames)
     return out
 

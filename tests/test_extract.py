@@ -396,3 +396,15 @@ def test_participle_opening_members_list_and_a_second_counterpart_give_their_own
     body = next(o for p, t, o in posts if p == "Lindiwe Dube")
     assert body.endswith("Politburo")
     assert "politburo" in next(e.aliases for e in facts.entities.values() if e.name == body)
+
+
+def test_hosts_met_on_a_visit_belong_to_the_country_visited():
+    text = IDCPC + ("Brasilia, March 11th--Tang Wenbo, Vice-minister of the International Department of the CPC "
+                    "Central Committee, paid a visit to Brazil from March 8 to 11. During the visit the delegation "
+                    "met respectively with Ana Lima, President of the Renewal Party, and Paulo Castro, President "
+                    "of the Senate.")
+    facts, _, _, _ = facts_of(text)
+    countries = {e.name: facts.entities[e.country].name for e in facts.entities.values()
+                 if e.kind in ("party", "govbody") and e.country}
+    assert countries["Renewal Party"] == "Brazil"
+    assert countries.get("Communist Party of China") == "China"

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
-from kg.dates import find_day_mentions
+from kg.dates import find_day_mentions, find_full_date
 from kg.lexicon import Lexicon, Title, load_lexicon
 from kg.mentions import ARTICLES, Mentions, OrgMention, _view, find_mentions, load_heads
 from kg.nlp import GAZETTEER, make_nlp, spans_in
@@ -807,9 +807,13 @@ def _delegation_side(doc: Doc, start: int, stop: int, m: Mentions, res: _Resolve
     return None
 
 
-def _head_of(org: str, posts_by_org: dict[str, list[tuple[str, bool]]], res: _Resolver) -> str | None:
-    """The highest-ranking person the readout gives a post in ``org`` (or a body of it)."""
-    holders = [(not head, person) for o, lst in posts_by_org.items() if _top_org(o, res) == org for person, head in lst]
+def _head_of(org: str, posts_by_org: dict[str, list[tuple[str, bool]]], res: _Resolver,
+             heads_only: bool = False) -> str | None:
+    """The highest-ranking person the readout gives a post in ``org`` (or a body
+    of it); with ``heads_only``, only one holding its top office (a message to a
+    party goes to its leader, not to whoever the text names in it)."""
+    holders = [(not head, person) for o, lst in posts_by_org.items() if _top_org(o, res) == org
+               for person, head in lst if head or not heads_only]
     return sorted(holders)[0][1] if holders else None
 
 
@@ -1062,7 +1066,7 @@ def _engagements(readout, doc, analysed, res, person_keys, affiliation, lexicon,
                     # ... and the delegation's head, where the text names one (not for a named event).
                     event = any(c[2] == "Forum" and trigger[1] <= c[0] < stop for c in _cues(doc, s))
                     for side in ([] if event else e_sides[1:]):
-                        head = _head_of(side, posts_by_org, res)
+                        head = _head_of(side, posts_by_org, res, heads_only=etype == "Correspondence")
                         if head and head not in principals and head not in group:
                             group = group + [head]
                 if etype == "Correspondence" and not group and len(e_sides) < 2 and forums:
@@ -1130,6 +1134,17 @@ def _engagements(readout, doc, analysed, res, person_keys, affiliation, lexicon,
         for e in out:
             if e.date is None and e.type == out[0].type:
                 e.date = lead_date
+    titled = find_full_date(readout.title) if readout.title else None
+    forum_day = None
+    for e in out:
+        if e.type == "Forum" and e.date is None and titled is not None:
+            e.date = titled  # "Progressive Alliance Board Meeting – Brussels, 29 June 2023"
+        if e.type == "Forum" and forum_day is None:
+            forum_day = e.date
+    for e in out:
+        if e.type == "Correspondence" and e.date is None and forum_day and re.search(
+                r"\bvideo (?:message|address)\b", e.evidence, re.I):
+            e.date = forum_day  # a video message is played at the forum
     visits = [e for e in out if e.type == "Visit" and e.location]
     if len(visits) == 1:
         # a meeting reported before the visit it belongs to ("held talks ... as part of a

@@ -268,6 +268,15 @@ def find_mentions(sent: Span, heads: dict[str, str], known_acronyms: dict[str, s
         for org in _split_run(doc, i, run_end, heads, labels, known_acronyms):
             m.orgs.append(org)
         i = max(run_end, i + 1)
+    # "UNAMOS President Ana Lima": an acronym the vocabulary does not know, written
+    # before an office and a name, is the organization the office is held in
+    taken = {i for o in m.orgs for i in range(o.start, o.end)}
+    for t in m.titles:
+        k = t.start - 1
+        if (k >= s and k not in taken and doc[k].is_alpha and doc[k].text.isupper() and len(doc[k].text) >= 3
+                and not labels.get(k) and t.end < e and _is_cap(doc[t.end]) and doc[t.end].lower_ not in NOT_NAME):
+            m.orgs.append(OrgMention(k, k + 1, doc[k].text, "org", None, None, None, ()))
+    m.orgs.sort(key=lambda o: o.start)
     _link_parents(m)
     org_tok = {i for o in m.orgs for i in range(o.start, o.end)}
 
@@ -478,6 +487,13 @@ def _make_org(doc, i, j, heads, labels, known_acronyms) -> OrgMention | None:
     elif kind is None:
         if j - i == 1 and doc[i].text in known_acronyms:
             kind = known_acronyms[doc[i].text]
+        elif (j - i >= 2 and (first := labels.get(i, {}).get("ORG")) is not None and first.start == i
+              and (cspan := labels.get(first.end, {}).get("COUNTRY")) is not None
+              and cspan.start == first.end and cspan.end == j):
+            # "PS Belgium", "PS Switzerland": a party's short name and its country name the party
+            from kg.lexicon import load_lexicon
+
+            kind = load_lexicon().orgs[first.id_].kind
         elif any("ORG" in labels.get(k, {}) for k in range(i, j)):
             kind = "body"
         else:

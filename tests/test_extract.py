@@ -408,3 +408,22 @@ def test_hosts_met_on_a_visit_belong_to_the_country_visited():
                  if e.kind in ("party", "govbody") and e.country}
     assert countries["Renewal Party"] == "Brazil"
     assert countries.get("Communist Party of China") == "China"
+
+
+def test_a_board_meeting_release_dates_the_forum_from_its_title_and_reads_party_short_names():
+    text = ("Socialist International Board Meeting – Madrid, 14 March 2024\n\n"
+            "Thirty parties took part in the Socialist International board meeting in Madrid, held at the invitation "
+            "of the Spanish Socialist Workers' Party (PSOE). PSOE President Ana Lima welcomed the participants.\n\n"
+            "In his statement, PS Belgium President Marc Dubois presented the campaign for fair taxes.\n\n"
+            "FRENAP President Rosa Vega thanked the board for its solidarity.\n\n"
+            "Tom Berg, Chairman of the Social Democratic Party of Germany (SPD), sent a video message "
+            "congratulating the board.")
+    facts, engs, posts, _ = facts_of(text)
+    forum = next(e for e in engs if e["type"] == "Forum")
+    assert forum["date"] == date(2024, 3, 14)
+    assert {"Marc Dubois", "Rosa Vega"} <= set(forum["participants"])
+    assert ("Rosa Vega", "President", "FRENAP") in posts
+    belgian = next(e for e in facts.entities.values() if "PS Belgium" in e.aliases | {e.name})
+    assert belgian.kind == "party" and facts.entities[belgian.country].name == "Belgium"
+    message = next(e for e in engs if e["type"] == "Correspondence")
+    assert message["date"] == date(2024, 3, 14)  # a video message is played at the forum

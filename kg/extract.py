@@ -465,6 +465,7 @@ def extract_doc(readout: Readout, doc: Doc, lexicon: Lexicon) -> ReadoutFacts:
                 if not affiliation.get(pkey):
                     affiliation.setdefault(pkey, []).append(okey)
     _body_members(doc, analysed, res, person_keys, affiliation, delegation, home, facts)
+    _plural_posts(doc, analysed, res, person_keys, affiliation, lexicon, facts)
     engagements = _engagements(readout, doc, analysed, res, person_keys, affiliation, lexicon, facts.posts)
     facts.engagements = engagements
     _short_forms(doc, readout, res)
@@ -472,6 +473,81 @@ def extract_doc(readout: Readout, doc: Doc, lexicon: Lexicon) -> ReadoutFacts:
     if not engagements:
         facts.warnings.append("no engagement found in the text")
     return facts
+
+
+def _plural(word: str) -> str:
+    if word.endswith("y") and word[-2:-1] not in "aeiou":
+        return word[:-1] + "ies"
+    if word.endswith(("s", "sh", "ch")):
+        return word + "es"
+    if word.endswith("man"):
+        return word[:-3] + "men"
+    return word + "s"
+
+
+_PLURAL_CACHE: dict[int, tuple[re.Pattern[str], dict[str, Title]]] = {}
+
+
+def _plural_titles(lexicon: Lexicon) -> tuple[re.Pattern[str], dict[str, Title]]:
+    """A pattern for titles in the plural ("secretaries general", "prime
+    ministers", "party chairmen") and the singular title of each plural form."""
+    cached = _PLURAL_CACHE.get(id(lexicon.titles))
+    if cached is not None:
+        return cached
+    plural: dict[str, Title] = {}
+    for form, title in lexicon.titles.items():
+        words = form.split()
+        if not words or not words[-1].isalpha():
+            continue
+        plural[" ".join(words[:-1] + [_plural(words[-1])])] = title
+        if len(words) == 2 and words[1] == "general":
+            plural[f"{_plural(words[0])} general"] = title  # "secretaries general"
+    alternatives = "|".join(re.escape(p) for p in sorted(plural, key=len, reverse=True))
+    _PLURAL_CACHE[id(lexicon.titles)] = result = (re.compile(rf"\b({alternatives})\b", re.I), plural)
+    return result
+
+
+def _plural_posts(doc: Doc, analysed, res: _Resolver, person_keys, affiliation, lexicon: Lexicon,
+                  facts: ReadoutFacts) -> None:
+    """Offices given to a list of persons by a title in the plural: "the
+    secretaries general of MPLA, Ana Lima; Frelimo, Rui Costa; and the ANC, Ben
+    Dube" and "prime ministers Ana Lima of Sweden, Rui Costa of Portugal"."""
+    pattern, plural = _plural_titles(lexicon)
+    toks = _view(doc)
+    for a in analysed:
+        found = pattern.search(a.span.text)
+        if not found:
+            continue
+        title = plural[found.group(1).lower()]
+        start = a.span.start_char + found.end()
+        m = a.mentions
+        persons = [p for p in m.persons if doc[p.start].idx >= start]
+        if not persons:
+            continue
+        of_list = a.span.text[found.end():found.end() + 5].lower().startswith(" of")
+        for p in persons:
+            pkey = person_keys[(a.index, p.start)]
+            okey = None
+            if of_list:
+                # "ORG, PERSON;" - the organization right before the person
+                org = next((o for o in m.orgs if o.end <= p.start and p.start - o.end <= 2
+                            and o.kind != "event" and toks[o.end].text == ","), None)
+                if org is not None:
+                    okey = res.org(doc, org)
+            elif p.end + 1 < a.span.end and toks[p.end].lower_ == "of":
+                k = p.end + 1
+                while k < a.span.end and toks[k].lower_ in ARTICLES:
+                    k += 1
+                country = next((c for c in m.countries if c[0] == k and c[2] in lexicon.countries), None)
+                if country is not None:
+                    okey = res.country(country[2])
+            if okey is None:
+                continue
+            head = title.status == HEAD_STATUS and not okey.startswith("country/")
+            fact = Post(pkey, title.title, okey, a.span.text.strip(), head)
+            if fact not in facts.posts:
+                facts.posts.append(fact)
+                affiliation.setdefault(pkey, []).append(okey)
 
 
 _BODY_MEMBERS = re.compile(r"\b(politburo|political bureau|central committee|presidium|secretariat|"

@@ -533,6 +533,7 @@ def _find_posts(doc, s: int, e: int, m: Mentions, heads: dict[str, str]) -> None
     """Posts from appositives and pre-nominal titles."""
     by_start_org = {o.start: n for n, o in enumerate(m.orgs)}
     by_start_title = {t.start: t for t in m.titles}
+    title_ends = {t.end for t in m.titles}
     country_at = {c[0]: c for c in m.countries}
 
     def org_after(k: int) -> tuple[int | None, str | None, int]:
@@ -674,7 +675,12 @@ def _find_posts(doc, s: int, e: int, m: Mentions, heads: dict[str, str]) -> None
             if k in by_start_org:
                 after = m.orgs[by_start_org[k]].end
         if after < e and doc[after].text == ",":
-            titles_from(after + 1, n)
+            # "A, CCM chairman and Tanzanian President B, ...": the titles are B's, not A's
+            nxt = next((q for q in m.persons if q.start > after), None)
+            stop = next((k for k in range(after + 1, e) if doc[k].text in (",", ";", ":")), e)
+            if not (nxt is not None and nxt.start < stop and nxt.start in title_ends
+                    and not any(doc[k].lower_ in _OF for k in range(after + 1, nxt.start))):
+                titles_from(after + 1, n)
         elif after + 1 < e and doc[after].text == "(" and (after + 1) in by_start_title:
             # "Cdes Ann Moyo (National Political Commissar), Ben Dube (Secretary for Youth Affairs)"
             t = by_start_title[after + 1]
@@ -746,6 +752,18 @@ def _find_posts(doc, s: int, e: int, m: Mentions, heads: dict[str, str]) -> None
                 m.posts.append(PostMention(n, t.title, t.status, o))
             elif c is not None:
                 m.posts.append(PostMention(n, t.title, t.status, None, c[2]))
+                x = c[0] - 1
+                if x - 1 >= s and doc[x].lower_ == "and":
+                    # "ANC and South Africa President A": President of both;
+                    # "CCM chairman and Tanzanian President B": Chairman of the CCM
+                    first = next((y for y, org in enumerate(m.orgs) if org.end == x and org.kind != "event"), None)
+                    t1 = next((t1 for t1 in m.titles if t1.end == x), None)
+                    if first is not None:
+                        m.posts.append(PostMention(n, t.title, t.status, first))
+                    elif t1 is not None:
+                        o1 = next((y for y, org in enumerate(m.orgs) if org.end == t1.start), None)
+                        if o1 is not None:
+                            m.posts.append(PostMention(n, t1.title, t1.status, o1))
             else:
                 m.posts.append(PostMention(n, t.title, t.status, bare=True))
         else:

@@ -427,3 +427,24 @@ def test_a_board_meeting_release_dates_the_forum_from_its_title_and_reads_party_
     assert belgian.kind == "party" and facts.entities[belgian.country].name == "Belgium"
     message = next(e for e in engs if e["type"] == "Correspondence")
     assert message["date"] == date(2024, 3, 14)  # a video message is played at the forum
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        ("Seated at the high table were the secretaries general of the African National Congress, Ben Dube; "
+         "Frelimo, Rui Costa; and MPLA, Ana Lima.",
+         {("Ben Dube", "Secretary General", "African National Congress"),
+          ("Rui Costa", "Secretary General", "FRELIMO"), ("Ana Lima", "Secretary General", "MPLA")}),
+        ("The message was read to socialist prime ministers Ana Lima of Sweden and Rui Costa of Portugal.",
+         {("Ana Lima", "Prime Minister", "Sweden"), ("Rui Costa", "Prime Minister", "Portugal")}),
+        ("ANC and South Africa President Ben Dube, CCM chairman and Tanzanian President Rui Costa, arrived.",
+         {("Ben Dube", "President", "African National Congress"), ("Ben Dube", "President", "South Africa"),
+          ("Rui Costa", "Chairman", "Chama Cha Mapinduzi"), ("Rui Costa", "President", "Tanzania")}),
+    ],
+)
+def test_offices_given_to_lists_and_coordinated_titles(sentence: str, expected: set):
+    text = NEWSPAPER + "Leaders of liberation movements met in Hanoi for talks with the Communist Party of Vietnam. " + sentence
+    _, _, posts, _ = facts_of(text)
+    assert expected <= posts
+    assert not {p for p in posts if p[0] == "Ben Dube" and p[2] in ("Chama Cha Mapinduzi", "Tanzania")}

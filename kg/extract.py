@@ -45,7 +45,7 @@ _LIGHT_VERBS = frozenset({"held", "holds", "hold", "had", "has", "have", "having
                           "participated", "took", "co-chaired", "chaired", "sent", "made", "was", "were",
                           "is", "opened", "joined"})
 _INVITATION = re.compile(r"\bat the invitation of\b|\bhosted by\b", re.I)
-_PARTAKE = frozenset({"took", "included", "includes", "speaks", "spoke", "speaking", "attended", "attend", "attends", "attending", "participated", "addressed",
+_PARTAKE = frozenset({"opening", "addressing", "took", "included", "includes", "speaks", "spoke", "speaking", "attended", "attend", "attends", "attending", "participated", "addressed",
                       "hosted", "opened", "held", "convened", "organized", "organised", "co-chaired", "chaired"})
 _PASSIVE_EVENT = re.compile(r"^[^.;]{0,40}?\b(?:was|were|is|are)\s+(?:held|convened|opened|launched|organi[sz]ed)\b"
                             r"|^[^.;]{0,40}?\btook place\b|^\W*(?:in|at)\b"
@@ -774,6 +774,7 @@ def _triggers(doc: Doc, s: Span, lead: bool = False, mentions: Mentions | None =
             out.append(c)
         elif c[2] == "Forum" and c[3] == "noun" and (
                 _partakes(doc, s, c[0])
+                or (c[0] - 2 >= s.start and doc[c[0] - 2].lower_ == "today" and doc[c[0] - 1].lower_ in ("'s", "’s"))
                 or _PASSIVE_EVENT.match(doc[c[1]:min(s.end, c[1] + 20)].text)):
             # "took part in the ... board meeting", "the roundtable was held here today"
             out.append(c)
@@ -785,7 +786,8 @@ def _triggers(doc: Doc, s: Span, lead: bool = False, mentions: Mentions | None =
             named = doc[c[0]].text[:1].isupper()
             before = list(_clause_before(doc, s, c[0], 9))
             arts = [n for n, t in enumerate(before) if t.lower_ in ("the", "a", "an")]
-            article = bool(arts) and all(_EVENT_MODIFIER(t) for t in before[arts[-1] + 1:])
+            article = (bool(arts) and all(_EVENT_MODIFIER(t) for t in before[arts[-1] + 1:])) or (
+                len(before) >= 2 and before[-2].lower_ == "today" and before[-1].lower_ in ("'s", "’s"))
             if not (named or article) or any(k[2] == "Forum" for k in kept):
                 continue
         kept.append(c)
@@ -1168,7 +1170,11 @@ def _engagements(readout, doc, analysed, res, person_keys, affiliation, lexicon,
                     if not group or len(group) > 1:
                         etype = "Forum"
                 loc = _location_of(readout, s, m, etype, res, visit, trigger[0])
-                eng = Engagement(len(out), etype, text.strip(), date, loc,
+                e_date = date
+                if (trigger[0] - 2 >= s.start and doc[trigger[0] - 2].lower_ == "today"
+                        and doc[trigger[0] - 1].lower_ in ("'s", "’s")):
+                    e_date = readout.reference_date  # "ahead of today's meeting of the party presidents"
+                eng = Engagement(len(out), etype, text.strip(), e_date, loc,
                                  principals + [g for g in group if g not in principals], e_sides, [], [],
                                  reporter if principals else (forum_host or reporter))
                 if _is_reference(doc, trigger, s) and group and all(
@@ -1308,6 +1314,12 @@ def _forum_speakers(analysed, out: list[Engagement], res, person_keys, affiliati
                 if doc[p.start - 1].text in (",", "and") and doc[p.start - 2].text not in ("of",):
                     join(person_keys[(a.index, p.start)])
             continue
+        if _JOINING.search(a.span.text):
+            # "... were all expected in Windhoek to join ...", "Seated at the high table were ...":
+            # the titled persons named are at the forum
+            for p in a.mentions.persons:
+                join(person_keys[(a.index, p.start)])
+            continue
         listing = bool(_LISTING.search(a.span.text))
         verb = _SPEECH.search(a.span.text)
         if not verb:
@@ -1322,6 +1334,8 @@ def _forum_speakers(analysed, out: list[Engagement], res, person_keys, affiliati
                     current.organizations.append(side)
 
 
+_JOINING = re.compile(r"\b(?:were|was)\s+(?:all\s+)?expected\s+(?:in|at|to)\b|\bseated\b.*\b(?:high|head) table\b"
+                      r"|\b(?:high|head) table\b.*\bwere\b", re.I)
 _CHAIRED = re.compile(r"\b(?:co-)?(?:chaired|hosted|moderated|presided over|addressed|opened)\s+by\b", re.I)
 _LISTING = re.compile(r"\b(?:attended by|participants (?:were|included)|speakers (?:were|included)|among them)\s*:\s*$", re.I)
 _DELEGATES = re.compile(r"^\W*(?:the\s+)?(?:representatives|delegates|delegations|leaders|members)\s+(?:of|from)\b", re.I)

@@ -448,3 +448,24 @@ def test_offices_given_to_lists_and_coordinated_titles(sentence: str, expected: 
     _, _, posts, _ = facts_of(text)
     assert expected <= posts
     assert not {p for p in posts if p[0] == "Ben Dube" and p[2] in ("Chama Cha Mapinduzi", "Tanzania")}
+
+
+def test_a_summit_story_gives_the_leaders_meeting_and_the_secretaries_general_meeting():
+    text = ("Liberation movements' leaders gather in Lusaka\n\n2024-05-10  Staff Writer\n\n"
+            "LUSAKA – Leaders of four former liberation movements are meeting in Lusaka for a summit.\n\n"
+            "By yesterday, the secretaries general of Swapo (Namibia), Frelimo (Mozambique), the African National "
+            "Congress (ANC) of South Africa and MPLA (Angola) were in the capital, holding pre-meetings ahead of "
+            "today's meeting of the party presidents.\n\n"
+            "ANC and South Africa President Ben Dube, Frelimo and Mozambican President Rui Costa, and MPLA and "
+            "Angolan President Ana Lima were all expected in Lusaka late yesterday to join their Swapo "
+            "counterpart.\n\n"
+            "Opening the meeting of secretaries general here yesterday, Swapo secretary general Maria Nandi said "
+            "the movements share one history.\n\n"
+            "Seated with Nandi at the high table were the secretaries general of MPLA, Jose Neto; Frelimo, Joao "
+            "Samuel; and the ANC, Thabo Mbeki-Zulu.")
+    _, engs, _, _ = facts_of(text)
+    forums = [(e["date"], e["location"], e["participants"]) for e in engs if e["type"] == "Forum"]
+    assert forums == [
+        (date(2024, 5, 10), "Lusaka", ["Ben Dube", "Rui Costa", "Ana Lima"]),
+        (date(2024, 5, 9), "Lusaka", ["Maria Nandi", "Jose Neto", "Joao Samuel", "Thabo Mbeki-Zulu"]),
+    ]

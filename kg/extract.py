@@ -1336,6 +1336,9 @@ def _forum_speakers(analysed, out: list[Engagement], res, person_keys, affiliati
 
 _JOINING = re.compile(r"\b(?:were|was)\s+(?:all\s+)?expected\s+(?:in|at|to)\b|\bseated\b.*\b(?:high|head) table\b"
                       r"|\b(?:high|head) table\b.*\bwere\b", re.I)
+_NAMED_BY_TOPIC = re.compile(r"^\s*(?:'s|’s)?\s*(?:wing|league|section|branch|affairs|federation|union|"
+                             r"organi[sz]ation|association|council|commission|committee|department|ministry)\b",
+                             re.I)
 _CHAIRED = re.compile(r"\b(?:co-)?(?:chaired|hosted|moderated|presided over|addressed|opened)\s+by\b", re.I)
 _LISTING = re.compile(r"\b(?:attended by|participants (?:were|included)|speakers (?:were|included)|among them)\s*:\s*$", re.I)
 _DELEGATES = re.compile(r"^\W*(?:the\s+)?(?:representatives|delegates|delegations|leaders|members)\s+(?:of|from)\b", re.I)
@@ -1544,6 +1547,9 @@ def _attach_topics(doc: Doc, analysed, out: list[Engagement], person_keys, surna
         target = None
         if here and any(e.type == "Forum" for e in current) and all(e.type == "Correspondence" for e in here):
             target = here  # the message's own sentence; the forum's part goes on after it
+        elif here and all(e.type == "Visit" for e in here) and any(
+                e.type in ("Meeting", "Talks") and set(e.participants) & set(here[0].participants) for e in current):
+            target = here  # "Li paid a visit to Cuba from Saturday to Monday." between the meeting and its remarks
         elif here:
             current = here
         named = {person_keys[(a.index, p.start)] for p in a.mentions.persons}
@@ -1562,6 +1568,9 @@ def _attach_topics(doc: Doc, analysed, out: list[Engagement], person_keys, surna
             if True:
                 if _BACKDROP.search(doc[max(a.span.start, span.start - 5):span.start].text):
                     continue  # "since the 18th CPC National Congress", "owing to COVID-19": backdrop
+                if any(t.start <= span.start < t.end for t in a.mentions.titles) or _NAMED_BY_TOPIC.match(
+                        doc[span.end:min(a.span.end, span.end + 3)].text):
+                    continue  # "Secretary for Youth Affairs", "women's wing leaders": a name, not a topic
                 for e in target:
                     if span.id_ not in e.topics:
                         e.topics.append(span.id_)

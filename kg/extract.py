@@ -203,6 +203,9 @@ class _Resolver:
         best: tuple[int, str] | None = None
         for span in doc.spans[GAZETTEER]:
             if span.label_ == "ORG" and o.start <= span.start and span.end <= o.end and (span.start, span.end) != (o.start, o.end):
+                if (span.start > o.start and doc[span.start - 1].text == "(" and span.end < o.end
+                        and doc[span.end].text == ")" and span.text not in self.acronyms):
+                    continue  # "National People's Congress (NPC) Standing Committee": NPC is defined here
                 if span.text in self.acronyms:
                     key = self.acronyms[span.text]
                 else:

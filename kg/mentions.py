@@ -350,6 +350,8 @@ def _appositive_title(doc, j: int, e: int, title_tok: set[int]) -> bool:
     if j + 1 >= e or doc[j].text != ",":
         return False
     k = j + 1
+    if k + 1 < e and doc[k].lower_ == "who" and doc[k + 1].lower_ in ("is", "was"):
+        k += 2  # "Zhao, who is also a member of ..."
     while k < e and (doc[k].lower_ in ARTICLES or doc[k].lower_ in ("also", "now")):
         k += 1
     if k not in title_tok:
@@ -688,6 +690,10 @@ def _find_posts(doc, s: int, e: int, m: Mentions, heads: dict[str, str]) -> None
                 m.posts.append(PostMention(n, t.title, t.status, bare=True))
             else:
                 titles_from(after + 1, n)
+        # "PERSON, who is also a member of ORG"
+        if (p.end + 3 < e and doc[p.end].text == "," and doc[p.end + 1].lower_ == "who"
+                and doc[p.end + 2].lower_ in ("is", "was")):
+            titles_from(p.end + 3, n)
         # "PERSON, who is paying a visit to Vietnam as head of ORG"
         if p.end < e and doc[p.end].text == "," and p.end + 1 < e and doc[p.end + 1].lower_ == "who":
             nxt = min([q.start for q in m.persons if q.start > p.end] + [e, p.end + 16])

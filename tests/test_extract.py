@@ -483,3 +483,15 @@ def test_remarks_after_a_one_line_visit_sentence_stay_with_the_meeting_and_names
     visit = next(e for e in engs if e["type"] == "Visit")
     assert meeting["topics"] == ["global-development-initiative"]
     assert visit["topics"] == []
+
+
+def test_a_relative_clause_gives_a_surname_its_party_post_and_an_acronym_defined_inside_a_name_is_not_looked_up():
+    text = XINHUA + (
+        "BEIJING, June 4 (Xinhua) -- Tang Wenbo, chairman of the National People's Congress (NPC) Standing "
+        "Committee, met in Beijing on Wednesday with a Communist Party of Vietnam (CPV) delegation headed by "
+        "Le Van Hai.\n\nTang, who is also a member of the Political Bureau of the Communist Party of China (CPC) "
+        "Central Committee, said relations are sound.")
+    _, engs, posts, _ = facts_of(text)
+    assert ("Tang Wenbo", "Member", "Political Bureau of the CPC Central Committee") in posts
+    assert engs[0]["organizations"] == ["Communist Party of China", "Communist Party of Vietnam"]
+    assert not any("Coalition" in org for _, _, org in posts)

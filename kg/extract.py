@@ -233,6 +233,23 @@ class _Resolver:
             for k in range(max(0, o.start - 2), o.start):
                 if doc[k].text in self.acronyms and k + 1 < len(doc) and doc[k + 1].text in ("'s", "’s"):
                     return self.acronyms[doc[k].text]
+        if best is None and o.kind == "body" and o.text[:1].islower():
+            # "... general secretary of the LPRP Central Committee, and held talks with X, head of
+            # the commission for external relations": the one party named before it in the sentence
+            sent = doc[o.start].sent
+            owners = set()
+            orgs = [span for span in doc.spans[GAZETTEER] if span.label_ == "ORG"
+                    and sent.start <= span.start and span.end <= o.start]
+            for span in orgs:
+                if not any(x is not span and x.start <= span.start and span.end <= x.end for x in orgs):
+                    key = self.acronyms.get(span.text) or self.known(span.text, span.id_, span.text)
+                    top = key
+                    while self.entities[top].parent:
+                        top = self.entities[top].parent
+                    if self.entities[top].kind == "party":
+                        owners.add(top)
+            if len(owners) == 1:
+                return owners.pop()
         return best[1] if best else None
 
     def _canonical_body(self, text: str, parent: str) -> str:
@@ -586,6 +603,28 @@ def _body_members(doc: Doc, analysed, res: _Resolver, person_keys, affiliation, 
             if fact not in facts.posts:
                 facts.posts.append(fact)
                 affiliation.setdefault(key, []).append(body)
+
+
+def _party_committees(readout: Readout, out: list[Engagement], res: _Resolver, lexicon: Lexicon) -> None:
+    """"A delegation of the Party Committee of the Central Agencies' Bloc" ... "the
+    Vietnamese delegation": a party committee the text does not tie to a party
+    belongs to the one party of the country its delegation is called after."""
+    orphans = [k for e in out for k in e.organizations if k in res.entities and res.entities[k].parent is None
+               and res.entities[k].kind != "party" and "Party Committee" in res.entities[k].name]
+    if not orphans:
+        return
+    countries = {res.country(name) for word in re.findall(r"\b([A-Z][a-z]+) delegation\b", readout.text)
+                 if (name := lexicon.country_by_demonym.get(word.lower()))}
+    parties = {k for k, ent in res.entities.items() if ent.kind == "party" and ent.country in countries}
+    if len(countries) != 1 or len(parties) != 1:
+        return
+    party = parties.pop()
+    for key in orphans:
+        res.entities[key].parent = party
+    for e in out:
+        e.organizations = list(dict.fromkeys(party if k in orphans else k for k in e.organizations))
+        if e.reporter in orphans:
+            e.reporter = party
 
 
 def _hosts_country(out: list[Engagement], res: _Resolver, lexicon: Lexicon) -> None:
@@ -1246,6 +1285,7 @@ def _engagements(readout, doc, analysed, res, person_keys, affiliation, lexicon,
     for n, e in enumerate(out):
         e.index = n
     _attach_present(analysed, out, person_keys, res.surnames)
+    _party_committees(readout, out, res, lexicon)
     _hosts_country(out, res, lexicon)
     _attach_topics(doc, analysed, out, person_keys, res.surnames)
     return out

@@ -495,3 +495,26 @@ def test_a_relative_clause_gives_a_surname_its_party_post_and_an_acronym_defined
     assert ("Tang Wenbo", "Member", "Political Bureau of the CPC Central Committee") in posts
     assert engs[0]["organizations"] == ["Communist Party of China", "Communist Party of Vietnam"]
     assert not any("Coalition" in org for _, _, org in posts)
+
+
+@pytest.mark.parametrize(
+    ("text", "person", "side"),
+    [
+        # a generic body named in lower case belongs to the one party named before it in the sentence
+        (IDCPC + "Vientiane, March 11th--Tang Wenbo, head of the International Department of the CPC Central "
+         "Committee, paid a visit to Laos. During the visit, Tang met with Bounmy Keo, general secretary of the "
+         "Lao People's Revolutionary Party Central Committee, and held talks with Sonexay Vong, head of the "
+         "commission for external relations.", "Sonexay Vong", "Lao People's Revolutionary Party"),
+        # a party committee belongs to the party of the country its delegation is called after
+        ("Parties seek stronger ties\nMay 20, 2024\n\nA delegation of the Party Committee of the Central "
+         "Agencies' Bloc, led by its Secretary Le Van Hai, held talks on May 17 with leaders of the Communist "
+         "Party of the Russian Federation (KPRF) as part of a working trip to Russia. Receiving the Vietnamese "
+         "delegation, KPRF Vice Chairman Ivan Orlov said ties between the Communist Party of Vietnam (CPV) and "
+         "the KPRF are strong.", "Le Van Hai", "Communist Party of Vietnam"),
+    ],
+)
+def test_a_body_the_text_does_not_tie_to_a_party_gets_the_party_the_context_gives(text, person, side):
+    _, engs, _, _ = facts_of(text)
+    sides = {o for e in engs if person in e["participants"] for o in e["organizations"]}
+    assert side in sides
+    assert not any("ommi" in o or "Committee" in o for o in sides)

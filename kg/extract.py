@@ -545,10 +545,18 @@ def _plural_posts(doc: Doc, analysed, res: _Resolver, person_keys, affiliation, 
         if not persons:
             continue
         of_list = a.span.text[found.end():found.end() + 5].lower().startswith(" of")
-        for p in persons:
+        t_start = next((t.i for t in a.span if t.idx == a.span.start_char + found.start()), None)
+        # "the PA regional coordinators Ana Lima (The Americas), Rui Costa (Africa) and ..."
+        owner = next((o for o in m.orgs if o.end == t_start and o.kind != "event"), None) if t_start else None
+        for n, p in enumerate(persons):
             pkey = person_keys[(a.index, p.start)]
             okey = None
-            if of_list:
+            if owner is not None and not of_list:
+                if n and not re.fullmatch(r"\s*(?:\([^()]*\)\s*)?(?:,|and|, and)\s*",
+                                          doc[persons[n - 1].end:p.start].text):
+                    break  # the list has ended
+                okey = res.org(doc, owner)
+            elif of_list:
                 # "ORG, PERSON;" - the organization right before the person
                 org = next((o for o in m.orgs if o.end <= p.start and p.start - o.end <= 2
                             and o.kind != "event" and toks[o.end].text == ","), None)

@@ -225,7 +225,7 @@ def find_mentions(sent: Span, heads: dict[str, str], known_acronyms: dict[str, s
             if text.lower().startswith("state president"):
                 text = text[6:]  # "General Secretary ... and State President": the President
             status, kind = _title_info(span)
-            if end > span.end and doc[span.end - 1].lower_ == "minister":
+            if end > span.end and doc[span.end - 1].lower_ == "minister" and doc[span.start].lower_ != "shadow":
                 status, kind = "other", "state"  # "Minister for Arts and Culture": a government office
             m.titles.append(TitleMention(span.start, end, _cap_text(text), status, kind))
             i = end
@@ -591,6 +591,7 @@ def _find_posts(doc, s: int, e: int, m: Mentions, heads: dict[str, str]) -> None
 
     def titles_from(k: int, person: int) -> None:
         """Read "TITLE of ORG [and TITLE of ORG]*" starting at token k."""
+        last_org: int | None = None
         while k < e:
             while k < e and (doc[k].lower_ in ARTICLES or doc[k].lower_ in ("also", "now", "currently")):
                 k += 1
@@ -624,11 +625,27 @@ def _find_posts(doc, s: int, e: int, m: Mentions, heads: dict[str, str]) -> None
                     t = by_start_title[t.end + 1]
                     shared.append(t)
                 org, country, k2 = org_after(t.end)
-                if org is None and country is None and t.kind == "state" and len(shared) == 1 and (
-                        t.end == e or doc[t.end].text in (",", ";", ".", ")") or doc[t.end].lower_ == "and"):
-                    # "General Secretary of the X Party and State President": a state office whose
-                    # country the person's side gives
-                    m.posts.append(PostMention(person, t.title, t.status, bare=True))
+                ends = t.end == e or doc[t.end].text in (",", ";", ".", ")") or doc[t.end].lower_ == "and"
+                if org is None and country is None and t.kind == "state" and len(shared) == 1 and ends:
+                    # "Deputy Prime Minister and President of the Olympic Committee of Thailand":
+                    # the country the next office names; else (bare) the person's side's
+                    nxt = t.end + 1 if t.end < e and doc[t.end].lower_ == "and" else None
+                    while nxt is not None and nxt < e and doc[nxt].lower_ in ARTICLES:
+                        nxt += 1
+                    later = by_start_title.get(nxt) if nxt is not None else None
+                    o2, c2, _ = org_after(later.end) if later is not None else (None, None, 0)
+                    c2 = c2 or (m.orgs[o2].countries[0] if o2 is not None and len(m.orgs[o2].countries) == 1
+                                else None)
+                    if c2 is not None:
+                        m.posts.append(PostMention(person, t.title, t.status, None, c2))
+                    else:
+                        m.posts.append(PostMention(person, t.title, t.status, bare=True))
+                elif org is None and country is None and last_org is not None and ends and t.kind != "state":
+                    # "Deputy Leader of the Labor Party and the Shadow Minister for Defence"
+                    for st in shared:
+                        m.posts.append(PostMention(person, st.title, st.status, last_org))
+                if org is not None:
+                    last_org = org
                 if org is not None or country is not None:
                     for st in shared:
                         m.posts.append(PostMention(person, st.title, st.status, org, country))

@@ -518,3 +518,20 @@ def test_a_body_the_text_does_not_tie_to_a_party_gets_the_party_the_context_give
     sides = {o for e in engs if person in e["participants"] for o in e["organizations"]}
     assert side in sides
     assert not any("ommi" in o or "Committee" in o for o in sides)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        ("Tang Wenbo met here today with Ana Lima, Deputy Leader of the Australian Labor Party and the Shadow "
+         "Minister for Defence.", ("Ana Lima", "Shadow Minister for Defence", "Australian Labor Party")),
+        ("Tang Wenbo held a video call with Ana Lima, Deputy Prime Minister and President of the National "
+         "Olympic Committee of Thailand.", ("Ana Lima", "Deputy Prime Minister", "Thailand")),
+        ("The PA regional coordinators Ana Lima (The Americas), Rui Costa (Central Africa) and Li Wei (Asia) "
+         "reported on the development of the PA in their regions.",
+         ("Li Wei", "Regional Coordinator", "Progressive Alliance")),
+    ],
+)
+def test_an_office_takes_the_organization_its_neighbours_give(sentence: str, expected: tuple):
+    _, _, posts, _ = facts_of(IDCPC + "Beijing, March 11th--" + sentence)
+    assert expected in posts

@@ -205,7 +205,7 @@ class _Resolver:
             if span.label_ == "ORG" and o.start <= span.start and span.end <= o.end and (span.start, span.end) != (o.start, o.end):
                 if (span.start > o.start and doc[span.start - 1].text == "(" and span.end < o.end
                         and doc[span.end].text == ")" and span.text not in self.acronyms):
-                    continue  # "National People's Congress (NPC) Standing Committee": NPC is defined here
+                    continue  # "Supreme People's Assembly (SPA) Standing Committee": SPA is defined here
                 if span.text in self.acronyms:
                     key = self.acronyms[span.text]
                 else:
@@ -347,7 +347,7 @@ def extract_doc(readout: Readout, doc: Doc, lexicon: Lexicon) -> ReadoutFacts:
     for a in analysed:
         for p in a.mentions.persons:
             if " " not in p.name:
-                # "Muchinguri-Kashiri" after "Oppah Muchinguri": a double-barrelled surname
+                # "Chiweshe-Banda" after "Rudo Chiweshe": a double-barrelled surname
                 known = res.surnames.get(p.name) or (res.surnames.get(p.name.split("-")[0])
                                                      if "-" in p.name else None)
                 person_keys[(a.index, p.start)] = known or res.person(p.name)
@@ -444,7 +444,7 @@ def extract_doc(readout: Readout, doc: Doc, lexicon: Lexicon) -> ReadoutFacts:
             if title is None and post.title.split()[0] in ("Secretary", "Deputy"):
                 title = lexicon.titles.get(post.title.split(" for ")[0].lower())  # "Secretary for Youth Affairs"
             elif title is None and post.title.startswith("Minister "):
-                title = Title("Minister", "other", "state")  # "Minister of Land, Infrastructure and Transport"
+                title = Title("Minister", "other", "state")  # "Minister of Agriculture, Forestry and Fisheries"
             if title is None or (title.kind == "state") != state_pass:
                 continue
             if not state_pass and delegation is not None and (
@@ -614,7 +614,7 @@ def _body_members(doc: Doc, analysed, res: _Resolver, person_keys, affiliation, 
 
 
 def _party_committees(readout: Readout, out: list[Engagement], res: _Resolver, lexicon: Lexicon) -> None:
-    """"A delegation of the Party Committee of the Central Agencies' Bloc" ... "the
+    """"A delegation of the Party Committee of the Provincial Agencies" ... "the
     Vietnamese delegation": a party committee the text does not tie to a party
     belongs to the one party of the country its delegation is called after."""
     orphans = [k for e in out for k in e.organizations if k in res.entities and res.entities[k].parent is None
@@ -691,6 +691,12 @@ def _delegation_org(doc: Doc, analysed, res: _Resolver) -> str | None:
                             and o.kind in ("party", "international", "org", "gov")), None)
                 if org is not None:
                     return _top_org(res.org(doc, org), res)
+        for o in a.mentions.orgs:
+            # "An African National Congress (ANC) delegation"
+            end = o.end + (3 if o.acronym and toks[o.end].text == "(" else 0)
+            if (end < a.span.end and toks[end].lower_ == "delegation"
+                    and o.kind in ("party", "international", "org", "gov")):
+                return _top_org(res.org(doc, o), res)
     return None
 
 
@@ -1059,13 +1065,15 @@ def _engagements(readout, doc, analysed, res, person_keys, affiliation, lexicon,
                     obj_persons = [p for p in obj_persons if p.start < comma]
                     obj_orgs = [o for o in obj_orgs if o.start < comma]
             ours = (etype == "Visit" and trigger[0] - 2 >= s.start and doc[trigger[0] - 1].lower_ in ("'s", "’s")
-                    and doc[trigger[0] - 2].lower_ == "delegation")  # "the delegation's visit to China"
-            if etype == "Visit" and not ours and (
+                    and doc[trigger[0] - 2].lower_ == "delegation")  # "the delegation's visit to Peru"
+            during = trigger[0] - 2 >= s.start and doc[trigger[0] - 2].lower_ in ("during", "on") and doc[
+                trigger[0] - 1].lower_ in ("its", "their")  # "held talks during its working trip to Russia"
+            if etype == "Visit" and not ours and not during and (
                     any(t.lower_ in _BACKGROUND_VISIT for t in doc[max(s.start, trigger[0] - 3):trigger[0]])
                     or re.match(r"\s*(?:\w+\s+){0,4}(?:last|earlier this)\s+(?:week|month|year)", doc[trigger[1]:stop].text)):
                 continue  # "his visit", "the leader's recent visit", "a visit ... last month": background
             if etype == "Visit":
-                # "received Liu Jianchao, who is paying a visit to Vietnam": the visitor is
+                # "received Tang Wenbo, who is paying a visit to Peru": the visitor is
                 # the person the relative clause hangs on.
                 who = [t.i for t in doc[max(s.start, trigger[0] - 8):trigger[0]] if t.lower_ == "who"]
                 v_date = date
@@ -1073,7 +1081,7 @@ def _engagements(readout, doc, analysed, res, person_keys, affiliation, lexicon,
                     before = [p for p in m.persons if p.end <= who[-1]]
                     visitor = person_keys[(a.index, before[-1].start)] if before else None
                     if visitor is None:
-                        # "The Japanese guest, who is visiting Vietnam ...": the principal named
+                        # "The Mexican guest, who is visiting Laos ...": the principal named
                         # earlier whose side belongs to that country.
                         demonyms = [c[2] for c in m.countries if c[1] <= who[-1]]
                         for e in out:
@@ -1093,12 +1101,12 @@ def _engagements(readout, doc, analysed, res, person_keys, affiliation, lexicon,
                 else:
                     sides_v = list(sides)
                 if ours or (n > 0 and doc[trigger[0]].lower_ not in ("visited", "visits")):
-                    # "held talks on June 13 ... as part of a working trip to Russia": the day is the talks'
+                    # "held talks on May 3 ... during its working trip to Peru": the day is the talks'
                     clause = find_day_mentions(doc[trigger[1]:stop].text, readout.reference_date)
                     v_date = clause[0].value if clause else None
                     speaker = [p for p in m_persons if p.end <= trigger[0]]
                     if not principals and speaker:
-                        # "Addressing a meeting, Ann Moyo said the delegation's visit to China ..."
+                        # "Addressing a meeting, Ann Moyo said the delegation's visit to Peru ..."
                         principals = [person_keys[(a.index, speaker[-1].start)]]
                         side = _side_of(principals[0], affiliation, res)
                         sides_v = [side] if side else []
@@ -1120,7 +1128,7 @@ def _engagements(readout, doc, analysed, res, person_keys, affiliation, lexicon,
                                  principals, v_sides, [], [], reporter)
                 same_trip = next((o for o in out if o.type == "Visit" and o.location == eng.location), None)
                 if same_trip is not None:
-                    # "said during a visit to Cuba" ... "Li paid an official visit to Cuba from
+                    # "said during a visit to Peru" ... "Tang paid an official visit to Peru from
                     # Saturday to Monday": one visit, told twice; the fuller account wins.
                     if len(eng.participants) > len(same_trip.participants):
                         eng.index = same_trip.index
@@ -1223,7 +1231,7 @@ def _engagements(readout, doc, analysed, res, person_keys, affiliation, lexicon,
                 e_date = date
                 if (trigger[0] - 2 >= s.start and doc[trigger[0] - 2].lower_ == "today"
                         and doc[trigger[0] - 1].lower_ in ("'s", "’s")):
-                    e_date = readout.reference_date  # "ahead of today's meeting of the party presidents"
+                    e_date = readout.reference_date  # "before today's meeting of the party leaders"
                 eng = Engagement(len(out), etype, text.strip(), e_date, loc,
                                  principals + [g for g in group if g not in principals], e_sides, [], [],
                                  reporter if principals else (forum_host or reporter))
@@ -1270,7 +1278,7 @@ def _engagements(readout, doc, analysed, res, person_keys, affiliation, lexicon,
     forum_day = None
     for e in out:
         if e.type == "Forum" and e.date is None and titled is not None:
-            e.date = titled  # "Progressive Alliance Board Meeting – Brussels, 29 June 2023"
+            e.date = titled  # "Council Meeting – Madrid, 14 March 2024"
         if e.type == "Forum" and forum_day is None:
             forum_day = e.date
     for e in out:
@@ -1279,8 +1287,8 @@ def _engagements(readout, doc, analysed, res, person_keys, affiliation, lexicon,
             e.date = forum_day  # a video message is played at the forum
     visits = [e for e in out if e.type == "Visit" and e.location]
     if len(visits) == 1:
-        # a meeting reported before the visit it belongs to ("held talks ... as part of a
-        # working trip to Russia") takes the country visited, like the meetings after it
+        # a meeting reported before the visit it belongs to ("held talks ... during a
+        # working trip to Peru") takes the country visited, like the meetings after it
         for e in out:
             if e.location is None and e.type in IN_PERSON and e.type != "Visit" and e.index < visits[0].index:
                 e.location = visits[0].location
@@ -1385,7 +1393,7 @@ def _forum_speakers(analysed, out: list[Engagement], res, person_keys, affiliati
                     current.organizations.append(side)
 
 
-_JOINING = re.compile(r"\b(?:were|was)\s+(?:all\s+)?expected\s+(?:in|at|to)\b|\bseated\b.*\b(?:high|head) table\b"
+_JOINING = re.compile(r"\b(?:were|was)\s+(?:all\s+)?expected\s+(?:in|at|to)\b|\bseated\b.*\b(?:high|head) table\b|\b(?:high|head) table\b.*\bseated\b"
                       r"|\b(?:high|head) table\b.*\bwere\b", re.I)
 _NAMED_BY_TOPIC = re.compile(r"^\s*(?:'s|’s)?\s*(?:wing|league|section|branch|affairs|federation|union|"
                              r"organi[sz]ation|association|council|commission|committee|department|ministry)\b",
@@ -1430,9 +1438,17 @@ def _alliance_members(doc: Doc, analysed, out: list[Engagement], res) -> None:
         pos = a.span.start_char + verb.start()
         before = [o for o in a.mentions.orgs if doc[o.end - 1].idx < pos and o.kind != "event"]
         after = [o for o in a.mentions.orgs if doc[o.start].idx > pos and o.kind != "event"]
-        if not before or len(after) < 2:
+        if len(after) < 2:
             continue
-        alliance = _top_org(res.org(doc, before[-1]), res)
+        if before:
+            alliance = _top_org(res.org(doc, before[-1]), res)
+        else:
+            # "The alliance unites ...": the side named by that head noun
+            head = re.match(r"\s*the\s+(alliance|coalition|bloc|front)\b", a.span.text, re.I)
+            alliance = next((o for e in out for o in e.organizations if head and o in res.entities
+                             and head.group(1).lower() in res.entities[o].name.lower()), None)
+            if alliance is None:
+                continue
         members = [_top_org(res.org(doc, o), res) for o in after]
         for e in out:
             if alliance in e.organizations:
@@ -1600,7 +1616,7 @@ def _attach_topics(doc: Doc, analysed, out: list[Engagement], person_keys, surna
             target = here  # the message's own sentence; the forum's part goes on after it
         elif here and all(e.type == "Visit" for e in here) and any(
                 e.type in ("Meeting", "Talks") and set(e.participants) & set(here[0].participants) for e in current):
-            target = here  # "Li paid a visit to Cuba from Saturday to Monday." between the meeting and its remarks
+            target = here  # "Tang paid a visit to Peru from Friday to Sunday." between the meeting and its remarks
         elif here:
             current = here
         named = {person_keys[(a.index, p.start)] for p in a.mentions.persons}

@@ -209,7 +209,7 @@ def find_mentions(sent: Span, heads: dict[str, str], known_acronyms: dict[str, s
                     k += 1
                 if doc[k - 1].lower_ not in heads:  # "Secretary for the Youth League" stays an org
                     end = k
-            # "Minister of Land, Infrastructure, Transport and Tourism": a portfolio, not an organization
+            # "Minister of Agriculture, Forestry and Fisheries": a portfolio, not an organization
             if (end + 1 < e and doc[end - 1].lower_ == "minister" and doc[end].lower_ == "of"
                     and _is_cap(doc[end + 1]) and "ORG" not in labels.get(end + 1, {})
                     and not any(k in labels.get(end + 1, {}) for k in ("COUNTRY", "DEMONYM", "CITY"))):
@@ -319,7 +319,7 @@ def find_mentions(sent: Span, heads: dict[str, str], known_acronyms: dict[str, s
             elif (t.text == "The" and j - i >= 2 and j + 1 < e and not _is_cap(doc[j + 1])
                   and doc[j + 1].text not in ("(", "'s", "’s") and not any(
                       k in labels.get(j + 1, {}) for k in ("COUNTRY", "DEMONYM"))):
-                j += 1  # "Nguyen Van The, held ...": a Vietnamese given name, not the article
+                j += 1  # "Le Van The, said ...": a Vietnamese given name, not the article
                 break
             else:
                 break
@@ -351,7 +351,7 @@ def _appositive_title(doc, j: int, e: int, title_tok: set[int]) -> bool:
         return False
     k = j + 1
     if k + 1 < e and doc[k].lower_ == "who" and doc[k + 1].lower_ in ("is", "was"):
-        k += 2  # "Zhao, who is also a member of ..."
+        k += 2  # "Tang, who is also a member of ..."
     while k < e and (doc[k].lower_ in ARTICLES or doc[k].lower_ in ("also", "now")):
         k += 1
     if k not in title_tok:
@@ -467,6 +467,12 @@ def _make_org(doc, i, j, heads, labels, known_acronyms) -> OrgMention | None:
         if opened is not None and doc[j - 1].text == ")" and _acronym_paren(doc, opened, j) == j - 1:
             acronym = doc[opened + 1].text
             j = opened
+    owner_country: tuple[str, ...] = ()
+    if (j - i > 2 and doc[i + 1].text in ("'s", "’s") and (lab := labels.get(i + 2, {}).get("ORG")) is not None
+            and lab.start == i + 2 and lab.end == j
+            and (cspan := labels.get(i, {}).get("COUNTRY") or labels.get(i, {}).get("DEMONYM")) is not None):
+        owner_country = (cspan.id_,)
+        i += 2  # "Zimbabwe's Zanu PF": the party, of Zimbabwe
     text = doc[i:j].text
     known = None
     whole = [labels.get(k, {}).get("ORG") for k in range(i, j)]
@@ -496,6 +502,12 @@ def _make_org(doc, i, j, heads, labels, known_acronyms) -> OrgMention | None:
             from kg.lexicon import load_lexicon
 
             kind = load_lexicon().orgs[first.id_].kind
+        elif (x := next((k for k in range(i + 1, j - 1) if doc[k].text in ("'s", "’s")
+                         and (lab := labels.get(k - 1, {}).get("ORG")) is not None and lab.start == i
+                         and lab.end == k), None)) is not None and not any(
+                "ORG" in labels.get(k, {}) for k in range(x + 1, j)) and doc[j - 1].lower_ not in heads:
+            # "Swapo's Maria Nandi": the organization is only what comes before the possessive
+            return _make_org(doc, i, x, heads, labels, known_acronyms)
         elif any("ORG" in labels.get(k, {}) for k in range(i, j)):
             kind = "body"
         else:
@@ -512,7 +524,7 @@ def _make_org(doc, i, j, heads, labels, known_acronyms) -> OrgMention | None:
         span.id_ for k in range(i, j) for lab in [labels.get(k, {})]
         for key in ("COUNTRY", "DEMONYM") if (span := lab.get(key)) is not None and span.start == k
     ))
-    return OrgMention(i, j, text, kind, known, acronym, None, countries)
+    return OrgMention(i, j, text, kind, known, acronym, None, countries or owner_country)
 
 
 def _link_parents(m: Mentions) -> None:
@@ -609,6 +621,14 @@ def _find_posts(doc, s: int, e: int, m: Mentions, heads: dict[str, str]) -> None
                     t = by_start_title[country_at[k][1]]
                     m.posts.append(PostMention(person, t.title, t.status, None, country_at[k][2]))
                     k = t.end
+                # "the SPD's chairman"
+                elif (k in by_start_org and m.orgs[by_start_org[k]].end + 1 < e
+                      and doc[m.orgs[by_start_org[k]].end].text in ("'s", "’s")
+                      and m.orgs[by_start_org[k]].end + 1 in by_start_title):
+                    o = by_start_org[k]
+                    t = by_start_title[m.orgs[o].end + 1]
+                    m.posts.append(PostMention(person, t.title, t.status, o))
+                    k = t.end
                 # "IDCPC Minister", "PES President"
                 elif k in by_start_org and m.orgs[by_start_org[k]].end in by_start_title:
                     o = by_start_org[k]
@@ -627,7 +647,7 @@ def _find_posts(doc, s: int, e: int, m: Mentions, heads: dict[str, str]) -> None
                 org, country, k2 = org_after(t.end)
                 ends = t.end == e or doc[t.end].text in (",", ";", ".", ")") or doc[t.end].lower_ == "and"
                 if org is None and country is None and t.kind == "state" and len(shared) == 1 and ends:
-                    # "Deputy Prime Minister and President of the Olympic Committee of Thailand":
+                    # "Deputy Prime Minister and Chairman of the Football Association of Kenya":
                     # the country the next office names; else (bare) the person's side's
                     nxt = t.end + 1 if t.end < e and doc[t.end].lower_ == "and" else None
                     while nxt is not None and nxt < e and doc[nxt].lower_ in ARTICLES:
@@ -641,7 +661,7 @@ def _find_posts(doc, s: int, e: int, m: Mentions, heads: dict[str, str]) -> None
                     else:
                         m.posts.append(PostMention(person, t.title, t.status, bare=True))
                 elif org is None and country is None and last_org is not None and ends and t.kind != "state":
-                    # "Deputy Leader of the Labor Party and the Shadow Minister for Defence"
+                    # "Deputy Leader of the Labour Party and the Shadow Minister for Health"
                     for st in shared:
                         m.posts.append(PostMention(person, st.title, st.status, last_org))
                 if org is not None:

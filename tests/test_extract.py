@@ -134,8 +134,8 @@ def test_global_governance_is_not_the_global_governance_initiative():
 
 def test_a_message_is_correspondence_without_a_place():
     text = ("Title line\n\nMarch 3, 2024\n\nHanoi (VNA) – The Central Committee of the Communist Party of Vietnam "
-            "(CPV) on March 2 sent a message of congratulations to the Central Committee of the Lao People's "
-            "Revolutionary Party on its anniversary.")
+            "(CPV) on March 2 sent a congratulatory message to the Lao People's Revolutionary Party on the "
+            "party's anniversary.")
     _, engs, _, _ = facts_of(text)
     assert [(e["type"], e["date"], e["location"]) for e in engs] == [("Correspondence", date(2024, 3, 2), None)]
     assert engs[0]["organizations"] == ["Communist Party of Vietnam", "Lao People's Revolutionary Party"]
@@ -216,7 +216,7 @@ def test_a_forum_has_its_host_and_speakers_and_a_message_to_it_is_correspondence
 
 def test_a_round_up_gives_one_message_per_sender():
     text = ("Leaders congratulate Chen\n\nOctober 24, 2025\n\nBEIJING, Oct. 24 (Xinhua) -- Leaders of political "
-            "parties around the world have sent messages congratulating Chen Weiguo on his election as general "
+            "parties of many countries have sent messages to Chen Weiguo on his election as general "
             "secretary of the CPC Central Committee.\n\n"
             "Ana Lima, president of the Workers' Party of Brazil, said the election showed trust.\n\n"
             "Kofi Mensah, general secretary of the National Democratic Congress of Ghana, wished the CPC success.")
@@ -265,9 +265,9 @@ def test_a_side_gets_the_country_its_name_makes_evident(org_phrase: str, country
 
 def test_an_alliance_is_represented_by_the_members_the_text_names():
     text = ("Title line\n\n24 August 2025\n\nHavana, Aug 23 (ACN) Rosa Pires, First Secretary of the Communist Party "
-            "of Cuba, met in Pretoria with leaders of the Tripartite Alliance.\n\nThe Tripartite Alliance brings "
-            "together the African National Congress (ANC), the Congress of South African Trade Unions (COSATU) and "
-            "the South African Communist Party (SACP).")
+            "of Cuba, held talks in Johannesburg with the Tripartite Alliance.\n\nThe alliance unites the African "
+            "National Congress (ANC), the Congress of South African Trade Unions (COSATU) and the South African "
+            "Communist Party (SACP).")
     _, engs, _, _ = facts_of(text)
     assert engs[0]["organizations"] == ["Communist Party of Cuba", "African National Congress",
                                         "Congress of South African Trade Unions", "South African Communist Party"]
@@ -309,8 +309,8 @@ NEWSPAPER = ("Ruling party strengthens ties with friends abroad\n12 March 2024\n
 
 def test_a_newspaper_delegation_story_gives_visit_meeting_members_and_their_offices():
     text = NEWSPAPER + (
-        "A delegation of Zimbabwe's ruling party Zanu PF, led by national chairperson Cde Rudo Chiweshe, on "
-        "Tuesday met leaders of the Communist Party of Vietnam (CPV), as the two parties pledged to deepen ties.\n\n"
+        "A ten-member delegation of Zimbabwe's Zanu PF, led by its national chairperson Cde Rudo Chiweshe, "
+        "on Tuesday met leaders of the Communist Party of Vietnam (CPV) in the capital to deepen ties.\n\n"
         "Cde Chiweshe-Banda is accompanied by Cdes Farai Ndlovu (National Political Commissar), Tatenda Sibanda "
         "(Secretary for Youth Affairs) and Kuda Mhlanga (Principal of the Herbert Chitepo College).\n\n"
         "Addressing the meeting, Cde Chiweshe-Banda said the delegation's visit to Vietnam was part of the "
@@ -333,12 +333,12 @@ def test_a_newspaper_delegation_story_gives_visit_meeting_members_and_their_offi
     ("body", "expected"),
     [
         # a state office after a party office takes the country of the person's party
-        ("Tang Wenbo met here today with Nguyen Van Binh, General Secretary of the Communist Party of Vietnam "
-         "and State President.", ("Nguyen Van Binh", "President", "Vietnam")),
+        ("Tang Wenbo met here today with Pedro Ruiz, First Secretary of the Communist Party of Cuba "
+         "and State President.", ("Pedro Ruiz", "President", "Cuba")),
         # a portfolio is part of the title; the country is the one visited (the dateline's)
         ("Tang Wenbo, Vice-minister of the International Department of the CPC Central Committee, met in "
-         "Tokyo today with Sato Kenji, Minister of Land, Infrastructure and Transport; they discussed ties.",
-         ("Sato Kenji", "Minister of Land, Infrastructure and Transport", "Japan")),
+         "Tokyo today with Sato Kenji, Minister of Agriculture, Forestry and Fisheries; they discussed ties.",
+         ("Sato Kenji", "Minister of Agriculture, Forestry and Fisheries", "Japan")),
         # of two leaders named by state offices, the reporting side's own comes first
         ("Tang Wenbo, Vice-minister of the International Department of the CPC Central Committee, met here "
          "today with Ana Lima, President of the Workers' Party of Brazil. Under the leadership of President "
@@ -362,12 +362,12 @@ def test_the_reporting_sides_leader_named_first_keeps_its_own_country():
 
 def test_working_sessions_on_a_trip_give_one_meeting_per_party_inside_the_visit():
     text = ("Parties seek stronger cooperation\nMay 20, 2024\n\n"
-            "A delegation of the Communist Party of Vietnam (CPV), led by Le Van The, held working sessions on "
-            "May 17 with leaders of the Communist Party of the Russian Federation (KPRF) and the ruling United "
-            "Russia (UR) Party as part of a working trip to Russia.\n\n"
-            "At the session with KPRF Vice Chairman Ivan Orlov, The said the CPV wishes to deepen ties.\n\n"
-            "Receiving the Vietnamese delegation, Pavel Sokolov, member of the Presidium of the UR's General "
-            "Council and Deputy Chair of the Federation Council Committee on Foreign Affairs, said ties are strong.")
+            "Le Van The, head of a Communist Party of Vietnam (CPV) delegation, held working sessions on May 17 "
+            "with officials of the Communist Party of the Russian Federation (KPRF) and of the United Russia "
+            "(UR) Party during its working trip to Russia.\n\n"
+            "At the session with Ivan Orlov, Vice Chairman of the KPRF, The said the CPV wants closer ties.\n\n"
+            "Receiving the Vietnamese delegation, Pavel Sokolov, a member of the UR's General Council, "
+            "said ties are strong.")
     _, engs, _, _ = facts_of(text)
     assert [(e["type"], e["date"], e["location"], e["participants"], e["organizations"]) for e in engs] == [
         ("Meeting", date(2024, 5, 17), "Russia", ["Le Van The", "Ivan Orlov"],
@@ -380,10 +380,10 @@ def test_working_sessions_on_a_trip_give_one_meeting_per_party_inside_the_visit(
 
 def test_participle_opening_members_list_and_a_second_counterpart_give_their_own_facts():
     text = NEWSPAPER + (
-        "A delegation of the African National Congress (ANC), led by Thabo Nkosi, on Tuesday met leaders of "
+        "An African National Congress (ANC) delegation, led by Thabo Nkosi, on Tuesday met with officials of "
         "the Communist Party of Vietnam (CPV).\n\n"
         "Nkosi is accompanied by politburo members Lindiwe Dube and Sipho Zulu.\n\n"
-        "Addressing a meeting with senior officials of Vietnam's Ministry of Labour, Nkosi said the two "
+        "Addressing a session with officials of Vietnam's Ministry of Labour, Nkosi said the two "
         "countries share a history of struggle.")
     facts, engs, posts, _ = facts_of(text)
     assert [(e["type"], e["participants"], e["organizations"], e["present"]) for e in engs] == [
@@ -400,7 +400,7 @@ def test_participle_opening_members_list_and_a_second_counterpart_give_their_own
 
 def test_hosts_met_on_a_visit_belong_to_the_country_visited():
     text = IDCPC + ("Brasilia, March 11th--Tang Wenbo, Vice-minister of the International Department of the CPC "
-                    "Central Committee, paid a visit to Brazil from March 8 to 11. During the visit the delegation "
+                    "Central Committee, paid a visit to Brazil from March 8 to 11. While in Brazil, the delegation "
                     "met respectively with Ana Lima, President of the Renewal Party, and Paulo Castro, President "
                     "of the Senate.")
     facts, _, _, _ = facts_of(text)
@@ -416,8 +416,7 @@ def test_a_board_meeting_release_dates_the_forum_from_its_title_and_reads_party_
             "of the Spanish Socialist Workers' Party (PSOE). PSOE President Ana Lima welcomed the participants.\n\n"
             "In his statement, PS Belgium President Marc Dubois presented the campaign for fair taxes.\n\n"
             "FRENAP President Rosa Vega thanked the board for its solidarity.\n\n"
-            "Tom Berg, Chairman of the Social Democratic Party of Germany (SPD), sent a video message "
-            "congratulating the board.")
+            "Tom Berg, the SPD's chairman, sent a video message to the board.")
     facts, engs, posts, _ = facts_of(text)
     forum = next(e for e in engs if e["type"] == "Forum")
     assert forum["date"] == date(2024, 3, 14)
@@ -432,7 +431,7 @@ def test_a_board_meeting_release_dates_the_forum_from_its_title_and_reads_party_
 @pytest.mark.parametrize(
     ("sentence", "expected"),
     [
-        ("Seated at the high table were the secretaries general of the African National Congress, Ben Dube; "
+        ("On the platform sat the secretaries general of the African National Congress, Ben Dube; "
          "Frelimo, Rui Costa; and MPLA, Ana Lima.",
          {("Ben Dube", "Secretary General", "African National Congress"),
           ("Rui Costa", "Secretary General", "FRELIMO"), ("Ana Lima", "Secretary General", "MPLA")}),
@@ -452,16 +451,15 @@ def test_offices_given_to_lists_and_coordinated_titles(sentence: str, expected: 
 
 def test_a_summit_story_gives_the_leaders_meeting_and_the_secretaries_general_meeting():
     text = ("Liberation movements' leaders gather in Lusaka\n\n2024-05-10  Staff Writer\n\n"
-            "LUSAKA – Leaders of four former liberation movements are meeting in Lusaka for a summit.\n\n"
-            "By yesterday, the secretaries general of Swapo (Namibia), Frelimo (Mozambique), the African National "
-            "Congress (ANC) of South Africa and MPLA (Angola) were in the capital, holding pre-meetings ahead of "
-            "today's meeting of the party presidents.\n\n"
+            "LUSAKA – Four parties that fought for independence hold a summit in Lusaka this week.\n\n"
+            "Their secretaries general, from Swapo (Namibia), the ANC (South Africa), Frelimo (Mozambique) and "
+            "MPLA (Angola), prepared on Thursday for today's meeting of the party leaders.\n\n"
             "ANC and South Africa President Ben Dube, Frelimo and Mozambican President Rui Costa, and MPLA and "
             "Angolan President Ana Lima were all expected in Lusaka late yesterday to join their Swapo "
             "counterpart.\n\n"
-            "Opening the meeting of secretaries general here yesterday, Swapo secretary general Maria Nandi said "
-            "the movements share one history.\n\n"
-            "Seated with Nandi at the high table were the secretaries general of MPLA, Jose Neto; Frelimo, Joao "
+            "Opening the meeting of secretaries general in Lusaka yesterday, Swapo's Maria Nandi said the four "
+            "parties share one history.\n\n"
+            "The high table also seated the secretaries general of MPLA, Jose Neto; Frelimo, Joao "
             "Samuel; and the ANC, Thabo Mbeki-Zulu.")
     _, engs, _, _ = facts_of(text)
     forums = [(e["date"], e["location"], e["participants"]) for e in engs if e["type"] == "Forum"]
@@ -487,8 +485,8 @@ def test_remarks_after_a_one_line_visit_sentence_stay_with_the_meeting_and_names
 
 def test_a_relative_clause_gives_a_surname_its_party_post_and_an_acronym_defined_inside_a_name_is_not_looked_up():
     text = XINHUA + (
-        "BEIJING, June 4 (Xinhua) -- Tang Wenbo, chairman of the National People's Congress (NPC) Standing "
-        "Committee, met in Beijing on Wednesday with a Communist Party of Vietnam (CPV) delegation headed by "
+        "BEIJING, June 4 (Xinhua) -- Tang Wenbo, vice chairman of the National People's Congress (NPC) Standing "
+        "Committee, on Wednesday received a visiting delegation of the Communist Party of Vietnam (CPV) led by "
         "Le Van Hai.\n\nTang, who is also a member of the Political Bureau of the Communist Party of China (CPC) "
         "Central Committee, said relations are sound.")
     _, engs, posts, _ = facts_of(text)
@@ -502,15 +500,15 @@ def test_a_relative_clause_gives_a_surname_its_party_post_and_an_acronym_defined
     [
         # a generic body named in lower case belongs to the one party named before it in the sentence
         (IDCPC + "Vientiane, March 11th--Tang Wenbo, head of the International Department of the CPC Central "
-         "Committee, paid a visit to Laos. During the visit, Tang met with Bounmy Keo, general secretary of the "
+         "Committee, paid a visit to Laos. In Vientiane, Tang met with Bounmy Keo, a standing member of the "
          "Lao People's Revolutionary Party Central Committee, and held talks with Sonexay Vong, head of the "
-         "commission for external relations.", "Sonexay Vong", "Lao People's Revolutionary Party"),
+         "commission for foreign relations.", "Sonexay Vong", "Lao People's Revolutionary Party"),
         # a party committee belongs to the party of the country its delegation is called after
-        ("Parties seek stronger ties\nMay 20, 2024\n\nA delegation of the Party Committee of the Central "
-         "Agencies' Bloc, led by its Secretary Le Van Hai, held talks on May 17 with leaders of the Communist "
-         "Party of the Russian Federation (KPRF) as part of a working trip to Russia. Receiving the Vietnamese "
-         "delegation, KPRF Vice Chairman Ivan Orlov said ties between the Communist Party of Vietnam (CPV) and "
-         "the KPRF are strong.", "Le Van Hai", "Communist Party of Vietnam"),
+        ("Parties seek stronger ties\nMay 20, 2024\n\nA delegation of the Party Committee of the Provincial "
+         "Agencies, led by its Secretary Le Van Hai, had talks on May 17 with officials of the Communist "
+         "Party of the Russian Federation (KPRF) during a working trip to Russia. Receiving the Vietnamese "
+         "delegation, Ivan Orlov, Vice Chairman of the KPRF, said the KPRF values its ties with the Communist "
+         "Party of Vietnam (CPV).", "Le Van Hai", "Communist Party of Vietnam"),
     ],
 )
 def test_a_body_the_text_does_not_tie_to_a_party_gets_the_party_the_context_gives(text, person, side):
@@ -523,12 +521,12 @@ def test_a_body_the_text_does_not_tie_to_a_party_gets_the_party_the_context_give
 @pytest.mark.parametrize(
     ("sentence", "expected"),
     [
-        ("Tang Wenbo met here today with Ana Lima, Deputy Leader of the Australian Labor Party and the Shadow "
-         "Minister for Defence.", ("Ana Lima", "Shadow Minister for Defence", "Australian Labor Party")),
-        ("Tang Wenbo held a video call with Ana Lima, Deputy Prime Minister and President of the National "
-         "Olympic Committee of Thailand.", ("Ana Lima", "Deputy Prime Minister", "Thailand")),
+        ("Tang Wenbo met here today with Ana Lima, Deputy Leader of the New Zealand Labour Party and the Shadow "
+         "Minister for Health.", ("Ana Lima", "Shadow Minister for Health", "New Zealand Labour Party")),
+        ("Tang Wenbo held a video call with Ana Lima, Deputy Prime Minister and Chairman of the Football "
+         "Association of Kenya.", ("Ana Lima", "Deputy Prime Minister", "Kenya")),
         ("The PA regional coordinators Ana Lima (The Americas), Rui Costa (Central Africa) and Li Wei (Asia) "
-         "reported on the development of the PA in their regions.",
+         "presented their regional reports.",
          ("Li Wei", "Regional Coordinator", "Progressive Alliance")),
     ],
 )

@@ -433,8 +433,9 @@ def load_html(raw: bytes, name: str, readout_id: str, *, max_chars: int = MAX_CH
     The page's date wins over the date its text states; when both are given
     and differ, the readout is built with the page's and a warning. Refused:
     the byte-level problems of :func:`load_file` (binary data, an encoding
-    that cannot be told: a page that declares its charset is read in it), a
-    page without article text, and whatever :func:`check_text` refuses.
+    that cannot be told: a page that declares its charset is read in it),
+    plain text without markup, a page without article text, and whatever
+    :func:`check_text` refuses.
 
     Example:
         >>> page = (b'<html><head><title>Talks Held</title><meta name="date" content="2024-03-12">'
@@ -449,6 +450,9 @@ def load_html(raw: bytes, name: str, readout_id: str, *, max_chars: int = MAX_CH
         the page gives the publication date 2024-03-12 but the text states 2024-03-13; 2024-03-12 is used (check which is right)
     """
     decoded = _decode_page(raw, name)
+    if not _HTML_TAG.search(decoded.text, 0, 100_000):
+        raise InputError(name, "the file holds no HTML markup: it is plain text, not a saved page",
+                         "name it .txt")
     article = page_article(decoded.text, name)
     text = _compose(article.title, article.text)
     warnings = check_text(text, name, max_chars=max_chars, subject="the page's text")

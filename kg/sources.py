@@ -243,8 +243,8 @@ def page_article(html: str, name: str) -> Article:
     import trafilatura  # local: `import kg` stays light
 
     no_article = InputError(name, "no article text found in the page",
-                            "save the article's own page (not a list of articles, nor a page that "
-                            "loads its text with JavaScript), or copy its text into a .txt file")
+                            "save the article's own page, not a list of articles or a page that "
+                            "loads its text with JavaScript; or copy its text into a .txt file")
     tree = trafilatura.load_html(html)
     if tree is None:
         raise no_article

@@ -177,8 +177,10 @@ def test_a_date_conflict_is_a_build_warning_naming_the_file(tmp_path: Path):
      "profundizar los intercambios y la cooperaci\u00f3n en materia de gobernanza y desarrollo rural "
      "durante los pr\u00f3ximos a\u00f1os, seg\u00fan un comunicado del partido.</p></body></html>",
      "the text does not look like English"),
+    ("Talks Held\n\n14 March 2024\n\nTang Wenbo met Ana Lima.",
+     "the file holds no HTML markup: it is plain text, not a saved page"),
 ])
-def test_a_page_without_an_english_article_is_refused(tmp_path: Path, page: str, reason: str):
+def test_an_html_file_without_an_english_article_is_refused(tmp_path: Path, page: str, reason: str):
     (tmp_path / "page.html").write_text(page)
     with pytest.raises(InputError) as info:
         load_file(tmp_path / "page.html")
@@ -542,3 +544,10 @@ def test_clean_url_refuses_what_cannot_be_an_iri():
     assert [clean_url(u) for u in ("https://a.example/x?y=1#z", "ftp://a.example/x",
                                    "https://a.example/<x>", "https://", "javascript:alert(1)")] == [
         "https://a.example/x?y=1#z", None, None, None, None]
+
+
+def test_the_bundled_page_and_records_example_builds_cleanly(tmp_path: Path):
+    folder = Path(__file__).resolve().parent.parent / "examples" / "more-sources"
+    report = build([folder], tmp_path / "out", write_map=False)
+    assert (report.readouts, report.engagements, report.failures, report.warnings) == (3, 3, [], [])
+    assert len(set(_graph(tmp_path / "out").objects(None, DCTERMS.source))) == 3

@@ -78,7 +78,8 @@ def _paths(paths: PathLike | Iterable[PathLike]) -> list[Path]:
 
 def build(paths: PathLike | Iterable[PathLike], out: PathLike, *, write_map: bool = True,
           max_bytes: int | None = None) -> BuildReport:
-    """Build readouts (``.txt`` files or folders of them) into the output folder ``out``.
+    """Build readouts (``.txt`` files, saved pages ``.html``/``.htm``, JSON Lines ``.jsonl``,
+    or folders of them) into the output folder ``out``.
 
     The same as ``kg build PATH... -o OUT``: unchanged readouts are skipped, a
     bad readout is reported in ``failures`` and the others are still built.

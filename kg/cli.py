@@ -25,10 +25,14 @@ def _parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
     b = sub.add_parser("build", help="build readouts (files or folders) into a graph, a store and a map")
-    b.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="readout files or folders (searched recursively)")
+    b.add_argument("paths", nargs="+", type=Path, metavar="PATH",
+                   help="readout files (.txt, saved pages .html/.htm, JSON Lines .jsonl) or folders "
+                        "of them (searched recursively); - reads one readout from standard input")
+    b.add_argument("--id", metavar="ID", help="with -: the readout id of standard input's readout "
+                                              "(default: the JSON record's id, else stdin-<hash of the input>)")
     b.set_defaults(usage_error=b.error)
     b.add_argument("-o", "--out", type=Path, required=True, metavar="OUT", help="output folder (store, graph.ttl, map.html)")
-    b.add_argument("--max-bytes", type=int, default=None, metavar="N", help="refuse input files larger than N bytes (default 5,000,000)")
+    b.add_argument("--max-bytes", type=int, default=None, metavar="N", help="refuse input files larger than N bytes, and .jsonl lines (default 5,000,000)")
     b.add_argument("--no-map", action="store_true", help="do not write map.html")
     b.add_argument("--no-graph", action="store_true", help="do not write graph.ttl (the store is the graph)")
     b.add_argument("-j", "--jobs", type=int, default=1, metavar="N", help="extract in N worker processes (default 1: this process)")
@@ -80,7 +84,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _build(args: argparse.Namespace) -> int:
-    from kg.ingest import DEFAULT_MAX_BYTES
+    from kg.ingest import DEFAULT_MAX_BYTES, Stream
     from kg.pipeline import build
 
     if args.jobs < 1:
@@ -89,8 +93,19 @@ def _build(args: argparse.Namespace) -> int:
         args.usage_error(f"--batch-size must be at least 1, got {args.batch_size}")
     if args.dask and args.jobs > 1:
         args.usage_error("give -j or --dask, not both (the Dask cluster has its own workers)")
+    max_bytes = args.max_bytes or DEFAULT_MAX_BYTES
+    inputs: list[Path | Stream] = list(args.paths)
+    dashes = [i for i, path in enumerate(args.paths) if str(path) == "-"]
+    if len(dashes) > 1:
+        args.usage_error("- (standard input) can be given once")
+    if args.id is not None and not dashes:
+        args.usage_error("--id names the readout read from standard input: give - among the paths")
+    if args.id is not None and not args.id.strip():
+        args.usage_error("--id must not be empty")
+    if dashes:
+        inputs[dashes[0]] = Stream(sys.stdin.buffer.read(max_bytes + 1), "<stdin>", args.id)
     bar = _ProgressBar(sys.stderr) if sys.stderr.isatty() and not args.quiet else None
-    report = build(args.paths, args.out, max_bytes=args.max_bytes or DEFAULT_MAX_BYTES,
+    report = build(inputs, args.out, max_bytes=max_bytes,
                    write_map=not args.no_map, write_graph=not args.no_graph, jobs=args.jobs,
                    batch_size=args.batch_size, prune=args.prune, dask=args.dask,
                    reread=args.reread, on_progress=bar)

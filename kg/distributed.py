@@ -1,8 +1,9 @@
 """Extraction on a Dask cluster: ``kg build --dask tcp://scheduler:8786``.
 
 The client (the ``kg build`` process) walks the inputs, reads each batch of
-files and sends the bytes to the cluster with the store's known content
-hashes (workers need not see the client's files); each worker runs
+files (and the records of ``.jsonl`` files) and sends them to the cluster
+with the store's known content hashes (workers need not see the client's
+files); each worker runs
 :func:`extract_on_worker`, which is :func:`kg.parallel.extract_batch` in the
 worker's process, where the spaCy pipeline is built once and cached; the
 client gathers the rendered graphs in input order, a bounded number of
@@ -29,6 +30,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -103,22 +105,22 @@ def check_workers(client: Client) -> int:
     return len(found)
 
 
-def _with_bytes(batch: list[Task], max_bytes: int) -> tuple[list[Task], list[Extracted]]:
-    """Read the batch's files here (workers may be on other machines)."""
+def _with_bytes(batch: list[Task], max_bytes: int) -> tuple[list[Task], dict[int, Extracted]]:
+    """Read the batch's files here (workers may be on other machines): the
+    tasks to send, and the results of those whose file cannot be read, by
+    their position in the batch."""
     from kg.ingest import Failure, read_bytes
 
     ready: list[Task] = []
-    failed: list[Extracted] = []
-    for task in batch:
-        if task.stat and task.stat == task.known_stat and task.known_hash:
-            ready.append(task)  # unchanged: the worker skips it without the bytes
+    failed: dict[int, Extracted] = {}
+    for index, task in enumerate(batch):
+        if not task.needs_file:
+            ready.append(task)  # unchanged, a record, standard input, or already failed
             continue
         try:
-            ready.append(Task(task.path, task.known_hash,
-                              read_bytes(Path(task.path), max_bytes=max_bytes),
-                              task.stat, task.known_stat))
+            ready.append(replace(task, data=read_bytes(Path(task.path), max_bytes=max_bytes)))
         except InputError as exc:
-            failed.append(Extracted(task.path, failure=Failure(exc.source, exc.reason, exc.hint)))
+            failed[index] = Extracted(task.path, failure=Failure(exc.source, exc.reason, exc.hint))
     return ready, failed
 
 
@@ -133,9 +135,8 @@ def dask_results(batches: Iterable[list[Task]], options: ExtractOptions, client:
         future = client.submit(extract_on_worker, ready, options, pure=False) if ready else None
 
         def result() -> list[Extracted]:
-            done: list[Extracted] = future.result() if future is not None else []
-            by_path = {item.path: item for item in [*done, *failed]}
-            return [by_path[task.path] for task in batch]
+            done = iter(future.result() if future is not None else [])
+            return [failed[index] if index in failed else next(done) for index in range(len(batch))]
 
         return result
 

@@ -6,6 +6,13 @@ Xinhua/People's Daily time line "10:00, April 19, 2023", "July 11, 2023",
 "14 March 2022"), then the body, which may open with a dateline such as
 "BEIJING, June 2 (Xinhua) --", "Beijing, September 27th—" or "Hanoi (VNA) –".
 
+Also reads saved web pages (``.html``/``.htm``: the article's title, date,
+URL and main text, see :func:`load_html`), JSON Lines files of scraped
+records (``.jsonl``: one readout per line, see :func:`read_records` and
+:func:`load_record`) and a readout given as bytes, such as standard input
+(:class:`Stream`, see :func:`load_stream`). Every readout's text goes
+through the same checks (:func:`check_text`) whatever it came in.
+
 Bad input is refused with an :class:`~kg.errors.InputError` that names the
 file and the problem (see :func:`load_file` for the checks and limits); a
 batch build records it and goes on with the other files.
@@ -27,13 +34,17 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import BinaryIO
 
 from kg.dates import _MONTH, _ORD, _calendar, find_full_date
 from kg.errors import InputError
 from kg.records import Readout
+from kg.sources import Record, page_article, parse_record, record_from_object
 
+#: File name suffixes read as readouts: the format of each (see :func:`format_of`).
+FORMATS: dict[str, str] = {".txt": "txt", ".html": "html", ".htm": "html", ".jsonl": "jsonl"}
 #: File name suffixes read as readouts.
-READABLE_SUFFIXES: frozenset[str] = frozenset({".txt"})
+READABLE_SUFFIXES: frozenset[str] = frozenset(FORMATS)
 #: Refuse files larger than this many bytes unless told otherwise (``kg build
 #: --max-bytes``): checked on the file's size before reading, and again while
 #: reading (never more than this many bytes plus one are read).
@@ -137,10 +148,42 @@ class Failure:
 @dataclass(frozen=True, slots=True)
 class Loaded:
     """A readout read from a file, with what the reader should know about it
-    (e.g. that it was decoded from a legacy encoding)."""
+    (e.g. that it was decoded from a legacy encoding).
+
+    ``metadata`` is what the source said about the readout besides its text
+    (a page's or record's date and URL), "" for a plain text file: it is part
+    of the readout's content hash, so a changed date or URL rebuilds it.
+    """
 
     readout: Readout
     warnings: tuple[str, ...] = ()
+    metadata: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Stream:
+    """A readout given as bytes rather than as a file: ``kg build -`` reads
+    standard input into one. ``format`` is ``"txt"``, ``"html"`` or ``"json"``
+    (one record, the fields of a ``.jsonl`` line), or None to tell it from the
+    bytes (:func:`sniff_format`); ``readout_id`` None takes the record's
+    ``id``, else ``stdin-`` and the start of the bytes' SHA-256 (see
+    :func:`stream_id`)."""
+
+    data: bytes
+    name: str = "<stdin>"
+    readout_id: str | None = None
+    format: str | None = None
+
+
+def format_of(path: str | Path) -> str:
+    """The format a file is read in, by its suffix: ``txt``, ``html`` or
+    ``jsonl`` (``txt`` for any other).
+
+    Example:
+        >>> format_of("a/Talks.HTM"), format_of("feed.jsonl"), format_of("notes.txt")
+        ('html', 'jsonl', 'txt')
+    """
+    return FORMATS.get(Path(path).suffix.lower(), "txt")
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,12 +221,21 @@ def _title_case_place(place: str) -> str:
     return place
 
 
-def parse_readout(readout_id: str, text: str, source: str = "<text>", *, url: str | None = None) -> Readout:
+def parse_readout(readout_id: str, text: str, source: str = "<text>", *, url: str | None = None,
+                  published: date | None = None) -> Readout:
     """Split a readout's text into title, header and body, and read its dates.
 
-    The publication date is the first full date (with a year) in the header
-    lines before the body; failing that, the first one anywhere in the text.
+    The publication date is ``published`` when given (a page's or record's
+    metadata); else the first full date (with a year) in the header lines
+    before the body; failing that, a guess from the body (the latest year the
+    text names, with the body's first month and day).
     """
+    return _parse(readout_id, text, source, url, published)[0]
+
+
+def _parse(readout_id: str, text: str, source: str, url: str | None,
+           given: date | None) -> tuple[Readout, date | None]:
+    """:func:`parse_readout`, and the date the text's header lines state (if any)."""
     text = normalize_text(text)
     lines = text.split("\n")
     offsets: list[int] = []
@@ -197,7 +249,8 @@ def parse_readout(readout_id: str, text: str, source: str = "<text>", *, url: st
     if body_index is None:
         body_index = nonblank[1] if len(nonblank) > 1 else (nonblank[0] if nonblank else 0)
     header = "\n".join(lines[: body_index])
-    published = find_full_date(header) or _guess_published(text[offsets[body_index] if offsets else 0:], text)
+    stated = find_full_date(header)
+    published = given or stated or _guess_published(text[offsets[body_index] if offsets else 0:], text)
     body_start = offsets[body_index] if offsets else 0
 
     place = None
@@ -233,7 +286,7 @@ def parse_readout(readout_id: str, text: str, source: str = "<text>", *, url: st
         id=readout_id, source=source, text=text, title=title, published=published,
         body_start=body_start, dateline_place=place, dateline_date=dl_date,
         dateline_end=dl_end, url=url,
-    )
+    ), stated
 
 
 def _guess_published(body: str, text: str) -> date | None:
@@ -253,7 +306,7 @@ def _guess_published(body: str, text: str) -> date | None:
 
 
 def read_file(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES, max_chars: int = MAX_CHARS) -> Readout:
-    """Read one ``.txt`` readout; raise :class:`InputError` naming the problem.
+    """Read one readout file (``.txt``, ``.html``); raise :class:`InputError` naming the problem.
 
     The same as :func:`load_file` without its warnings.
 
@@ -268,8 +321,10 @@ def read_file(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES, max_chars: int 
 
 
 def load_file(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES, max_chars: int = MAX_CHARS) -> Loaded:
-    """Read one ``.txt`` readout and the warnings about it; raise
-    :class:`InputError` (file name, reason, how to fix it) for bad input.
+    """Read one readout file (``.txt``, or a saved page ``.html``/``.htm``) and
+    the warnings about it; raise :class:`InputError` (file name, reason, how
+    to fix it) for bad input. A ``.jsonl`` file holds many readouts: read it
+    with :func:`read_records`.
 
     Refused, in this order: a path that does not exist, is a broken symbolic
     link or a link loop, is not a regular file (a FIFO or device: reading it
@@ -278,10 +333,11 @@ def load_file(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES, max_chars: int 
     bytes are ever read); an empty file; binary data (a PDF, an image, an
     office document, or control bytes); text that is not UTF-8 and whose
     encoding cannot be told reliably (see :func:`decode`); a text of only
-    whitespace; an HTML page; a text over ``max_chars`` characters; a text
-    that is mostly punctuation, or has a sentence over
+    whitespace; an HTML page saved as ``.txt``; a text over ``max_chars``
+    characters; a text that is mostly punctuation, or has a sentence over
     :data:`MAX_SENTENCE_TOKENS` tokens; a text in another language than
-    English (see :func:`check_text`).
+    English (see :func:`check_text`). A page's checks are those of
+    :func:`load_html`.
 
     Warned about: a text decoded from Windows-1252 / Latin-1 (a guess). A
     readout with no date or no engagement is the extractor's to warn about.
@@ -294,14 +350,18 @@ def load_file(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES, max_chars: int 
         >>> loaded.readout.text.split("\\n")[-1], loaded.warnings[0].split(";")[0]
         ('São Paulo met José.', 'the file is not UTF-8: it was read as Windows-1252 (Latin-1)')
     """
+    if format_of(path) == "jsonl":
+        raise InputError(str(path), "the file holds JSON Lines records, not one readout",
+                         "build it with kg build, or read it with kg.ingest.read_records")
     raw = read_bytes(path, max_bytes=max_bytes)
     return load_bytes(raw, str(path), path.stem, max_bytes=max_bytes, max_chars=max_chars)
 
 
 def load_bytes(raw: bytes, name: str, readout_id: str, *, max_bytes: int = DEFAULT_MAX_BYTES,
-               max_chars: int = MAX_CHARS) -> Loaded:
+               max_chars: int = MAX_CHARS, format: str | None = None) -> Loaded:
     """The checks of :func:`load_file` on bytes already read (e.g. sent to a
-    worker): ``name`` names them in errors, ``readout_id`` is the readout's id.
+    worker): ``name`` names them in errors, ``readout_id`` is the readout's id,
+    ``format`` is ``"txt"`` or ``"html"`` (None: by the suffix of ``name``).
 
     Example:
         >>> load_bytes(b"Talks held today.", "r1.txt", "r1").readout.title
@@ -314,12 +374,292 @@ def load_bytes(raw: bytes, name: str, readout_id: str, *, max_bytes: int = DEFAU
         raise _too_big(name, f"{len(raw):,} bytes", max_bytes)
     if not raw:
         raise InputError(name, "the file is empty", "save the readout's text into it")
+    fmt = format or format_of(name)
+    if fmt == "html":
+        return load_html(raw, name, readout_id, max_chars=max_chars)
+    if fmt != "txt":
+        raise ValueError(f"load_bytes reads txt or html, not {fmt!r}")
     decoded = decode(raw, name)
     warnings = check_text(decoded.text, name, max_chars=max_chars)
     if decoded.guessed:
-        warnings.insert(0, f"the file is not UTF-8: it was read as {decoded.encoding}; check its "
-                           "accented letters, and re-save it as UTF-8 to be sure")
+        warnings.insert(0, _guessed_warning(decoded))
     return Loaded(parse_readout(readout_id, decoded.text, name), tuple(warnings))
+
+
+def _guessed_warning(decoded: Decoded) -> str:
+    return (f"the file is not UTF-8: it was read as {decoded.encoding}; check its accented "
+            "letters, and re-save it as UTF-8 to be sure")
+
+
+_CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]{2,40})""", re.IGNORECASE)
+
+
+def _decode_page(raw: bytes, name: str) -> Decoded:
+    """A page's text: as :func:`decode` reads text files, except that a page
+    that is not UTF-8 and declares its charset (``<meta charset>``) is read
+    in that charset."""
+    try:
+        return decode(raw, name)
+    except InputError:
+        declared = _CHARSET.search(raw[:8192])
+        if declared is None:
+            raise
+        charset = declared.group(1).decode("ascii")
+        try:
+            return _text_only(Decoded(raw.decode(charset), charset), name)
+        except (LookupError, UnicodeDecodeError):
+            raise InputError(name, f"the page declares the charset {charset!r} but does not decode "
+                                   "in it, and is not UTF-8", "save the page again from the browser") from None
+
+
+def _compose(title: str | None, body: str) -> str:
+    """A readout's text from a title and a body: the title line, a blank line,
+    the body (the title is not repeated when the body opens with it)."""
+    body = normalize_text(body).strip("\n")
+    if not title:
+        return body
+    first = next((line for line in body.split("\n") if line.strip()), "")
+    if " ".join(first.split()).casefold() == " ".join(title.split()).casefold():
+        return body
+    return f"{title}\n\n{body}"
+
+
+def _with_metadata(readout_id: str, text: str, name: str, published: date | None, url: str | None,
+                   origin: str, warnings: list[str]) -> Loaded:
+    """Parse a text whose date and URL come from metadata; warn when the date
+    the text states in its header differs from the metadata's."""
+    readout, stated = _parse(readout_id, text, name, url, published)
+    if published is not None and stated is not None and stated != published:
+        warnings.append(f"{origin} gives the publication date {published.isoformat()} but the text "
+                        f"states {stated.isoformat()}; {published.isoformat()} is used (check which "
+                        "is right)")
+    metadata = f"published={published.isoformat() if published else ''}\nurl={url or ''}"
+    return Loaded(readout, tuple(warnings), metadata)
+
+
+def load_html(raw: bytes, name: str, readout_id: str, *, max_chars: int = MAX_CHARS) -> Loaded:
+    """A readout from a saved web page: its article's title, publication date,
+    source URL and main text (see :func:`kg.sources.page_article`), the text
+    checked as a ``.txt`` readout's is (:func:`check_text`).
+
+    The page's date wins over the date its text states; when both are given
+    and differ, the readout is built with the page's and a warning. Refused:
+    the byte-level problems of :func:`load_file` (binary data, an encoding
+    that cannot be told: a page that declares its charset is read in it),
+    plain text without markup, a page without article text, and whatever
+    :func:`check_text` refuses.
+
+    Example:
+        >>> page = (b'<html><head><title>Talks Held</title><meta name="date" content="2024-03-12">'
+        ...         b'</head><body><div class="nav"><a href="/">Home</a></div><div class="article">'
+        ...         b'<h1>Talks Held</h1><p>( 2024.03.13 )</p><p>Kunming, March 11th--Tang Wenbo '
+        ...         b'held talks here today with a visiting delegation of the Workers&#8217; Party.</p>'
+        ...         b'</div></body></html>')
+        >>> loaded = load_html(page, "talks.html", "talks")
+        >>> loaded.readout.title, loaded.readout.published.isoformat()
+        ('Talks Held', '2024-03-12')
+        >>> print(loaded.warnings[0])
+        the page gives the publication date 2024-03-12 but the text states 2024-03-13; 2024-03-12 is used (check which is right)
+    """
+    decoded = _decode_page(raw, name)
+    if not _HTML_TAG.search(decoded.text, 0, 100_000):
+        raise InputError(name, "the file holds no HTML markup: it is plain text, not a saved page",
+                         "name it .txt")
+    article = page_article(decoded.text, name)
+    text = _compose(article.title, article.text)
+    warnings = check_text(text, name, max_chars=max_chars, subject="the page's text")
+    if decoded.guessed:
+        warnings.insert(0, _guessed_warning(decoded))
+    return _with_metadata(readout_id, text, name, article.published, article.url, "the page",
+                          warnings)
+
+
+def load_record(record: Record, *, max_chars: int = MAX_CHARS) -> Loaded:
+    """A readout from a JSON Lines record (see :func:`read_records`): its text
+    (after its title, when the record gives one the text does not open with)
+    checked as a ``.txt`` readout's is (:func:`check_text`).
+
+    The record's ``published`` wins over the date the text states; when both
+    are given and differ, the readout is built with the record's and a warning.
+
+    Example:
+        >>> from kg.sources import Record
+        >>> r = Record("feed.jsonl:3", "feed-3", "Kunming, March 11th--Tang Wenbo met a delegation.",
+        ...            title="Talks Held", url="https://example.org/news/1.html")
+        >>> loaded = load_record(r)
+        >>> loaded.readout.title, loaded.readout.url, loaded.readout.source
+        ('Talks Held', 'https://example.org/news/1.html', 'feed.jsonl:3')
+    """
+    text = _compose(record.title, record.text)
+    warnings = check_text(text, record.name, max_chars=max_chars, subject="the record's text")
+    return _with_metadata(record.readout_id, text, record.name, record.published, record.url,
+                          'the record\'s "published"', warnings)
+
+
+def count_records(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> int:
+    """The number of records (non-blank lines) of a ``.jsonl`` file, read a
+    line at a time; :class:`InputError` when the file cannot be read or is
+    not a text file.
+
+    Example:
+        >>> import tempfile, pathlib
+        >>> p = pathlib.Path(tempfile.mkdtemp()) / "feed.jsonl"
+        >>> _ = p.write_text('{"text": "a"}\\n\\n{"text": "b"}\\n')
+        >>> count_records(p)
+        2
+    """
+    return sum(1 for _, line in _jsonl_lines(path, max_bytes) if line is None or line.strip())
+
+
+def read_records(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Iterator[Record | Failure]:
+    """The readouts of a JSON Lines file, one per non-blank line, in order: a
+    :class:`~kg.sources.Record` per good line (see
+    :func:`kg.sources.parse_record` for the fields), a :class:`Failure` named
+    ``FILE:LINE`` for a bad one (not JSON, not UTF-8, no ``text``, a field of
+    the wrong type, a date that is not ISO 8601, a line over ``max_bytes``).
+
+    The file is read a line at a time (it may be larger than ``max_bytes``;
+    each line may not). Raises :class:`InputError` when the file itself
+    cannot be read or is binary data; check each record's text with
+    :func:`load_record`.
+
+    Example:
+        >>> import tempfile, pathlib
+        >>> p = pathlib.Path(tempfile.mkdtemp()) / "feed.jsonl"
+        >>> _ = p.write_text('{"id": "a1", "text": "Talks were held."}\\n{"text": 3}\\n')
+        >>> [(type(r).__name__, r.readout_id if isinstance(r, Record) else r.reason)
+        ...  for r in read_records(p)]
+        [('Record', 'a1'), ('Failure', '"text" is a number, not a string')]
+    """
+    for number, line in _jsonl_lines(path, max_bytes):
+        name = f"{path}:{number}"
+        if line is None:
+            yield Failure(name, f"the line is over the {max_bytes:,}-byte limit for one record",
+                          "split the record, or raise the limit with --max-bytes")
+            continue
+        if not line.strip():
+            continue
+        try:
+            text = line.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            yield Failure(name, f"the line is not UTF-8 (byte {exc.start})",
+                          "save the file as UTF-8: JSON Lines files are UTF-8")
+            continue
+        if number == 1:
+            text = text.lstrip("\ufeff")
+        try:
+            yield parse_record(text, str(path), number, path.stem)
+        except InputError as exc:
+            yield Failure(exc.source, exc.reason, exc.hint)
+
+
+def _jsonl_lines(path: Path, max_bytes: int) -> Iterator[tuple[int, bytes | None]]:
+    """(line number, bytes) per line of a file, split at line feeds only (a
+    JSON string may hold U+2028 and other Unicode line breaks); None for a
+    line longer than ``max_bytes`` (skipped without being held in memory)."""
+    name = str(path)
+    with _open_regular(path) as handle:
+        head = handle.read(8192)
+        _check_not_binary(head, name)
+        handle.seek(0)
+        number = 0
+        while True:
+            try:
+                line = handle.readline(max_bytes + 1)
+            except OSError as exc:
+                raise InputError(name, f"the file cannot be read: {exc.strerror or exc}",
+                                 "check the disk and the file's permissions") from None
+            if not line:
+                return
+            number += 1
+            if len(line) > max_bytes and not line.endswith(b"\n"):
+                while (rest := handle.readline(1 << 20)) and not rest.endswith(b"\n"):
+                    pass
+                yield number, None
+                continue
+            yield number, line
+
+
+def _check_not_binary(head: bytes, name: str) -> None:
+    """Refuse a JSON Lines file whose first bytes are binary data or UTF-16/32."""
+    for magic, kind in _MAGIC:
+        if head.startswith(magic):
+            raise InputError(name, f"the file is binary data ({kind}), not JSON Lines",
+                             "give the scraper's .jsonl output (UTF-8 text)")
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")) or _utf16_without_bom(head[: len(head) & ~1]):
+        raise InputError(name, "the file is UTF-16 or UTF-32 text, not UTF-8",
+                         "save the file as UTF-8: JSON Lines files are UTF-8")
+    if _CONTROL_BYTES.search(head):
+        raise InputError(name, "the file is binary data, not JSON Lines",
+                         "give the scraper's .jsonl output (UTF-8 text)")
+
+
+def sniff_format(raw: bytes, name: str = "<stdin>") -> str:
+    """What bytes given without a file name hold: ``"json"`` (one JSON
+    object), ``"html"`` (a web page, by the tests :func:`check_text` uses to
+    refuse a page saved as text) or ``"txt"``. :class:`InputError` for bytes
+    that are not text (see :func:`decode`).
+
+    Example:
+        >>> sniff_format(b'{"text": "Talks"}'), sniff_format(b"<!DOCTYPE html><html></html>"), sniff_format(b"Talks")
+        ('json', 'html', 'txt')
+    """
+    if not raw:
+        raise InputError(name, "the input is empty", "give the readout's text")
+    text = _decode_page(raw, name).text.lstrip("\ufeff \t\r\n")
+    if text.startswith("{"):
+        return "json"
+    tags = _HTML_TAG.findall(text[:100_000])
+    if _HTML_START.match(text) or (len(tags) >= 5 and sum(map(len, tags)) > 0.05 * min(len(text), 100_000)):
+        return "html"
+    return "txt"
+
+
+def stream_record(stream: Stream, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Record:
+    """The one JSON record a :class:`Stream` holds (the fields of a ``.jsonl``
+    line; it may span several lines), its id :func:`stream_id`.
+
+    Example:
+        >>> stream_record(Stream(b'{"id": "r7",\\n "text": "Talks were held."}')).readout_id
+        'r7'
+    """
+    import json
+
+    if len(stream.data) > max_bytes:
+        raise _too_big(stream.name, f"{len(stream.data):,} bytes", max_bytes)
+    text = _decode_page(stream.data, stream.name).text.lstrip("\ufeff")
+    try:
+        obj = json.loads(text)
+    except json.JSONDecodeError as err:
+        if err.msg == "Extra data":
+            raise InputError(stream.name, "the input holds more than one JSON record",
+                             "give one readout; save several as a .jsonl file and build that") from None
+        raise InputError(stream.name, f"the input is not valid JSON: {err.msg} (line {err.lineno}, "
+                                      f"column {err.colno})", "give one JSON object") from None
+    except RecursionError:
+        raise InputError(stream.name, "the input is not valid JSON: it is nested too deeply",
+                         "give one JSON object") from None
+    record = record_from_object(obj, stream.name, _hash_id(stream.data))
+    return Record(record.name, stream.readout_id or record.readout_id, record.text, record.title,
+                  record.published, record.url)
+
+
+def stream_id(stream: Stream) -> str:
+    """The readout id of a :class:`Stream` that is not a JSON record: the
+    one it was given, else ``stdin-`` and the first 12 hex digits of the
+    SHA-256 of its bytes (the same text gives the same id).
+
+    Example:
+        >>> stream_id(Stream(b"Talks")), stream_id(Stream(b"Talks", readout_id="talks-1"))
+        ('stdin-b50d48e81a9e', 'talks-1')
+    """
+    return stream.readout_id or _hash_id(stream.data)
+
+
+def _hash_id(data: bytes) -> str:
+    import hashlib
+
+    return "stdin-" + hashlib.sha256(data).hexdigest()[:12]
 
 
 def read_bytes(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
@@ -343,22 +683,34 @@ def read_bytes(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
     _check_kind(name, info.st_mode)
     if info.st_size > max_bytes:
         raise _too_big(name, f"{info.st_size:,} bytes", max_bytes)
-    try:
-        # O_NONBLOCK: a FIFO swapped in after the stat must not block the open
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
-    except OSError as exc:
-        raise _open_error(path, exc) from None
-    try:
-        with os.fdopen(fd, "rb") as handle:
-            _check_kind(name, os.fstat(handle.fileno()).st_mode)
+    with _open_regular(path) as handle:
+        try:
             raw = handle.read(max_bytes + 1)
-    except OSError as exc:
-        raise InputError(name, f"the file cannot be read: {exc.strerror or exc}",
-                         "check the disk and the file's permissions") from None
+        except OSError as exc:
+            raise InputError(name, f"the file cannot be read: {exc.strerror or exc}",
+                             "check the disk and the file's permissions") from None
     if len(raw) > max_bytes:
         raise _too_big(name, "larger than its size said when it was opened (it is growing?)",
                        max_bytes)
     return raw
+
+
+def _open_regular(path: Path) -> BinaryIO:
+    """Open a regular file for reading without blocking on a FIFO, or raise
+    :class:`InputError` naming the problem."""
+    name = str(path)
+    try:
+        # O_NONBLOCK: a FIFO swapped in after a stat must not block the open
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except OSError as exc:
+        raise _open_error(path, exc) from None
+    handle = os.fdopen(fd, "rb")
+    try:
+        _check_kind(name, os.fstat(handle.fileno()).st_mode)
+    except BaseException:
+        handle.close()
+        raise
+    return handle
 
 
 def _too_big(name: str, size: str, max_bytes: int) -> InputError:
@@ -513,7 +865,7 @@ def _plausible_legacy(text: str) -> bool:
     return True
 
 
-def check_text(text: str, name: str, *, max_chars: int = MAX_CHARS) -> list[str]:
+def check_text(text: str, name: str, *, max_chars: int = MAX_CHARS, subject: str = "the file") -> list[str]:
     """Refuse a decoded text that is not a readout's prose (raise
     :class:`InputError`), else return warnings about it; the checks are
     linear in the text's length.
@@ -525,7 +877,8 @@ def check_text(text: str, name: str, *, max_chars: int = MAX_CHARS) -> list[str]
     text mostly in a non-Latin script, or whose share of common English words
     is below :data:`MIN_ENGLISH_SHARE` (another language: the extractor reads
     English only, and would report nothing or nonsense). Warned: a share
-    below :data:`WARN_ENGLISH_SHARE`.
+    below :data:`WARN_ENGLISH_SHARE`. ``subject`` is what the whitespace and
+    HTML messages call the text ("the file", "the record's text").
 
     Example:
         >>> try: check_text("El partido se reuni\\u00f3 hoy con una delegaci\\u00f3n. " * 5, "es.txt")
@@ -533,11 +886,14 @@ def check_text(text: str, name: str, *, max_chars: int = MAX_CHARS) -> list[str]
         the text does not look like English: 0% of its 40 words are common English words (English readouts have about 40%)
     """
     if not text.strip():
-        raise InputError(name, "the file holds only whitespace", "save the readout's text into it")
+        raise InputError(name, f"{subject} holds only whitespace", "save the readout's text into it")
     tags = _HTML_TAG.findall(text)
     if _HTML_START.match(text) or (len(tags) >= 5 and sum(map(len, tags)) > 0.05 * len(text)):
-        raise InputError(name, f"the file is an HTML page ({len(tags):,} tags), not the readout's text",
-                         "open it in a browser and copy the article's text into a .txt file")
+        hint = ("name the file .html to have the article read from the page, or copy the "
+                "article's text into a .txt file" if subject == "the file" else
+                "give the article's plain text, not its HTML (or save the page as an .html file)")
+        raise InputError(name, f"{subject} is an HTML page ({len(tags):,} tags), not the readout's text",
+                         hint)
     if len(text) > max_chars:
         raise InputError(name, f"the text is {len(text):,} characters long, over the {max_chars:,}-"
                                "character limit for one readout",
@@ -595,15 +951,18 @@ def _check_language(text: str, name: str) -> list[str]:
     return []
 
 
-def iter_paths(paths: Iterable[Path]) -> Iterator[Path | Failure]:
+def iter_paths(paths: Iterable[Path | Stream]) -> Iterator[Path | Stream | Failure]:
     """Expand files and folders (recursively, in sorted order) into readout
-    files; yield a :class:`Failure` for a path that does not exist and for a
-    folder that cannot be listed.
+    files (those with a suffix of :data:`READABLE_SUFFIXES`); yield a
+    :class:`Failure` for a path that does not exist and for a folder that
+    cannot be listed. A :class:`Stream` is passed on as it is.
 
     Symbolic links to folders are not followed, so a link loop cannot hang
     the walk; a link to a file is yielded (reading it names a broken link or
     a loop). A file reached twice (a folder given twice, a link to a file
-    already seen) is yielded once.
+    already seen) is yielded once. The folder a browser saves beside a page
+    (``Talks_files/`` beside ``Talks.html``: its images, scripts and
+    embedded frames) is not walked.
 
     Example:
         >>> import tempfile, pathlib
@@ -621,10 +980,13 @@ def iter_paths(paths: Iterable[Path]) -> Iterator[Path | Failure]:
         return True
 
     for path in paths:
-        if path.is_dir():
+        if isinstance(path, Stream):
+            yield path
+        elif path.is_dir():
             errors: list[OSError] = []
             for root, dirs, files in os.walk(path, followlinks=False, onerror=errors.append):
-                dirs.sort()
+                names = set(files)
+                dirs[:] = sorted(d for d in dirs if not _page_companion(d, names))
                 for fname in sorted(files):
                     p = Path(root) / fname
                     if p.suffix.lower() in READABLE_SUFFIXES and first_time(p):
@@ -638,6 +1000,20 @@ def iter_paths(paths: Iterable[Path]) -> Iterator[Path | Failure]:
                 yield path
         else:
             yield Failure(str(path), "no such file or folder", "check the path")
+
+
+def _page_companion(folder: str, files: set[str]) -> bool:
+    """Whether ``folder`` is the one a browser saved beside a page (``X_files``
+    next to ``X.html`` or ``X.htm``).
+
+    Example:
+        >>> _page_companion("Talks_files", {"Talks.html"}), _page_companion("notes_files", {"a.txt"})
+        (True, False)
+    """
+    if not folder.endswith("_files"):
+        return False
+    stem = folder[: -len("_files")]
+    return any(f"{stem}{suffix}" in files for suffix in (".html", ".htm", ".HTML", ".HTM"))
 
 
 def _walk_failure(err: OSError) -> Failure:

@@ -2,11 +2,15 @@
 process, in a pool of worker processes (``kg build -j N``) or on a Dask
 cluster (:mod:`kg.distributed`).
 
-The unit of work is a batch of :class:`Task` (a file, and the content hash
-the store holds for its readout). :func:`extract_batch` reads each file,
-skips it when its content hash is unchanged, runs the spaCy pipeline over the
-rest with ``nlp.pipe`` and returns one small :class:`Extracted` record per
-file: the readout's graph already rendered as N-Triples text
+The unit of work is a batch of :class:`Task` (one readout: a ``.txt`` or
+``.html`` file, a record of a ``.jsonl`` file, standard input; and the
+content hash the store holds for it). :func:`plan_tasks` turns the inputs
+into tasks, in order: a ``.jsonl`` file is read here, a line at a time, and
+becomes one task per record (so a file of many readouts is batched, sent to
+workers and stored like as many files). :func:`extract_batch` reads each
+file, skips it when its content hash is unchanged, runs the spaCy pipeline
+over the rest with ``nlp.pipe`` and returns one small :class:`Extracted`
+record per task: the readout's graph already rendered as N-Triples text
 (:func:`kg.store.render_ntriples`), so what travels back from a worker is a
 string, never rdflib objects, and the writer (:mod:`kg.pipeline`) stores it
 as is. Results come back in input order, a bounded number of batches in
@@ -36,6 +40,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from collections.abc import Mapping
 from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
@@ -46,11 +51,18 @@ from kg.ingest import (
     MAX_CHARS,
     Failure,
     Loaded,
-    check_text,
-    decode,
-    load_file,
-    parse_readout,
+    Stream,
+    count_records,
+    format_of,
+    load_bytes,
+    load_record,
+    read_bytes,
+    read_records,
+    sniff_format,
+    stream_id,
+    stream_record,
 )
+from kg.sources import Record
 
 __all__ = [
     "DEFAULT_BATCH_SIZE",
@@ -61,7 +73,10 @@ __all__ = [
     "extract_batch",
     "in_order",
     "local_results",
+    "plan_tasks",
     "pool_results",
+    "records_key",
+    "source_path",
     "stat_key",
     "warm_up",
 ]
@@ -72,15 +87,21 @@ DEFAULT_BATCH_SIZE = 64
 
 @dataclass(frozen=True, slots=True)
 class Task:
-    """One readout file to extract.
+    """One readout to extract.
 
-    ``known_hash`` is the content hash the store holds for the file's readout
-    (None when it holds none): an equal hash means unchanged, skipped.
+    ``path`` is its file, or what names it in messages (``feed.jsonl:17``,
+    ``<stdin>``). ``known_hash`` is the content hash the store holds for the
+    readout (None when it holds none): an equal hash means unchanged, skipped.
     ``data`` carries the file's bytes when the worker may not see the file
-    (a Dask worker on another machine); otherwise the worker reads ``path``.
-    ``stat`` is the file's stat key (:func:`stat_key`) when it was listed and
-    ``known_stat`` the one recorded with ``known_hash``: equal keys mean the
-    file is unchanged and it is not even read.
+    (a Dask worker on another machine; standard input); otherwise the worker
+    reads ``path``. ``stat`` is the file's stat key (:func:`stat_key`, or
+    :func:`records_key` for a record of a ``.jsonl`` file) when it was listed
+    and ``known_stat`` the one recorded with ``known_hash``: equal keys mean
+    the file is unchanged and it is not even read. ``readout_id`` is the
+    readout's id ("": the file's stem) and ``format`` how to read the bytes
+    (``txt`` or ``html``; "": by the file's suffix). ``record`` is a record
+    already read from a ``.jsonl`` file or standard input; ``failure`` an
+    input already found bad while planning (a bad line), passed on in order.
     """
 
     path: str
@@ -88,6 +109,21 @@ class Task:
     data: bytes | None = None
     stat: str = ""
     known_stat: str | None = None
+    readout_id: str = ""
+    format: str = ""
+    record: Record | None = None
+    failure: Failure | None = None
+
+    @property
+    def unchanged(self) -> bool:
+        """True when the file is known unchanged by its stat key (not to be read)."""
+        return bool(self.stat and self.stat == self.known_stat and self.known_hash)
+
+    @property
+    def needs_file(self) -> bool:
+        """True when a worker would read ``path`` from disk for this task."""
+        return not (self.unchanged or self.data is not None or self.record is not None
+                    or self.failure is not None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,25 +193,164 @@ def stat_key(path: Path, fingerprint: str) -> str:
     return f"{fingerprint}|{info.st_size}|{info.st_mtime_ns}|{path}"
 
 
+def records_key(stat: str, records: int) -> str:
+    """The stat key recorded with each readout of a ``.jsonl`` file: the file's
+    (:func:`stat_key`) and its number of records. A file is unchanged when
+    that many readouts are stored with this key: a build killed half-way
+    through a file, or a file with a bad line (never stored), is read again.
+
+    Example:
+        >>> records_key("fp|120|1700000000|feed.jsonl", 3)
+        'fp|120|1700000000|feed.jsonl|records=3'
+    """
+    return f"{stat}|records={records}"
+
+
+def source_path(key: str) -> tuple[str, int | None]:
+    """The file a recorded stat key names, and its number of records (None
+    for a file of one readout).
+
+    Example:
+        >>> source_path("fp|120|1700000000|in/feed.jsonl|records=3"), source_path("fp|9|17|a.txt")
+        (('in/feed.jsonl', 3), ('a.txt', None))
+    """
+    parts = key.split("|", 3)
+    if len(parts) < 4:
+        return "", None
+    path, sep, count = parts[3].rpartition("|records=")
+    if sep and count.isdigit():
+        return path, int(count)
+    return parts[3], None
+
+
+def plan_tasks(inputs: Iterable[Path | Stream], *, known: Mapping[str, str] | None = None,
+               stats: Mapping[str, str] | None = None, fingerprint: str = "",
+               max_bytes: int = DEFAULT_MAX_BYTES,
+               on_records: Callable[[int], None] | None = None) -> Iterator[Task]:
+    """The tasks of the inputs, in order: one per ``.txt``/``.html`` file and
+    per :class:`~kg.ingest.Stream`, one per non-blank line of a ``.jsonl``
+    file (a bad line is a task carrying its :class:`~kg.ingest.Failure`; so
+    is a file that cannot be read).
+
+    ``known`` maps graph IRIs to the content hashes the store holds,
+    ``stats`` to the stat keys recorded with them (empty: read every file);
+    ``fingerprint`` is the extractor's. A ``.jsonl`` file whose stat key is
+    recorded with all its records is not read: its tasks are the stored
+    readouts, skipped. ``on_records(n)`` is called when a ``.jsonl`` file
+    turns out to hold ``n`` readouts.
+
+    Example:
+        >>> import tempfile, pathlib
+        >>> d = pathlib.Path(tempfile.mkdtemp()); _ = (d / "a.txt").write_text("x")
+        >>> _ = (d / "feed.jsonl").write_text('{"id": "r1", "text": "Talks"}\\n{"text": 1}\\n')
+        >>> [(t.path.rsplit("/", 1)[1], t.readout_id, t.failure is None)
+        ...  for t in plan_tasks([d / "a.txt", d / "feed.jsonl"])]
+        [('a.txt', '', True), ('feed.jsonl:1', 'r1', True), ('feed.jsonl:2', '', False)]
+    """
+    from kg.triples import graph_iri
+
+    known = known or {}
+    stats = stats or {}
+    stored: dict[str, tuple[int, list[str]]] = {}  # a .jsonl file's stat key -> its readouts
+    for giri, key in stats.items():
+        path, count = source_path(key)
+        if count is not None:
+            stored.setdefault(key.rpartition("|records=")[0], (count, []))[1].append(giri)
+    for item in inputs:
+        if isinstance(item, Stream):
+            yield _stream_task(item, known, max_bytes)
+            continue
+        key = stat_key(item, fingerprint) if fingerprint else ""
+        if format_of(item) != "jsonl":
+            giri = graph_iri(item.stem)
+            yield Task(str(item), known.get(giri), None, key, stats.get(giri))
+            continue
+        count, graphs = stored.get(key, (0, [])) if key else (0, [])
+        if graphs and len(graphs) == count:  # unchanged, and every record of it is stored
+            if on_records is not None:
+                on_records(count)
+            recorded = records_key(key, count)
+            for giri in graphs:
+                yield Task(str(item), known.get(giri), None, recorded, recorded,
+                           readout_id=giri.rsplit("/", 1)[1])
+            continue
+        yield from _record_tasks(item, key, known, max_bytes, on_records)
+
+
+def _record_tasks(path: Path, key: str, known: Mapping[str, str], max_bytes: int,
+                  on_records: Callable[[int], None] | None) -> Iterator[Task]:
+    """One task per record of a ``.jsonl`` file (see :func:`plan_tasks`)."""
+    from kg.triples import graph_iri
+
+    try:
+        count = count_records(path, max_bytes=max_bytes)
+        if count == 0:
+            raise InputError(str(path), "the file holds no records",
+                             "write one JSON object per line, with the readout's text in \"text\"")
+    except InputError as exc:
+        yield Task(str(path), failure=Failure(exc.source, exc.reason, exc.hint))
+        return
+    if on_records is not None:
+        on_records(count)
+    recorded = records_key(key, count) if key else ""
+    lines: dict[str, int] = {}  # graph IRI -> the line that gave it
+    try:
+        for item in read_records(path, max_bytes=max_bytes):
+            if isinstance(item, Failure):
+                yield Task(item.source, failure=item)
+                continue
+            giri = graph_iri(item.readout_id)
+            if giri in lines:
+                yield Task(item.name, failure=Failure(
+                    item.name, f"same readout id {item.readout_id!r} as line {lines[giri]} of this "
+                               f"file (both would be stored as {giri})",
+                    "give each record its own \"id\""))
+                continue
+            lines[giri] = item.line
+            yield Task(item.name, known.get(giri), stat=recorded, readout_id=item.readout_id,
+                       record=item)
+    except InputError as exc:  # the file vanished or became unreadable since it was counted
+        yield Task(str(path), failure=Failure(exc.source, exc.reason, exc.hint))
+
+
+def _stream_task(stream: Stream, known: Mapping[str, str], max_bytes: int) -> Task:
+    """The task of a readout given as bytes: a JSON record is read here, other
+    bytes are sent as they are (with their format and id)."""
+    from kg.triples import graph_iri
+
+    try:
+        fmt = stream.format or sniff_format(stream.data, stream.name)
+        if fmt == "json":
+            record = stream_record(stream, max_bytes=max_bytes)
+            return Task(stream.name, known.get(graph_iri(record.readout_id)),
+                        readout_id=record.readout_id, record=record)
+    except InputError as exc:
+        return Task(stream.name, failure=Failure(exc.source, exc.reason, exc.hint))
+    readout_id = stream_id(stream)
+    return Task(stream.name, known.get(graph_iri(readout_id)), stream.data,
+                readout_id=readout_id, format=fmt)
+
+
 def _load(task: Task, options: ExtractOptions) -> Loaded:
-    """The readout of a task: :func:`kg.ingest.load_file` on its path, or the
-    same checks on the bytes it carries."""
-    path = Path(task.path)
-    if task.data is None:
-        return load_file(path, max_bytes=options.max_bytes, max_chars=options.max_chars)
-    raw = task.data
-    if len(raw) > options.max_bytes:
-        raise InputError(task.path, f"the file is larger than {options.max_bytes:,} bytes",
-                         "split it, or raise the limit with --max-bytes")
-    if not raw:
-        raise InputError(task.path, "the file is empty", "save the readout's text into it")
-    decoded = decode(raw, task.path)
-    check_text(decoded.text, task.path, max_chars=options.max_chars)
-    warnings: tuple[str, ...] = ()
-    if decoded.guessed:
-        warnings = ((f"the file is not UTF-8: it was read as {decoded.encoding}; check its accented "
-                    "letters, and re-save it as UTF-8 to be sure"),)
-    return Loaded(parse_readout(path.stem, decoded.text, task.path), warnings)
+    """The readout of a task: a record's (:func:`kg.ingest.load_record`), or
+    that of the file's bytes (read here unless the task carries them), by
+    :func:`kg.ingest.load_bytes`."""
+    if task.record is not None:
+        return load_record(task.record, max_chars=options.max_chars)
+    raw = task.data if task.data is not None else read_bytes(Path(task.path),
+                                                             max_bytes=options.max_bytes)
+    return load_bytes(raw, task.path, task.readout_id or Path(task.path).stem,
+                      max_bytes=options.max_bytes, max_chars=options.max_chars,
+                      format=task.format or None)
+
+
+def readout_digest(loaded: Loaded) -> str:
+    """The content hash of a loaded readout: of its text, and of the date and
+    URL its page or record gave (a plain text file's is its text's alone)."""
+    from kg.pipeline import content_hash
+
+    text = loaded.readout.text
+    return content_hash(f"{text}\0{loaded.metadata}" if loaded.metadata else text)
 
 
 def extract_batch(tasks: Sequence[Task], options: ExtractOptions | None = None) -> list[Extracted]:
@@ -184,12 +359,12 @@ def extract_batch(tasks: Sequence[Task], options: ExtractOptions | None = None) 
     Never raises for a bad file: an unreadable one gives a result with its
     :class:`~kg.ingest.Failure`, and so does an extractor error (an internal
     error, reported with the file). Unchanged files (content hash equal to
-    ``known_hash``) are read and hashed but not extracted.
+    ``known_hash``) are read and hashed but not extracted; files unchanged by
+    their stat key are not even read.
     """
     from kg.extract import extract_doc
     from kg.lexicon import load_lexicon
     from kg.nlp import make_nlp
-    from kg.pipeline import content_hash
     from kg.store import render_ntriples
     from kg.triples import graph_iri, readout_triples
 
@@ -197,10 +372,14 @@ def extract_batch(tasks: Sequence[Task], options: ExtractOptions | None = None) 
     results: list[Extracted | None] = [None] * len(tasks)
     pending: list[tuple[int, Loaded, str]] = []
     for index, task in enumerate(tasks):
-        if task.stat and task.stat == task.known_stat and task.known_hash:
-            stem = Path(task.path).stem  # the readout id, as kg.ingest.load_file gives it
-            results[index] = Extracted(task.path, stem, graph_iri(stem), task.known_hash,
-                                       source=task.stat)
+        if task.failure is not None:
+            results[index] = Extracted(task.path, failure=task.failure)
+            continue
+        if task.unchanged:
+            # the readout id, as kg.ingest.load_file gives it, unless the task names it
+            readout_id = task.readout_id or Path(task.path).stem
+            results[index] = Extracted(task.path, readout_id, graph_iri(readout_id),
+                                       task.known_hash or "", source=task.stat)
             continue
         try:
             loaded = _load(task, options)
@@ -209,7 +388,7 @@ def extract_batch(tasks: Sequence[Task], options: ExtractOptions | None = None) 
             results[index] = Extracted(task.path, failure=failure)
             continue
         readout = loaded.readout
-        digest = content_hash(readout.text)
+        digest = readout_digest(loaded)
         if digest == task.known_hash:
             results[index] = Extracted(task.path, readout.id, graph_iri(readout.id), digest,
                                        warnings=loaded.warnings, source=task.stat)

@@ -57,7 +57,7 @@ from typing import TYPE_CHECKING, Any
 from rdflib import Graph
 
 from kg.extract import extract_doc
-from kg.ingest import DEFAULT_MAX_BYTES, MAX_CHARS, Failure, iter_paths
+from kg.ingest import DEFAULT_MAX_BYTES, MAX_CHARS, Failure, Stream, format_of, iter_paths
 from kg.lexicon import Lexicon, load_lexicon
 from kg.namespaces import ID
 from kg.nlp import make_nlp
@@ -109,7 +109,8 @@ class BuildProgress:
     """Where a build stands, for a progress display.
 
     ``phase`` is ``"read"`` while readouts are read, extracted and stored
-    (``done`` of ``total`` files), then ``"labels"``, ``"graph"`` (writing
+    (``done`` of ``total`` inputs: files, and the records of a ``.jsonl``
+    file once it is opened, which adds them to ``total``), then ``"labels"``, ``"graph"`` (writing
     ``graph.ttl``), ``"map"`` and ``"done"``. ``elapsed`` is in seconds since
     the build started.
     """
@@ -157,7 +158,7 @@ def content_hash(text: str) -> str:
 
 
 def build(
-    paths: Iterable[Path],
+    paths: Iterable[Path | Stream],
     out: Path,
     *,
     max_bytes: int = DEFAULT_MAX_BYTES,
@@ -175,6 +176,10 @@ def build(
 ) -> BuildReport:
     """Build readouts from files and folders into the store under ``out``.
 
+    ``paths`` are files (``.txt``, saved pages ``.html``/``.htm``, JSON Lines
+    ``.jsonl`` of one readout per line), folders of them, and
+    :class:`~kg.ingest.Stream` (a readout given as bytes: ``kg build -``).
+
     Writes ``out/graph.ttl`` (unless ``write_graph`` is false) and
     ``out/map.html`` (unless ``write_map`` is false); returns a
     :class:`BuildReport`. Bad inputs are listed in its ``failures`` (see
@@ -186,8 +191,10 @@ def build(
     ``dask``, the address of a Dask scheduler (``tcp://host:8786``) or a
     ``distributed.Client``, extracts on that cluster instead; ``batch_size``
     readouts go through ``nlp.pipe`` and into the store at a time; ``prune``
-    removes the facts of readouts that have no file among the inputs (refused,
-    with a warning, when an input folder could not be read); ``progress`` is
+    removes the facts of readouts that no input gives any more (a file gone,
+    a record gone from a ``.jsonl`` file; refused, with a warning, when an
+    input folder could not be read; an input that fails keeps the readouts
+    it gave before); ``progress`` is
     called with (number, file) per readout, ``on_progress`` with a
     :class:`BuildProgress` per batch. A file whose size and modification time
     are those recorded when it was last read (and the extractor is the same)
@@ -201,7 +208,7 @@ def build(
         raise ValueError(f"jobs must be at least 1, got {jobs}")
     if batch_size < 1:
         raise ValueError(f"batch_size must be at least 1, got {batch_size}")
-    from kg.parallel import ExtractOptions, Task, chunked, local_results, pool_results, stat_key
+    from kg.parallel import ExtractOptions, chunked, local_results, plan_tasks, pool_results
 
     started = time.perf_counter()
     report = BuildReport()
@@ -210,12 +217,17 @@ def build(
         stats = {} if reread else store.source_stats()
         fingerprint = extractor_fingerprint()
         inputs = list(iter_paths(paths))
-        files = [item for item in inputs if isinstance(item, Path)]
+        readable = [item for item in inputs if not isinstance(item, Failure)]
+        files = [item for item in readable if isinstance(item, Path)]
         unlisted = [item for item in inputs if isinstance(item, Failure)]
         report.failures += unlisted
-        tell = _Teller(on_progress, len(files), started, report)
-        tasks = (Task(str(path), known.get(giri), None, stat_key(path, fingerprint), stats.get(giri))
-                 for path in files for giri in (graph_iri(path.stem),))
+        tell = _Teller(on_progress, len(readable), started, report)
+
+        def opened(records: int) -> None:  # a .jsonl file holds this many readouts
+            tell.total += records - 1
+
+        tasks = plan_tasks(readable, known=known, stats=stats, fingerprint=fingerprint,
+                           max_bytes=max_bytes, on_records=opened)
         # labels are derived again for the entities the changed readouts name, or
         # for every entity on a first build (or when too many changed)
         touched = _Touched(enabled=LABELS_GRAPH in known)
@@ -237,14 +249,14 @@ def build(
             else:
                 results = local_results(batches, options)
             stack.callback(results.close)  # stops the workers on an error or Ctrl-C
-            _store_results(store, results, report, progress, tell, batch_size, touched)
+            given = _store_results(store, results, report, progress, tell, batch_size, touched)
         report.seconds["read"] = time.perf_counter() - started
         if prune:
             if unlisted:
                 report.warnings.append((str(out), ("not pruned: some inputs could not be read "
                                          "(see the errors); fix them and build again with --prune")))
             else:
-                present = {graph_iri(path.stem) for path in files}
+                present = given | _kept(store, files, report.failures)
                 gone = [iri for iri in store.content_hashes()
                         if iri not in present and not _internal(iri)]
                 touched.before_replacing(store, gone)
@@ -325,12 +337,35 @@ def _internal(graph: str) -> bool:
     return graph.startswith(GRAPH_BASE + "_") or not graph.startswith(GRAPH_BASE)
 
 
+def _kept(store: GraphStore, files: list[Path], failures: list[Failure]) -> set[str]:
+    """The readout graphs ``--prune`` keeps for inputs that failed: that of a
+    file of one readout (its stem), and those a ``.jsonl`` file with a bad line
+    (or that cannot be read) gave before."""
+    from kg.parallel import source_path
+
+    kept = {graph_iri(path.stem) for path in files if format_of(path) != "jsonl"}
+    failed = {f.source for f in failures}
+    partial = {str(path) for path in files if format_of(path) == "jsonl"
+               and (str(path) in failed or any(s.startswith(f"{path}:") for s in failed))}
+    if partial:
+        kept.update(giri for giri, key in store.source_stats().items()
+                    if source_path(key)[0] in partial)
+    return kept
+
+
+def _duplicate_hint(first: str, second: str) -> str:
+    """How to resolve two inputs giving the same readout id."""
+    if all(Path(name).suffix.lower() in (".txt", ".html", ".htm") for name in (first, second)):
+        return "rename one of the files"
+    return "rename the file, or give the record another \"id\"; for standard input, use --id"
+
+
 def _store_results(store: GraphStore, results: Iterable[list[Extracted]], report: BuildReport,
                    progress: Callable[[int, str], None] | None, tell: _Teller,
-                   batch_size: int, touched: _Touched) -> None:
+                   batch_size: int, touched: _Touched) -> set[str]:
     """Write extracted readouts to the store in batches, in input order; count
-    them and collect warnings and failures (a second file giving the same
-    readout id is refused)."""
+    them and collect warnings and failures (a second input giving the same
+    readout id is refused). Return the graphs of the readouts given."""
     seen: dict[str, str] = {}  # graph IRI -> the file that gave it
     pending: list[GraphData] = []
     for batch in results:
@@ -342,7 +377,8 @@ def _store_results(store: GraphStore, results: Iterable[list[Extracted]], report
             if item.graph in seen:
                 report.failures.append(Failure(
                     item.path, f"same readout id {item.readout_id!r} as {seen[item.graph]} (both "
-                               f"would be stored as {item.graph})", "rename one of the files"))
+                               f"would be stored as {item.graph})",
+                    _duplicate_hint(seen[item.graph], item.path)))
                 continue
             seen[item.graph] = item.path
             if progress is not None:
@@ -362,6 +398,7 @@ def _store_results(store: GraphStore, results: Iterable[list[Extracted]], report
         tell("read")
     touched.before_replacing(store, [g.iri for g in pending])
     store.replace_graphs(pending)
+    return set(seen)
 
 
 def add_readout(store: GraphStore, readout: Readout, digest: str = "", *,

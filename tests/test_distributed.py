@@ -48,6 +48,26 @@ def test_a_dask_build_gives_the_same_graph_as_a_local_build(cluster, corpus: Pat
 
 
 @pytest.mark.slow
+def test_a_dask_build_reads_pages_and_records_like_a_local_build(cluster, tmp_path: Path):
+    import json
+    import shutil
+
+    folder = tmp_path / "in"
+    data = Path(__file__).parent / "data" / "sources"
+    shutil.copytree(data, folder, ignore=shutil.ignore_patterns("*.txt", "*.jsonl"))
+    records = [json.loads(line) for line in (data / "feed.jsonl").read_text().splitlines()]
+    lines = [json.dumps({k: v for k, v in r.items() if k != "id"}) for r in records]
+    (folder / "feed.jsonl").write_text("\n".join([*lines, "{not json"]) + "\n")
+    local = build([folder], tmp_path / "local", write_map=False)
+    remote = build([folder], tmp_path / "dask", write_map=False, batch_size=2,
+                   dask=cluster.scheduler_address)
+    assert remote.readouts == local.readouts == 6
+    assert [f.source for f in remote.failures] == [f.source for f in local.failures] \
+        == [f"{folder / 'feed.jsonl'}:4"]
+    _same(tmp_path / "local", tmp_path / "dask")
+
+
+@pytest.mark.slow
 def test_a_dask_rebuild_skips_unchanged_readouts(cluster, corpus: Path, tmp_path: Path):
     with distributed.Client(cluster.scheduler_address) as client:
         first = build([corpus], tmp_path, write_map=False, dask=client)

@@ -14,14 +14,16 @@ run ``HYPOTHESIS_PROFILE=explore .venv/bin/python -m pytest tests/test_fuzz.py``
 
 from __future__ import annotations
 
+import json
 import os
 
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from kg.errors import InputError, PartyrelError
-from kg.ingest import check_text, decode, load_bytes, parse_readout
+from kg.ingest import check_text, decode, load_bytes, load_record, parse_readout
 from kg.pipeline import add_readout, refresh_labels
+from kg.sources import RECORD_FIELDS, parse_record
 from kg.store import GraphStore
 from kg.validate import validate_graph
 
@@ -115,3 +117,47 @@ def test_any_text_extracts_into_a_graph_that_conforms(text: str):
     report = validate_graph(graph)
     left = list(report.violations)
     assert not left, "\n".join(v.line() for v in left)
+
+
+tag = st.sampled_from(("p", "div", "h1", "span", "article", "nav", "footer", "script", "style", "a",
+                       "time", "meta", "br", "table", "td", "!--", "![CDATA["))
+markup = st.lists(st.one_of(readout_text, tag.map(lambda t: f"<{t}>"), tag.map(lambda t: f"</{t}>"),
+                            st.text(max_size=20)), max_size=30).map("".join)
+page_bytes = st.one_of(st.binary(max_size=300), markup.map(lambda t: t.encode("utf-8")),
+                       markup.map(lambda t: f"<!DOCTYPE html><html><body>{t}</body></html>".encode()))
+
+
+@PROFILE
+@given(page_bytes)
+def test_any_page_loads_or_is_refused_with_an_input_error(raw: bytes):
+    try:
+        loaded = load_bytes(raw, "fuzz.html", "fuzz")
+    except InputError as err:
+        assert err.source == "fuzz.html" and err.reason
+        return
+    assert loaded.readout.id == "fuzz" and loaded.readout.text.strip()
+
+
+json_value = st.recursive(st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False),
+                                    st.text(max_size=30), readout_text),
+                          lambda children: st.one_of(st.lists(children, max_size=3),
+                                                     st.dictionaries(st.sampled_from(RECORD_FIELDS),
+                                                                     children, max_size=5)),
+                          max_leaves=8)
+record_line = st.one_of(json_value.map(json.dumps), st.text(max_size=80),
+                        st.dictionaries(st.sampled_from(RECORD_FIELDS), json_value).map(json.dumps))
+
+
+@PROFILE
+@given(record_line)
+def test_any_line_is_a_record_or_is_refused_naming_its_line(line: str):
+    try:
+        record = parse_record(line, "fuzz.jsonl", 7, "fuzz")
+    except InputError as err:
+        assert err.source == "fuzz.jsonl:7" and err.reason and err.hint
+        return
+    assert record.text.strip() and record.readout_id
+    try:
+        load_record(record)
+    except InputError as err:
+        assert err.source == "fuzz.jsonl:7"

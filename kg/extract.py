@@ -58,6 +58,12 @@ class _Sentence:
     mentions: Mentions
     index: int
     readout: Readout
+    text: str = ""  # the span's text, computed once (Span.text walks every token each time)
+
+    def __post_init__(self) -> None:
+        if not self.text:
+            # the readout's text is the Doc's (Doc.text would rebuild it from every token)
+            self.text = self.readout.text[self.span.start_char:self.span.end_char]
 
 
 @dataclass
@@ -70,6 +76,8 @@ class _Resolver:
     acronyms: dict[str, str] = field(default_factory=dict)  # acronym -> entity key (defined in text)
     surnames: dict[str, str] = field(default_factory=dict)  # one-word form -> person key
     _mention_counts: dict[str, int] = field(default_factory=dict)
+    _gram_text: str | None = None
+    _gram_counts: dict[tuple[str, ...], int] = field(default_factory=dict)
 
     def add(self, entity: Entity, *forms: str) -> str:
         key = entity.key
@@ -183,7 +191,21 @@ class _Resolver:
     def _count_country(self, country: str, low: str) -> int:
         c = self.lexicon.countries[country]
         forms = {f.lower() for f in (c.name, *c.forms, *c.demonyms, c.capital, *c.cities) if len(f) > 3}
-        return sum(len(re.findall(r"\b" + re.escape(f) + r"\b", low)) for f in forms)
+        grams = self._grams(low)
+        return sum(grams.get(tuple(_WORD.findall(f)), 0) for f in forms)
+
+    def _grams(self, low: str) -> dict[tuple[str, ...], int]:
+        """How often each run of one to six words occurs in ``low`` (counted once
+        per readout: country mentions are counted for many candidates)."""
+        if self._gram_text != low:
+            words = _WORD.findall(low)
+            counts: dict[tuple[str, ...], int] = {}
+            for n in range(1, 7):
+                for i in range(len(words) - n + 1):
+                    key = tuple(words[i:i + n])
+                    counts[key] = counts.get(key, 0) + 1
+            self._gram_text, self._gram_counts = low, counts
+        return self._gram_counts
 
     def _country_named(self, country: str, low: str) -> bool:
         c = self.lexicon.countries[country]
@@ -294,12 +316,13 @@ def extract(readout: Readout, nlp: Language | None = None, lexicon: Lexicon | No
 def extract_doc(readout: Readout, doc: Doc, lexicon: Lexicon) -> ReadoutFacts:
     """Extract from an already-processed Doc (lets callers batch with ``nlp.pipe``)."""
     heads = load_heads()
+    doc.user_data.setdefault("partyrel_text", readout.text)  # the Doc's text, without rebuilding it
     facts = ReadoutFacts(readout)
     res = _Resolver(lexicon, readout.text)
     if readout.published is None:
         facts.warnings.append("no publication date found: dates cannot be resolved, engagements stay undated")
 
-    sents = [s for s in doc.sents if s.end_char > readout.body_start and s.text.strip()]
+    sents = [s for s in doc.sents if s.end_char > readout.body_start and readout.text[s.start_char:s.end_char].strip()]
 
     # Pass 1: acronyms defined in the body ("Communist Party of Cuba (PCC)").
     kinds: dict[str, str] = {}
@@ -366,7 +389,7 @@ def extract_doc(readout: Readout, doc: Doc, lexicon: Lexicon) -> ReadoutFacts:
             else:
                 continue  # bare titles are resolved below, once the home party is known
             head = post.status == HEAD_STATUS and not okey.startswith("country/")
-            fact = Post(pkey, post.title, okey, a.span.text.strip(), head)
+            fact = Post(pkey, post.title, okey, a.text.strip(), head)
             if fact not in facts.posts:
                 facts.posts.append(fact)
             affiliation.setdefault(pkey, []).append(okey)
@@ -448,11 +471,11 @@ def extract_doc(readout: Readout, doc: Doc, lexicon: Lexicon) -> ReadoutFacts:
             if title is None or (title.kind == "state") != state_pass:
                 continue
             if not state_pass and delegation is not None and (
-                    _LED_BY.search(doc[a.span.start:person.start].text) or _PRESENT.search(a.span.text)):
+                    _LED_BY.search(doc[a.span.start:person.start].text) or _PRESENT.search(a.text)):
                 # "a delegation of X, led by national chairperson Ann Moyo", "accompanied by
                 # Ben Dube (Secretary for Youth Affairs)": offices in the delegation's party.
                 okey = delegation
-                fact = Post(pkey, post.title, okey, a.span.text.strip(),
+                fact = Post(pkey, post.title, okey, a.text.strip(),
                             title.status == HEAD_STATUS and post.title == title.title)
                 if fact not in facts.posts:
                     facts.posts.append(fact)
@@ -479,7 +502,7 @@ def extract_doc(readout: Readout, doc: Doc, lexicon: Lexicon) -> ReadoutFacts:
                         affiliation.setdefault(pkey, []).append(res.country(host))
                     continue
                 okey, head = country, False
-            fact = Post(pkey, post.title, okey, a.span.text.strip(), head)
+            fact = Post(pkey, post.title, okey, a.text.strip(), head)
             if fact not in facts.posts:
                 facts.posts.append(fact)
                 if not affiliation.get(pkey):
@@ -505,7 +528,9 @@ def _plural(word: str) -> str:
     return word + "s"
 
 
+_WORD = re.compile(r"\w+")
 _PLURAL_CACHE: dict[int, tuple[re.Pattern[str], dict[str, Title]]] = {}
+_PLURAL_HEADS: dict[int, frozenset[str]] = {}
 
 
 def _plural_titles(lexicon: Lexicon) -> tuple[re.Pattern[str], dict[str, Title]]:
@@ -533,9 +558,15 @@ def _plural_posts(doc: Doc, analysed, res: _Resolver, person_keys, affiliation, 
     secretaries general of MPLA, Ana Lima; Frelimo, Rui Costa; and the ANC, Ben
     Dube" and "prime ministers Ana Lima of Sweden, Rui Costa of Portugal"."""
     pattern, plural = _plural_titles(lexicon)
+    heads = _PLURAL_HEADS.get(id(lexicon.titles))
+    if heads is None:
+        heads = _PLURAL_HEADS[id(lexicon.titles)] = frozenset(
+            w for form in plural for w in form.split() if w not in ("general",))
     toks = _view(doc)
     for a in analysed:
-        found = pattern.search(a.span.text)
+        if heads.isdisjoint(_WORD.findall(a.text.lower())):
+            continue  # no title word in the plural: the pattern cannot match
+        found = pattern.search(a.text)
         if not found:
             continue
         title = plural[found.group(1).lower()]
@@ -544,7 +575,7 @@ def _plural_posts(doc: Doc, analysed, res: _Resolver, person_keys, affiliation, 
         persons = [p for p in m.persons if doc[p.start].idx >= start]
         if not persons:
             continue
-        of_list = a.span.text[found.end():found.end() + 5].lower().startswith(" of")
+        of_list = a.text[found.end():found.end() + 5].lower().startswith(" of")
         t_start = next((t.i for t in a.span if t.idx == a.span.start_char + found.start()), None)
         # "the PA regional coordinators Ana Lima (The Americas), Rui Costa (Africa) and ..."
         owner = next((o for o in m.orgs if o.end == t_start and o.kind != "event"), None) if t_start else None
@@ -572,7 +603,7 @@ def _plural_posts(doc: Doc, analysed, res: _Resolver, person_keys, affiliation, 
             if okey is None:
                 continue
             head = title.status == HEAD_STATUS and not okey.startswith("country/")
-            fact = Post(pkey, title.title, okey, a.span.text.strip(), head)
+            fact = Post(pkey, title.title, okey, a.text.strip(), head)
             if fact not in facts.posts:
                 facts.posts.append(fact)
                 affiliation.setdefault(pkey, []).append(okey)
@@ -587,7 +618,7 @@ def _body_members(doc: Doc, analysed, res: _Resolver, person_keys, affiliation, 
     """"accompanied by politburo members Ann Moyo, Ben Dube and ...": each is a
     Member of that body of their party (the delegation's, else the reporting side's)."""
     for a in analysed:
-        found = _BODY_MEMBERS.search(a.span.text)
+        found = _BODY_MEMBERS.search(a.text)
         if not found:
             continue
         start = a.span.start_char + found.end()
@@ -607,7 +638,7 @@ def _body_members(doc: Doc, analysed, res: _Resolver, person_keys, affiliation, 
             between = doc[persons[0].start:p.start].text
             if ";" in between:
                 break
-            fact = Post(key, "Member", body, a.span.text.strip(), False)
+            fact = Post(key, "Member", body, a.text.strip(), False)
             if fact not in facts.posts:
                 facts.posts.append(fact)
                 affiliation.setdefault(key, []).append(body)
@@ -962,7 +993,7 @@ def _engagements(readout, doc, analysed, res, person_keys, affiliation, lexicon,
     captioned: list[Engagement] = []
     for a in analysed:
         s, m = a.span, a.mentions
-        text = s.text
+        text = a.text
         inv = _INVITATION.search(text)
         if inv:
             after = [o for o in m.orgs if doc[o.start].idx - s.start_char >= inv.end() and o.kind != "event"]
@@ -1326,7 +1357,7 @@ def _forum_speakers(analysed, out: list[Engagement], res, person_keys, affiliati
     listing = False
     acting = {id(e): bool(e.participants) for e in forums}
     for a in analysed:
-        text = a.span.text.strip()
+        text = a.text.strip()
         here = [e for e in out if e.evidence == text]
         if here and not (current is not None and current.type == "Forum" and all(e.type == "Correspondence" for e in here)):
             current = here[0]  # a message sent to a forum does not end the forum's part of the text
@@ -1344,7 +1375,7 @@ def _forum_speakers(analysed, out: list[Engagement], res, person_keys, affiliati
                     current.organizations.append(side)
 
         # "hosted by the X", "at the invitation of the X": the host is a side.
-        host = _INVITATION.search(a.span.text)
+        host = _INVITATION.search(a.text)
         if host:
             after = [o for o in a.mentions.orgs if doc[o.start].idx - a.span.start_char >= host.end() and o.kind != "event"]
             if after:
@@ -1355,32 +1386,32 @@ def _forum_speakers(analysed, out: list[Engagement], res, person_keys, affiliati
                 if not acting.get(id(current)):
                     current.reporter = side  # a forum nobody is said to attend is reported from its host
         # "co-chaired by A, ..., and B, ...": the chairs are principals.
-        chair = _CHAIRED.search(a.span.text)
+        chair = _CHAIRED.search(a.text)
         if chair:
             for p in a.mentions.persons:
                 if doc[p.start].idx - a.span.start_char >= chair.end():
                     join(person_keys[(a.index, p.start)])
         # "Representatives of A, B and C took the floor": the parties are sides.
-        if _DELEGATES.match(a.span.text):
+        if _DELEGATES.match(a.text):
             for o in a.mentions.orgs:
                 if o.kind != "event":
                     side = _top_org(res.org(doc, o), res)
                     if side not in current.organizations:
                         current.organizations.append(side)
-        if listing and a.span.text.lstrip()[:1] in "-•*–" and a.mentions.persons:
+        if listing and a.text.lstrip()[:1] in "-•*–" and a.mentions.persons:
             join(person_keys[(a.index, a.mentions.persons[0].start)])  # "- Ana Lima, PES president"
             for p in a.mentions.persons[1:]:
                 if doc[p.start - 1].text in (",", "and") and doc[p.start - 2].text not in ("of",):
                     join(person_keys[(a.index, p.start)])
             continue
-        if _JOINING.search(a.span.text):
+        if _JOINING.search(a.text):
             # "... were all expected in Windhoek to join ...", "Seated at the high table were ...":
             # the titled persons named are at the forum
             for p in a.mentions.persons:
                 join(person_keys[(a.index, p.start)])
             continue
-        listing = bool(_LISTING.search(a.span.text))
-        verb = _SPEECH.search(a.span.text)
+        listing = bool(_LISTING.search(a.text))
+        verb = _SPEECH.search(a.text)
         if not verb:
             continue
         for p in a.mentions.persons:
@@ -1432,7 +1463,7 @@ def _alliance_members(doc: Doc, analysed, out: list[Engagement], res) -> None:
     """"The Tripartite Alliance brings together the ANC, COSATU and the SACP":
     each member the text names is a side, in the alliance's place."""
     for a in analysed:
-        verb = _MEMBERS.search(a.span.text)
+        verb = _MEMBERS.search(a.text)
         if not verb:
             continue
         pos = a.span.start_char + verb.start()
@@ -1444,7 +1475,7 @@ def _alliance_members(doc: Doc, analysed, out: list[Engagement], res) -> None:
             alliance = _top_org(res.org(doc, before[-1]), res)
         else:
             # "The alliance unites ...": the side named by that head noun
-            head = re.match(r"\s*the\s+(alliance|coalition|bloc|front)\b", a.span.text, re.I)
+            head = re.match(r"\s*the\s+(alliance|coalition|bloc|front)\b", a.text, re.I)
             alliance = next((o for e in out for o in e.organizations if head and o in res.entities
                              and head.group(1).lower() in res.entities[o].name.lower()), None)
             if alliance is None:
@@ -1465,7 +1496,7 @@ def _roundup(readout, doc, analysed, out: list[Engagement], res, person_keys, af
     if not analysed:
         return
     lead = analysed[0]
-    text = lead.span.text[max(0, readout.dateline_end - lead.span.start_char):]
+    text = lead.text[max(0, readout.dateline_end - lead.span.start_char):]
     # The lead, or the headline ("Heads of parties congratulate X"), speaks of many senders.
     if not (_PLURAL_SUBJECT.match(text) or _PLURAL_SUBJECT.match(readout.title)):
         return
@@ -1478,7 +1509,7 @@ def _roundup(readout, doc, analysed, out: list[Engagement], res, person_keys, af
         return
     target_side = _side_of(target, affiliation, res) or _provisional_home(analysed, person_keys, affiliation, res,
                                                                           use_lead=False)
-    out[:] = [e for e in out if not (e.evidence == lead.span.text.strip() and e.participants == [target])]
+    out[:] = [e for e in out if not (e.evidence == lead.text.strip() and e.participants == [target])]
     seen = {target}
     for a in analysed[1:]:
         starts_paragraph = a.span.start == 0 or "\n" in doc[a.span.start - 1].text + doc[a.span.start - 1].whitespace_
@@ -1492,7 +1523,7 @@ def _roundup(readout, doc, analysed, out: list[Engagement], res, person_keys, af
             continue
         seen.add(key)
         sides = [s for s in (target_side, _side_of(key, affiliation, res)) if s]
-        out.append(Engagement(len(out), etype, a.span.text.strip(), None, None, [target, key],
+        out.append(Engagement(len(out), etype, a.text.strip(), None, None, [target, key],
                               list(dict.fromkeys(sides)), [], [], target_side))
     for n, e in enumerate(out):
         e.index = n
@@ -1572,11 +1603,11 @@ def _attach_present(analysed, out: list[Engagement], person_keys, surnames=None)
     principals = {p for e in out for p in e.participants}
     current = next((e for e in out if e.type != "Visit"), out[0])
     for a in analysed:
-        text = a.span.text.strip()
+        text = a.text.strip()
         here = [e for e in out if e.evidence == text and (e.type != "Visit" or len(out) == 1)]
         if here:
             current = here[0]
-        match = _PRESENT.search(a.span.text)
+        match = _PRESENT.search(a.text)
         if not match:
             continue
         # The members of a delegation are present at everything the delegation does.
@@ -1609,7 +1640,7 @@ def _attach_topics(doc: Doc, analysed, out: list[Engagement], person_keys, surna
     current: list[Engagement] = [out[0]]
     visit = next((e for e in out if e.type == "Visit"), None)
     for a in analysed:
-        text = a.span.text.strip()
+        text = a.text.strip()
         here = [e for e in out if e.evidence == text]
         target = None
         if here and any(e.type == "Forum" for e in current) and all(e.type == "Correspondence" for e in here):

@@ -350,29 +350,51 @@ def _node_key(node: Node) -> str:
 
 # --------------------------------------------------------------------------- loading
 
-def _triples(source: rdflib.Graph | GraphStore) -> Iterator[tuple[str, str, Node]]:
-    """(subject key, predicate IRI, object) for every predicate :func:`load` reads."""
+class _Text(str):
+    """A literal's lexical form, told apart from an IRI (a plain ``str``) in :func:`load`."""
+
+    __slots__ = ()
+
+
+def _triples(source: rdflib.Graph | GraphStore) -> Iterator[tuple[str, str, str]]:
+    """(subject key, predicate IRI, object) for every predicate :func:`load`
+    reads, each distinct triple once (or more: callers tolerate repeats); an
+    object is a :class:`_Text` for a literal, else its node key.
+
+    A store is read through its predicate index (``GraphStore.union_pairs``),
+    and equal subjects and objects share one ``str`` (a store-wide read repeats
+    organizations and classes millions of times)."""
     if isinstance(source, rdflib.Graph):
         for predicate in _PREDICATES:
             for s, o in source.subject_objects(URIRef(predicate)):
-                yield _node_key(s), predicate, o
+                value = _Text(str(o)) if isinstance(o, rdflib.Literal) else _node_key(o)
+                yield _node_key(s), predicate, value
         return
-    values = " ".join(f"<{p}>" for p in _PREDICATES)
-    _, rows = source.iter_rows(f"SELECT ?s ?p ?o WHERE {{ VALUES ?p {{ {values} }} ?s ?p ?o }}")
-    canonical = {p: p for p in _PREDICATES}  # one string object per predicate, not per row
-    keys: dict[Node, str] = {}
-    for row_s, row_p, row_o in rows:
-        if row_s is not None and row_p is not None and row_o is not None:
-            key = keys.get(row_s)
-            if key is None:
-                if len(keys) > 500_000:
+    import pyoxigraph as ox
+
+    keys: dict[object, str] = {}
+
+    def key(term: object) -> str:
+        found = keys.get(term)
+        if found is None:
+            if isinstance(term, ox.Literal):
+                found = _Text(term.value)
+            elif isinstance(term, ox.BlankNode):
+                found = f"_:{term.value}"
+            else:
+                found = term.value  # type: ignore[attr-defined]
+            if len(found) < 200:  # long texts (evidence) are rarely repeated
+                if len(keys) > 2_000_000:
                     keys.clear()
-                key = keys[row_s] = _node_key(row_s)
-            predicate = str(row_p)
-            yield key, canonical.get(predicate, predicate), row_o
+                keys[term] = found
+        return found
+
+    for predicate in _PREDICATES:
+        for subject, obj in source.union_pairs(predicate):
+            yield key(subject), predicate, key(obj)
 
 
-def _parse_date(values: Iterable[Node]) -> dt.date | None:
+def _parse_date(values: Iterable[str]) -> dt.date | None:
     days = []
     for value in values:
         try:
@@ -402,17 +424,17 @@ def load(source: rdflib.Graph | GraphStore) -> EngagementData:
         ...     load(store).engagements
         ()
     """
-    props: dict[str, dict[str, list[Node]]] = defaultdict(lambda: defaultdict(list))
+    props: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
     for s, p, o in _triples(source):
         props[s][p].append(o)
 
     def texts(subject: str, predicate: str) -> list[str]:
         values = props[subject].get(predicate, []) if subject in props else []
-        return sorted({_one_line(str(v)) for v in values if isinstance(v, rdflib.Literal)} - {""})
+        return sorted({_one_line(v) for v in values if isinstance(v, _Text)} - {""})
 
     def iris(subject: str, predicate: str) -> tuple[str, ...]:
         values = props[subject].get(predicate, []) if subject in props else []
-        return tuple(sorted({_node_key(v) for v in values if not isinstance(v, rdflib.Literal)}))
+        return tuple(sorted({str(v) for v in values if not isinstance(v, _Text)}))
 
     engagement_classes = {_PR + t for t in (*ENGAGEMENT_TYPES, "Engagement")}
     engagement_keys = sorted(

@@ -358,8 +358,19 @@ def resolve_entity(store: GraphStore, name: str) -> URIRef:
         ...     resolve_entity(store, "zeta workers party ")
         rdflib.term.URIRef('https://w3id.org/partyrel/id/org/zeta-workers-party')
     """
+    from kg.query import QueryResult, plain_cell
+    from kg.result_cache import cached_result
+
     wanted = " ".join(name.split())
-    _, rows = store.select_rows(_ENTITY_LOOKUP, {"name": wanted})
+
+    def lookup() -> QueryResult:
+        columns, found = store.select_rows(_ENTITY_LOOKUP, {"name": wanted})
+        return QueryResult(columns=columns, terms=[tuple(row) for row in found],
+                           rows=[tuple(plain_cell(cell) for cell in row) for row in found])
+
+    # cached on a store (a server answering for one is asked every time)
+    rows = (cached_result(store, _ENTITY_LOOKUP, {"name": wanted}, lookup).terms
+            if isinstance(store, GraphStore) else lookup().terms)
     preferred = sorted({str(row[1]) for row in rows if str(row[2]) == "true"})
     other = sorted({str(row[1]) for row in rows})
     found = preferred or other

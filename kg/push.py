@@ -347,7 +347,7 @@ class _RemoteRows:
 
 
 def _run(endpoint: Endpoint, text: str) -> QueryResult:
-    from kg.query import _plain
+    from kg.query import plain_cell as _plain
 
     sparql = _with_prefixes(text)
     url = endpoint.query

@@ -40,7 +40,7 @@ if TYPE_CHECKING:
 
     from kg.named_queries import NamedQuery
 
-__all__ = ["QueryResult", "format_result", "run_query", "to_dataframe"]
+__all__ = ["QueryResult", "format_result", "plain_cell", "run_query", "to_dataframe"]
 
 ResultKind = TypingLiteral["select", "ask", "construct"]
 Format = TypingLiteral["table", "csv", "json"]
@@ -74,7 +74,14 @@ class QueryResult:
     terms: list[tuple[Node | None, ...]] = field(default_factory=list, repr=False, compare=False)
 
 
-def _plain(term: Node | None) -> str | None:
+def plain_cell(term: Node | None) -> str | None:
+    """A result cell as plain text: an IRI or a literal's lexical form, ``_:id``
+    for a blank node, None when unbound.
+
+    Example:
+        >>> plain_cell(URIRef("https://w3id.org/partyrel/id/org/zwp")), plain_cell(BNode("b1")), plain_cell(None)
+        ('https://w3id.org/partyrel/id/org/zwp', '_:b1', None)
+    """
     if term is None:
         return None
     if isinstance(term, BNode):
@@ -131,7 +138,7 @@ def _param_value(value: BindingValue) -> BindingValue:
 
 
 def run_query(store: GraphStore, query_or_file: str,
-              params: Mapping[str, object] | None = None) -> QueryResult:
+              params: Mapping[str, object] | None = None, *, cache: bool = True) -> QueryResult:
     """Run SPARQL text, the ``.rq`` file it names, or a named query of the
     library (``kg/queries/NAME.rq``, see :mod:`kg.named_queries`) over the
     store's readout graphs.
@@ -145,6 +152,10 @@ def run_query(store: GraphStore, query_or_file: str,
     ints, dates, ... typed literals. The variable must be returned by the
     query (in its SELECT clause, or ``SELECT *``). Errors raise QueryError
     saying what to fix.
+
+    With ``cache`` (the default) the answer is kept with the store's content
+    stamp and given again while the store is unchanged (see
+    :mod:`kg.result_cache`); ``cache=False`` always runs the query.
 
     Example:
         >>> with GraphStore.memory() as store:
@@ -162,9 +173,15 @@ def run_query(store: GraphStore, query_or_file: str,
         text, source = _load_query(query_or_file)
         bindings = {name: _param_value(value)  # type: ignore[arg-type]
                     for name, value in (params or {}).items()}
+    def compute() -> QueryResult:
+        return _collect(store.query(text, bindings=bindings or None))
+
     try:
-        raw = store.query(text, bindings=bindings or None)
-        return _collect(raw)
+        if cache:
+            from kg.result_cache import cached_result
+
+            return cached_result(store, text, bindings or None, compute)
+        return compute()
     except QueryError as err:
         if source is not None:
             raise QueryError(f"{source}: {err}") from err
@@ -180,10 +197,22 @@ def _collect(raw: ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples) -> Quer
             return QueryResult(kind="ask", boolean=bool(raw))
         if isinstance(raw, ox.QuerySolutions):
             variables = list(raw.variables)
-            terms = [tuple(from_ox_term(solution[variable]) for variable in variables)
+            # each distinct term converted once (a store-wide answer repeats
+            # organizations, labels and dates thousands of times)
+            shared: dict[ox.NamedNode | ox.BlankNode | ox.Literal, Node | None] = {}
+
+            def term(value: ox.NamedNode | ox.BlankNode | ox.Literal | None) -> Node | None:
+                if value is None:
+                    return None
+                found = shared.get(value)
+                if found is None:
+                    found = shared[value] = from_ox_term(value)
+                return found
+
+            terms = [tuple(term(solution[variable]) for variable in variables)
                      for solution in raw]
             return QueryResult(columns=[variable.value for variable in variables],
-                               rows=[tuple(_plain(term) for term in row) for row in terms],
+                               rows=[tuple(plain_cell(term) for term in row) for row in terms],
                                kind="select", terms=terms)
         triples = list(raw)
     except OSError as err:
@@ -192,7 +221,7 @@ def _collect(raw: ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples) -> Quer
     terms = [(from_ox_term(t.subject), from_ox_term(t.predicate), from_ox_term(t.object))
              for t in triples]
     return QueryResult(columns=list(_TRIPLE_COLUMNS),
-                       rows=[tuple(_plain(term) for term in row) for row in terms],
+                       rows=[tuple(plain_cell(term) for term in row) for row in terms],
                        kind="construct", triples=(turtle or b"").decode("utf-8"), terms=terms)
 
 
@@ -208,7 +237,7 @@ def _short(term: Node | None) -> str:
             if iri.startswith(namespace) and len(iri) > len(namespace):
                 return prefix + iri[len(namespace):]
         return iri
-    text = _plain(term) or ""
+    text = plain_cell(term) or ""
     return " ".join(text.split()) if any(c in text for c in "\n\r\t") else text
 
 
@@ -313,7 +342,7 @@ def _python_value(term: Node | None) -> object:
             return str(term)
         value = term.toPython()
         return str(term) if isinstance(value, Literal) else value
-    return _plain(term)
+    return plain_cell(term)
 
 
 def to_dataframe(result: QueryResult) -> pandas.DataFrame:

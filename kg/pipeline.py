@@ -46,6 +46,8 @@ Example:
 from __future__ import annotations
 
 import hashlib
+import json
+import os
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack
@@ -269,11 +271,19 @@ def build(
             refresh_labels(store, touched.entities)
         _count(store, report)
         report.seconds["labels"] = time.perf_counter() - mark
+        state = _outputs_key(store) if (write_graph or write_map) else ""
+        made = _read_outputs(out)
         if write_graph:
             tell("graph")
             mark = time.perf_counter()
             report.graph_path = out / "graph.ttl"
-            report.triples = store.dump_turtle(report.graph_path)
+            same = made.get("graph.ttl", {})
+            if same.get("state") == state and report.graph_path.is_file():
+                report.triples = int(same.get("triples", 0))  # nothing changed since it was written
+            else:
+                report.triples = store.dump_turtle(report.graph_path)
+                made["graph.ttl"] = {"state": state, "triples": report.triples}
+                _write_outputs(out, made)
             report.seconds["graph"] = time.perf_counter() - mark
         if write_map:
             from kg.mapviz import render_map
@@ -281,11 +291,46 @@ def build(
             tell("map")
             mark = time.perf_counter()
             report.map_path = out / "map.html"
-            render_map(store, report.map_path)
+            if made.get("map.html", {}).get("state") != state or not report.map_path.is_file():
+                render_map(store, report.map_path)
+                made["map.html"] = {"state": state}
+                _write_outputs(out, made)
             report.seconds["map"] = time.perf_counter() - mark
     report.seconds["total"] = time.perf_counter() - started
     tell("done")
     return report
+
+
+_OUTPUTS = ".outputs.json"
+
+
+def _outputs_key(store: GraphStore) -> str:
+    """What the store holds, as far as graph.ttl and map.html show it: the
+    extractor and every graph's content hash (a rebuild that changed nothing
+    leaves it equal, so those files need not be written again)."""
+    h = hashlib.sha256(extractor_fingerprint().encode())
+    for iri, digest in sorted(store.content_hashes().items()):
+        h.update(f"{iri}\0{digest}\n".encode())
+    return h.hexdigest()
+
+
+def _read_outputs(out: Path) -> dict[str, dict[str, Any]]:
+    """The record of which store state graph.ttl and map.html were written from
+    (empty when missing or unreadable: they are then written again)."""
+    try:
+        data = json.loads((out / _OUTPUTS).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _write_outputs(out: Path, made: dict[str, dict[str, Any]]) -> None:
+    tmp = out / (_OUTPUTS + ".tmp")
+    try:
+        tmp.write_text(json.dumps(made, sort_keys=True), encoding="utf-8")
+        os.replace(tmp, out / _OUTPUTS)
+    except OSError:
+        tmp.unlink(missing_ok=True)  # only an optimisation: the next build writes the files again
 
 
 class _Teller:

@@ -240,3 +240,30 @@ def test_a_build_that_dies_before_the_labels_leaves_them_to_the_next_one(
     build([src], tmp_path / "out", write_map=False)
     build([src], tmp_path / "fresh", write_map=False)
     _same(tmp_path / "out", tmp_path / "fresh")
+
+
+@pytest.mark.parametrize(("change", "rewritten"), [
+    (None, False),         # nothing changed: graph.ttl and map.html are left as they are
+    ("edit", True),        # a readout changed: both are written again
+    ("delete-out", True),  # graph.ttl was deleted: written again
+])
+def test_graph_and_map_are_written_again_only_when_the_store_changed(
+        corpus: Path, tmp_path: Path, change: str | None, rewritten: bool):
+    import os
+
+    src = tmp_path / "in"
+    shutil.copytree(corpus, src)
+    out = tmp_path / "out"
+    first = build([src], out)
+    for name in ("graph.ttl", "map.html"):
+        os.utime(out / name, ns=(1, 1))  # an old time, to see whether the file is written again
+    if change == "edit":
+        target = sorted(src.rglob("*.txt"))[3]
+        target.write_text(target.read_text() + "\nThe two sides also discussed youth exchanges.\n")
+    elif change == "delete-out":
+        (out / "graph.ttl").unlink()
+    again = build([src], out)
+    assert again.triples >= first.triples > 0
+    assert ((out / "graph.ttl").stat().st_mtime_ns != 1) == rewritten
+    if change != "delete-out":
+        assert ((out / "map.html").stat().st_mtime_ns != 1) == rewritten

@@ -533,3 +533,11 @@ def test_a_body_the_text_does_not_tie_to_a_party_gets_the_party_the_context_give
 def test_an_office_takes_the_organization_its_neighbours_give(sentence: str, expected: tuple):
     _, _, posts, _ = facts_of(IDCPC + "Beijing, March 11th--" + sentence)
     assert expected in posts
+
+
+def test_a_party_extending_its_congratulations_is_correspondence_between_the_parties():
+    text = ("Title line\n\nMarch 3, 2024\n\nHanoi (VNA) – The Central Committee of the Communist Party of Vietnam "
+            "has extended its congratulations to the Japanese Communist Party on the opening of its congress.")
+    _, engs, _, _ = facts_of(text)
+    assert [(e["type"], e["participants"], e["organizations"]) for e in engs] == [
+        ("Correspondence", [], ["Communist Party of Vietnam", "Japanese Communist Party"])]

@@ -541,3 +541,12 @@ def test_a_party_extending_its_congratulations_is_correspondence_between_the_par
     _, engs, _, _ = facts_of(text)
     assert [(e["type"], e["participants"], e["organizations"]) for e in engs] == [
         ("Correspondence", [], ["Communist Party of Vietnam", "Japanese Communist Party"])]
+
+
+def test_the_visitor_of_a_relative_clause_can_be_named_by_surname():
+    text = IDCPC + ("Beijing, March 11th--Tang Wenbo, Minister of the International Department of the CPC Central "
+                    "Committee, met here today with Ana Lima, President of the Workers' Party of Brazil.\n\n"
+                    "Tang welcomed Lima, who is heading a delegation on a visit to China.")
+    _, engs, _, _ = facts_of(text)
+    assert [(e["type"], e["participants"], e["organizations"]) for e in engs if e["type"] == "Visit"] == [
+        ("Visit", ["Ana Lima"], ["Workers' Party"])]

@@ -644,6 +644,36 @@ def _body_members(doc: Doc, analysed, res: _Resolver, person_keys, affiliation, 
                 affiliation.setdefault(key, []).append(body)
 
 
+_GUEST_VISIT = re.compile(r"\bvisiting delegation\b|\b(?:their|his|her) visit\b(?! (?:last|earlier|in \d))"
+                          r"|\bpleased to (?:visit|be visiting)\b|\bdelegation(?:'s|’s)? (?:visit|stay|tour)\b"
+                          r"|\b(?:welcom\w+) the (?:[A-Z]\w+ )?(?:delegates|delegation|guests?) to\b", re.I)
+
+
+def _guest_visit(readout: Readout, analysed, out: list[Engagement], res: _Resolver, affiliation,
+                 lexicon: Lexicon) -> None:
+    """A delegation received at home ("received a delegation of the X headed by
+    Y" ... "the visiting delegation", "their visit", "welcoming the Chinese
+    delegates to Vietnam") is on a visit to the host country, when the text
+    reports no visit of its own: Y's visit, undated."""
+    if not out or any(e.type == "Visit" for e in out):
+        return
+    host = _dateline_country(readout, lexicon)
+    said = next((a for a in analysed if _GUEST_VISIT.search(a.text)), None)
+    if host is None or said is None:
+        return
+    home = res.country(host)
+    for e in out:
+        if e.type not in ("Meeting", "Talks"):
+            continue
+        for guest in e.participants[1:]:
+            side = _side_of(guest, affiliation, res)
+            country = (res.entities[side].country if side and side in res.entities else None)
+            if side and country and country != home:
+                out.append(Engagement(len(out), "Visit", said.text.strip(), None, home, [guest], [side],
+                                      [], [], side))
+                return
+
+
 def _party_committees(readout: Readout, out: list[Engagement], res: _Resolver, lexicon: Lexicon) -> None:
     """"A delegation of the Party Committee of the Provincial Agencies" ... "the
     Vietnamese delegation": a party committee the text does not tie to a party
@@ -1326,6 +1356,7 @@ def _engagements(readout, doc, analysed, res, person_keys, affiliation, lexicon,
         for e in out:
             if e.location is None and e.type in IN_PERSON and e.type != "Visit" and e.index < visits[0].index:
                 e.location = visits[0].location
+    _guest_visit(readout, analysed, out, res, affiliation, lexicon)
     _alliance_members(doc, analysed, out, res)
     _roundup(readout, doc, analysed, out, res, person_keys, affiliation)
     _forum_speakers(analysed, out, res, person_keys, affiliation)

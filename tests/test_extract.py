@@ -550,3 +550,26 @@ def test_the_visitor_of_a_relative_clause_can_be_named_by_surname():
     _, engs, _, _ = facts_of(text)
     assert [(e["type"], e["participants"], e["organizations"]) for e in engs if e["type"] == "Visit"] == [
         ("Visit", ["Ana Lima"], ["Workers' Party"])]
+
+
+@pytest.mark.parametrize("said", [
+    "The visiting delegation also toured a high-tech park.",
+    "Welcoming the Brazilian guests to Vietnam, Binh said their visit would deepen ties.",
+])
+def test_a_delegation_received_at_home_is_on_a_visit_to_the_host_country(said: str):
+    text = ("Title line\n\nMarch 3, 2024\n\nHanoi (VNA) – Tran Van Binh, General Secretary of the Communist Party "
+            "of Vietnam, on March 2 received a delegation of the Workers' Party of Brazil headed by its President "
+            "Ana Lima.\n\n" + said)
+    _, engs, _, _ = facts_of(text)
+    assert [(e["type"], e["date"], e["location"], e["participants"], e["organizations"]) for e in engs] == [
+        ("Meeting", date(2024, 3, 2), "Hanoi", ["Tran Van Binh", "Ana Lima"],
+         ["Communist Party of Vietnam", "Workers' Party"]),
+        ("Visit", None, "Vietnam", ["Ana Lima"], ["Workers' Party"]),
+    ]
+
+
+def test_a_delegation_received_with_no_word_of_a_visit_gives_no_visit():
+    text = ("Title line\n\nMarch 3, 2024\n\nHanoi (VNA) – Tran Van Binh, General Secretary of the Communist Party "
+            "of Vietnam, on March 2 received Ana Lima, President of the Workers' Party of Brazil.")
+    _, engs, _, _ = facts_of(text)
+    assert [e["type"] for e in engs] == ["Meeting"]

@@ -644,7 +644,7 @@ def _body_members(doc: Doc, analysed, res: _Resolver, person_keys, affiliation, 
                 affiliation.setdefault(key, []).append(body)
 
 
-_GUEST_VISIT = re.compile(r"\bvisiting delegation\b|\b(?:their|his|her) visit\b(?! (?:last|earlier|in \d))"
+_GUEST_VISIT = re.compile(r"\bvisiting delegation\b|\b(?:their|his|her|the) visit (?:would|will|is|was)\b"
                           r"|\bpleased to (?:visit|be visiting)\b|\bdelegation(?:'s|’s)? (?:visit|stay|tour)\b"
                           r"|\b(?:welcom\w+) the (?:[A-Z]\w+ )?(?:delegates|delegation|guests?) to\b", re.I)
 

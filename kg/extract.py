@@ -295,7 +295,9 @@ class _Resolver:
     def person(self, name: str) -> str:
         key = self.add(Entity("person", name), name)
         words = [w for w in re.split(r"\s+", name) if w]
-        for w in {words[0], words[-1]}:
+        # "Miguel Díaz-Canel Bermudez" is "Díaz-Canel", "Raúl Castro Ruz" "Castro" (a Spanish
+        # name's first surname comes before the last word)
+        for w in {words[0], words[-1], *(words[-2:-1] if len(words) >= 3 else [])}:
             if len(w) > 1 and w.lower() not in ("de", "van", "von"):
                 self.surnames.setdefault(w, key)
         return key

@@ -573,3 +573,11 @@ def test_a_delegation_received_with_no_word_of_a_visit_gives_no_visit():
             "of Vietnam, on March 2 received Ana Lima, President of the Workers' Party of Brazil.")
     _, engs, _, _ = facts_of(text)
     assert [e["type"] for e in engs] == ["Meeting"]
+
+
+def test_a_spanish_first_surname_alone_is_the_same_person():
+    text = IDCPC + ("Beijing, March 11th--Tang Wenbo, Minister of the International Department of the CPC Central "
+                    "Committee, met here today with Rosa Pérez-Soto Ruiz, First Secretary of the Communist Party of "
+                    "Cuba.\n\nFirst Secretary Pérez-Soto thanked China for its support.")
+    facts, _, posts, _ = facts_of(text)
+    assert [e.name for e in facts.entities.values() if e.kind == "person"] == ["Tang Wenbo", "Rosa Pérez-Soto Ruiz"]

@@ -888,6 +888,9 @@ def _triggers(doc: Doc, s: Span, lead: bool = False, mentions: Mentions | None =
     for c in cues:
         if c[3] == "verb" or (c[3] == "lead" and lead):
             out.append(c)
+        elif (c[3] == "noun" and c[2] != "Forum" and c[0] - (o := _opening(doc, s)) <= 3
+              and doc[o].lower_ in ("in", "during")):
+            out.append(c)  # "In a phone conversation with X on Tuesday, Y said ..."
         elif c[3] == "noun" and any(t.lower_ in _LIGHT_VERBS
                                     for t in doc[max(s.start, c[0] - (6 if c[2] == "Correspondence" else 4)):c[0] + 1]):
             out.append(c)
@@ -919,6 +922,15 @@ def _triggers(doc: Doc, s: Span, lead: bool = False, mentions: Mentions | None =
             etype = mode[2]
         typed.append((c[0], c[1], etype, c[3]))
     return typed
+
+
+def _opening(doc: Doc, s: Span) -> int:
+    """The first token of a sentence's own words: after a dateline ("BEIJING,
+    June 4 (Xinhua) --") when the sentence starts with one."""
+    for k in range(s.start, min(s.end, s.start + 14)):
+        if doc[k].text in ("--", "—", "–") or (doc[k].text == "-" and doc[k].whitespace_):
+            return k + 1 if k + 1 < s.end else s.start
+    return s.start
 
 
 def _EVENT_MODIFIER(t) -> bool:  # noqa: N802 - reads as a predicate on tokens
@@ -1105,10 +1117,12 @@ def _engagements(readout, doc, analysed, res, person_keys, affiliation, lexicon,
             principals: list[str] = [subject] if subject else []
             if etype == "Forum" and any(t[2] == "Correspondence" for t in triggers[:n]):
                 principals = []  # "sent a message to the seminar": the sender is not at the forum
-            obj_persons = [p for p in m_persons if trigger[1] <= p.start < stop]
+            obj_persons = [p for p in m_persons if trigger[1] <= p.start < stop
+                           and not _MOURNED.search(doc[trigger[1]:p.start].text)]
             obj_orgs = [o for o in m.orgs if trigger[1] <= o.start < stop and o.kind != "event"]
-            if (n == 0 and not principals and etype in ("Meeting", "Talks") and trigger[0] - s.start <= 2
-                    and doc[s.start].lower_ in _PARTICIPLES):
+            if (n == 0 and not principals and etype in ("Meeting", "Talks", "PhoneCall", "VideoCall")
+                    and trigger[0] - _opening(doc, s) <= 3
+                    and doc[_opening(doc, s)].lower_ in _PARTICIPLES):
                 # "Addressing a meeting with officials of X, Ann Moyo said ...": the participle's
                 # subject is the first person after the clause; the counterparts are inside it.
                 comma = next((t.i for t in doc[trigger[1]:stop] if t.text == ","), None)
@@ -1481,7 +1495,8 @@ def _paragraph(doc: Doc, s: Span) -> str:
     return text[start:end if end >= 0 else len(text)]
 
 
-_PARTICIPLES = frozenset({"addressing", "meeting", "receiving", "holding", "attending", "at", "during"})
+_MOURNED = re.compile(r"\b(?:death|passing|demise|funeral|loss|memory)\s+of\b", re.I)
+_PARTICIPLES = frozenset({"addressing", "meeting", "receiving", "holding", "attending", "at", "during", "in"})
 _TOLD = re.compile(r",\s+(?:he|she|they|it)\s+(?:explained|recalled|said|added|noted|recounted)\s*,", re.I)
 _BACKGROUND_VISIT = frozenset({"his", "her", "their", "its", "'s", "’s", "recent", "last", "previous",
                                "earlier", "past", "former"})

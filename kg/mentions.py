@@ -535,6 +535,7 @@ def _link_parents(m: Mentions) -> None:
 
 
 _OF = frozenset({"of", "at", "in", "for"})
+_PAST = frozenset({"former", "late", "then", "ex", "ex-", "retired", "deceased", "outgoing"})
 _ORDINAL = re.compile(r"^(?:\d+(?:st|nd|rd|th)|first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|"
                       r"eleventh|twelfth|thirteenth|fourteenth|fifteenth|sixteenth|seventeenth|eighteenth|"
                       r"nineteenth|twentieth)$", re.I)
@@ -607,6 +608,8 @@ def _find_posts(doc, s: int, e: int, m: Mentions, heads: dict[str, str]) -> None
         while k < e:
             while k < e and (doc[k].lower_ in ARTICLES or doc[k].lower_ in ("also", "now", "currently")):
                 k += 1
+            if k < e and doc[k].lower_ in _PAST:
+                return  # "A, former Prime Minister of X": offices called former are not posts
             # "a member of the Standing Committee ...": title may follow "a".
             t = by_start_title.get(k)
             if t is None:
@@ -783,6 +786,8 @@ def _find_posts(doc, s: int, e: int, m: Mentions, heads: dict[str, str]) -> None
             comma = True
             k -= 1
         t = None if comma else next((t for t in m.titles if t.end == k + 1), None)
+        if t is not None and any(doc[x].lower_ in _PAST for x in range(max(s, t.start - 3), t.start)):
+            t = None  # "former party leader A", "the late President B": no current post
         if t is not None:
             o = next((x for x, org in enumerate(m.orgs) if org.end == t.start), None)
             c = next((c for c in m.countries if c[1] == t.start), None)

@@ -581,3 +581,26 @@ def test_a_spanish_first_surname_alone_is_the_same_person():
                     "Cuba.\n\nFirst Secretary Pérez-Soto thanked China for its support.")
     facts, _, posts, _ = facts_of(text)
     assert [e.name for e in facts.entities.values() if e.kind == "person"] == ["Tang Wenbo", "Rosa Pérez-Soto Ruiz"]
+
+
+HEAD_OF_IDCPC = "Tang Wenbo, head of the International Department of the CPC Central Committee,"
+LIMA = "Ana Lima, President of the Workers' Party of Brazil,"
+
+
+@pytest.mark.parametrize(
+    ("body", "etype"),
+    [
+        (f"{HEAD_OF_IDCPC} spoke by phone on Wednesday with {LIMA} on party ties.", "PhoneCall"),
+        (f"In a phone conversation with {LIMA} on Wednesday, {HEAD_OF_IDCPC} said the parties are friends.",
+         "PhoneCall"),
+        (f"{HEAD_OF_IDCPC} wrote to {LIMA} on Wednesday to congratulate her on her re-election.",
+         "Correspondence"),
+        (f"{HEAD_OF_IDCPC} on Wednesday sent a letter of condolence to {LIMA} over the death of former party "
+         "leader Joao Silva.", "Correspondence"),
+    ],
+)
+def test_call_and_letter_phrasings_give_one_engagement_between_the_two(body: str, etype: str):
+    _, engs, posts, _ = facts_of(XINHUA + "BEIJING, June 4 (Xinhua) -- " + body)
+    assert [(e["type"], e["participants"], e["organizations"]) for e in engs] == [
+        (etype, ["Tang Wenbo", "Ana Lima"], ["Communist Party of China", "Workers' Party"])]
+    assert not any(p[0] == "Joao Silva" for p in posts)  # a former office of the dead is no post

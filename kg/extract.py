@@ -48,6 +48,7 @@ _INVITATION = re.compile(r"\bat the invitation of\b|\bhosted by\b", re.I)
 _PARTAKE = frozenset({"opening", "addressing", "took", "included", "includes", "speaks", "spoke", "speaking", "attended", "attend", "attends", "attending", "participated", "addressed",
                       "hosted", "opened", "held", "convened", "organized", "organised", "co-chaired", "chaired"})
 _PASSIVE_EVENT = re.compile(r"^[^.;]{0,40}?\b(?:was|were|is|are)\s+(?:held|convened|opened|launched|organi[sz]ed)\b"
+                            r"|^\s*(?:opened|began|kicked off|closed|concluded|convened)\b"
                             r"|^[^.;]{0,40}?\btook place\b|^\W*(?:in|at)\b"
                             r"|^[^.;]{0,120}?\b(?:which|that)\s+(?:opened|closed|convened|began|was held|took place)\b", re.I)
 
@@ -130,6 +131,13 @@ class _Resolver:
             if parent is not None and kind in ("partybody", "organization", "party"):
                 kind = "partybody" if self.entities[parent].kind in ("party", "partybody") else kind
                 name = self._canonical_body(clean, parent)
+                owner = self.entities[parent]
+                if name == clean and not any(f in clean for f in (owner.name, *owner.aliases) if len(f) > 1):
+                    # "the General Council" of a party named elsewhere: named with its party, so
+                    # that every party's General Council is an entity of its own
+                    article = "the " if re.search(r"\b(?:Party|Congress|Front|Movement|Union|League)\b",
+                                                  owner.name) else ""
+                    name = f"{clean[:1].upper()}{clean[1:]} of {article}{owner.name}"
             country = None
             if o.countries and kind not in ("international",):
                 country = self.country(o.countries[0])
@@ -255,23 +263,25 @@ class _Resolver:
             for k in range(max(0, o.start - 2), o.start):
                 if doc[k].text in self.acronyms and k + 1 < len(doc) and doc[k + 1].text in ("'s", "’s"):
                     return self.acronyms[doc[k].text]
-        if best is None and o.kind == "body" and o.text[:1].islower():
+        of_the_party = [t.lower_ for t in doc[o.end:o.end + 3]] == ["of", "the", "party"]
+        if best is None and o.kind == "body" and (o.text[:1].islower() or of_the_party):
+            # ("Deputy Secretary of the General Council of the party": the party just named)
             # "... general secretary of the LPRP Central Committee, and held talks with X, head of
             # the commission for external relations": the one party named before it in the sentence
             sent = doc[o.start].sent
-            owners = set()
-            orgs = [span for span in doc.spans[GAZETTEER] if span.label_ == "ORG"
-                    and sent.start <= span.start and span.end <= o.start]
+            owners: list[str] = []
+            orgs = sorted((span for span in doc.spans[GAZETTEER] if span.label_ == "ORG"
+                           and sent.start <= span.start and span.end <= o.start), key=lambda x: x.start)
             for span in orgs:
                 if not any(x is not span and x.start <= span.start and span.end <= x.end for x in orgs):
                     key = self.acronyms.get(span.text) or self.known(span.text, span.id_, span.text)
                     top = key
                     while self.entities[top].parent:
                         top = self.entities[top].parent
-                    if self.entities[top].kind == "party":
-                        owners.add(top)
-            if len(owners) == 1:
-                return owners.pop()
+                    if self.entities[top].kind == "party" and top not in owners:
+                        owners.append(top)
+            if len(owners) == 1 or (owners and of_the_party):
+                return owners[-1]
         return best[1] if best else None
 
     def _canonical_body(self, text: str, parent: str) -> str:
@@ -1391,7 +1401,7 @@ def _engagements(readout, doc, analysed, res, person_keys, affiliation, lexicon,
 _SPEECH = re.compile(r"\b(?:said|says|addressed|spoke|stressed|noted|underlined|emphasi[sz]ed|welcomed|presented|"
                      r"introduced|reported|delivered|recalled|called|urged|highlighted|praised|thanked|argued|pointed|"
                      r"restated|reaffirmed|expressed|widened|explained|outlined|proposed|shared|opened|closed|chaired|"
-                     r"congratulated|hailed|commended|appreciated|affirmed|believed|hoped|agreed|briefed)\b")
+                     r"congratulated|hailed|commended|appreciated|affirmed|believed|hoped|agreed|briefed|presided)\b")
 
 
 def _forum_speakers(analysed, out: list[Engagement], res, person_keys, affiliation) -> None:

@@ -260,6 +260,8 @@ def find_mentions(sent: Span, heads: dict[str, str], known_acronyms: dict[str, s
                 last = j
                 j += 1
                 continue
+            if t.text in ("-", "–", "—") and (t.whitespace_ or doc[j - 1].whitespace_):
+                break  # "Johannesburg - The ...": a spaced dash ends a name (a dateline's, a clause's)
             if t.lower_ in CONNECTORS and j + 1 < e and not t.whitespace_ == "" or t.lower_ in CONNECTORS:
                 j += 1
                 continue
@@ -416,7 +418,8 @@ def _split_run(doc, i: int, j: int, heads, labels, known_acronyms) -> list[OrgMe
                      or ("COUNTRY" in labels.get(k, {}) and k > i)), default=None)
     if last_head is not None and last_head + 2 < j:
         t = doc[last_head + 1]
-        if (_is_cap(t) and t.lower_ not in CONNECTORS and "ORG" not in labels.get(t.i, {}) and t.text != "("
+        if (_is_cap(t) and (t.lower_ not in CONNECTORS or t.text[:1].isupper())  # "Le Minh Khoa"
+                and "ORG" not in labels.get(t.i, {}) and t.text != "("
                 and not any(x in labels.get(t.i, {}) for x in ("COUNTRY", "DEMONYM", "CITY"))
                 and _is_cap(doc[last_head + 2])):
             j = last_head + 1
@@ -789,7 +792,8 @@ def _find_posts(doc, s: int, e: int, m: Mentions, heads: dict[str, str]) -> None
         if t is not None and any(doc[x].lower_ in _PAST for x in range(max(s, t.start - 3), t.start)):
             t = None  # "former party leader A", "the late President B": no current post
         if t is not None:
-            o = next((x for x, org in enumerate(m.orgs) if org.end == t.start), None)
+            o = next((x for x, org in enumerate(m.orgs) if org.end == t.start
+                      or (org.acronym and org.end + 3 == t.start)), None)  # "The ANC (ANC) Secretary General X"
             c = next((c for c in m.countries if c[1] == t.start), None)
             its = t.start - 1 >= s and doc[t.start - 1].lower_ in ("its", "their")
             if o is None and its:
@@ -840,4 +844,10 @@ def _find_posts(doc, s: int, e: int, m: Mentions, heads: dict[str, str]) -> None
                 m.posts.append(PostMention(n, t.title, t.status, o, None if o is not None else c[2]))
                 end = t.start - 1
                 if end < s or doc[end].lower_ != "and":
+                    break
+                # "Cuban President and First Secretary of the X Party Pedro Ruiz"
+                t0 = next((t0 for t0 in m.titles if t0.end == end), None)
+                c0 = next((c0 for c0 in m.countries if t0 is not None and c0[1] == t0.start), None)
+                if t0 is not None and c0 is not None:
+                    m.posts.append(PostMention(n, t0.title, t0.status, None, c0[2]))
                     break

@@ -604,3 +604,41 @@ def test_call_and_letter_phrasings_give_one_engagement_between_the_two(body: str
     assert [(e["type"], e["participants"], e["organizations"]) for e in engs] == [
         (etype, ["Tang Wenbo", "Ana Lima"], ["Communist Party of China", "Workers' Party"])]
     assert not any(p[0] == "Joao Silva" for p in posts)  # a former office of the dead is no post
+
+
+@pytest.mark.parametrize(
+    ("text", "expected_posts", "sides"),
+    [
+        ("Title\n\n14 May 2025\n\nJohannesburg - The African National Congress (ANC) Secretary General Thabo "
+         "Nkosi today met a delegation from the Communist Party of China (CPC) led by Tang Wenbo.",
+         {("Thabo Nkosi", "Secretary General", "African National Congress")},
+         ["African National Congress", "Communist Party of China"]),
+        ("Title\n\n14 May 2025\n\nHAVANA, Cuba, May 13 (ACN) Cuban President and First Secretary of the "
+         "Communist Party of Cuba Pedro Ruiz received on Monday Ana Lima, President of the Workers' Party of "
+         "Brazil.",
+         {("Pedro Ruiz", "President", "Cuba"), ("Pedro Ruiz", "First Secretary", "Communist Party of Cuba")},
+         ["Communist Party of Cuba", "Workers' Party"]),
+        ("Title\n ( 2012.05.14 )\n\nBeijing, May 13th--Tang Wenbo, Minister of the International Department of "
+         "the CPC Central Committee, met here today with a delegation of the United Russia Party headed by Ivan "
+         "Orlov, Deputy Secretary of the General Council of the party.",
+         {("Ivan Orlov", "Deputy Secretary", "General Council of United Russia")},
+         ["Communist Party of China", "United Russia"]),
+        ("Title\n\nMarch 3, 2024\n\nHanoi (VNA) – Politburo member and permanent member of the Secretariat of "
+         "the CPV Central Committee Le Minh Khoa received Ana Lima, President of the Workers' Party of Brazil.",
+         {("Ana Lima", "President", "Workers' Party")},
+         ["Communist Party of Vietnam", "Workers' Party"]),
+    ],
+)
+def test_openings_of_other_publishers_give_the_speakers_posts_and_sides(text, expected_posts, sides):
+    _, engs, posts, _ = facts_of(text)
+    assert expected_posts <= posts
+    assert engs[0]["organizations"] == sides
+
+
+def test_a_summit_that_opened_is_reported_with_who_presided_and_spoke():
+    text = IDCPC + ("Beijing, May 13th--The 5th CPC and World Political Parties Summit opened here today. Tang "
+                    "Wenbo, Minister of the International Department of the CPC Central Committee, presided over "
+                    "the opening ceremony. Ana Lima, President of the Workers' Party of Brazil, and Kofi Mensah, "
+                    "General Secretary of the National Democratic Congress of Ghana, delivered speeches.")
+    _, engs, _, _ = facts_of(text)
+    assert [(e["type"], e["participants"]) for e in engs] == [("Forum", ["Tang Wenbo", "Ana Lima", "Kofi Mensah"])]

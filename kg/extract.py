@@ -77,6 +77,7 @@ class _Resolver:
     acronyms: dict[str, str] = field(default_factory=dict)  # acronym -> entity key (defined in text)
     surnames: dict[str, str] = field(default_factory=dict)  # one-word form -> person key
     _mention_counts: dict[str, int] = field(default_factory=dict)
+    home_country: str | None = None  # the dateline's country (a name of the vocabulary)
     _gram_text: str | None = None
     _gram_counts: dict[tuple[str, ...], int] = field(default_factory=dict)
 
@@ -132,12 +133,22 @@ class _Resolver:
                 kind = "partybody" if self.entities[parent].kind in ("party", "partybody") else kind
                 name = self._canonical_body(clean, parent)
                 owner = self.entities[parent]
-                if name == clean and not any(f in clean for f in (owner.name, *owner.aliases) if len(f) > 1):
+                vocab = self.lexicon.orgs.get(owner.slug) if owner.slug else None
+                short = next((f for f in sorted(owner.aliases | {owner.name} | set(vocab.aliases if vocab else ()),
+                                                key=len) if f.isupper() and 2 <= len(f) <= 6), None)
+                if short and re.match(r"Party\b", clean):
+                    name = f"{short}{clean[5:]}"  # "Party Central Committee's Secretariat" of the CPV
+                elif short and clean.lower() in _BARE_BODIES:
+                    name = f"{short} {clean}"  # "Politburo" of the CPV
+                elif name == clean and not any(f in clean for f in (owner.name, *owner.aliases) if len(f) > 1):
                     # "the General Council" of a party named elsewhere: named with its party, so
                     # that every party's General Council is an entity of its own
                     article = "the " if re.search(r"\b(?:Party|Congress|Front|Movement|Union|League)\b",
                                                   owner.name) else ""
                     name = f"{clean[:1].upper()}{clean[1:]} of {article}{owner.name}"
+            if name != clean and name.lower() in self.lexicon.org_by_form:
+                # "Politburo" of the CPV named "CPV Politburo": a body the vocabulary knows
+                return self.known(name, self.lexicon.org_by_form[name.lower()][0].slug, *forms)
             country = None
             if o.countries and kind not in ("international",):
                 country = self.country(o.countries[0])
@@ -282,6 +293,16 @@ class _Resolver:
                         owners.append(top)
             if len(owners) == 1 or (owners and of_the_party):
                 return owners[-1]
+        if best is None and o.kind == "body" and self.home_country and (
+                re.match(r"(?:the\s+)?Party\b", o.text) or o.text.lower() in _BARE_BODIES):
+            # "the Party Central Committee's Commission for External Relations" in a Hanoi
+            # release: "the Party" is the ruling party of the dateline's country
+            local = [org for org in self.lexicon.orgs.values()
+                     if org.kind == "party" and org.country == self.home_country]
+            if len(local) > 1:
+                local = [org for org in local if re.search(r"Communist|Workers'|Revolutionary", org.name)]
+            if len(local) == 1:
+                return self.known(local[0].name, local[0].slug)
         return best[1] if best else None
 
     def _canonical_body(self, text: str, parent: str) -> str:
@@ -313,6 +334,11 @@ class _Resolver:
         return key
 
 
+#: Party bodies a text names by their head noun alone ("Politburo member Le Van Hai").
+_BARE_BODIES = frozenset({"politburo", "political bureau", "secretariat", "central committee", "presidium",
+                          "standing committee", "central commission"})
+
+
 def _first(items):
     return items[0] if items else None
 
@@ -330,7 +356,7 @@ def extract_doc(readout: Readout, doc: Doc, lexicon: Lexicon) -> ReadoutFacts:
     heads = load_heads()
     doc.user_data.setdefault("partyrel_text", readout.text)  # the Doc's text, without rebuilding it
     facts = ReadoutFacts(readout)
-    res = _Resolver(lexicon, readout.text)
+    res = _Resolver(lexicon, readout.text, home_country=_dateline_country(readout, lexicon))
     if readout.published is None:
         facts.warnings.append("no publication date found: dates cannot be resolved, engagements stay undated")
 

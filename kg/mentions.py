@@ -627,6 +627,14 @@ def _find_posts(doc, s: int, e: int, m: Mentions, heads: dict[str, str]) -> None
                     t = by_start_title[country_at[k][1]]
                     m.posts.append(PostMention(person, t.title, t.status, None, country_at[k][2]))
                     k = t.end
+                # "Politburo member and head of ...": a party body named by its head noun
+                elif (_is_cap(doc[k]) and doc[k].lower_ in heads and heads[doc[k].lower_] == "body"
+                      and (k + 1) in by_start_title and k not in by_start_org):
+                    m.orgs.append(OrgMention(k, k + 1, doc[k].text, "body", None, None, None, ()))
+                    by_start_org[k] = len(m.orgs) - 1
+                    t = by_start_title[k + 1]
+                    m.posts.append(PostMention(person, t.title, t.status, len(m.orgs) - 1))
+                    k = t.end
                 # "the SPD's chairman"
                 elif (k in by_start_org and m.orgs[by_start_org[k]].end + 1 < e
                       and doc[m.orgs[by_start_org[k]].end].text in ("'s", "’s")

@@ -642,3 +642,13 @@ def test_a_summit_that_opened_is_reported_with_who_presided_and_spoke():
                     "General Secretary of the National Democratic Congress of Ghana, delivered speeches.")
     _, engs, _, _ = facts_of(text)
     assert [(e["type"], e["participants"]) for e in engs] == [("Forum", ["Tang Wenbo", "Ana Lima", "Kofi Mensah"])]
+
+
+def test_the_party_of_a_vietnamese_release_is_the_communist_party_of_vietnam():
+    text = ("Title\n\nMarch 3, 2024\n\nHanoi (VNA) – Le Minh Khoa, Politburo member and head of the Party Central "
+            "Committee's Commission for External Relations, received Ana Lima, President of the Workers' Party of "
+            "Brazil, in Hanoi on March 2.")
+    _, engs, posts, _ = facts_of(text)
+    assert engs[0]["organizations"] == ["Communist Party of Vietnam", "Workers' Party"]
+    assert ("Le Minh Khoa", "Member", "Political Bureau of the CPV Central Committee") in posts
+    assert ("Le Minh Khoa", "Head", "Commission for External Relations of the CPV Central Committee") in posts

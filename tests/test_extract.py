@@ -652,3 +652,15 @@ def test_the_party_of_a_vietnamese_release_is_the_communist_party_of_vietnam():
     assert engs[0]["organizations"] == ["Communist Party of Vietnam", "Workers' Party"]
     assert ("Le Minh Khoa", "Member", "Political Bureau of the CPV Central Committee") in posts
     assert ("Le Minh Khoa", "Head", "Commission for External Relations of the CPV Central Committee") in posts
+
+
+@pytest.mark.parametrize("sentence", [
+    "Also present were Li Ming, Vice Minister of the International Department, and Paulo Costa, Ambassador of "
+    "Brazil to China.",
+    "In attendance were Li Ming and Paulo Costa.",
+])
+def test_present_lists_in_inverted_order(sentence: str):
+    text = IDCPC + ("Beijing, May 13th--Tang Wenbo, Minister of the International Department of the CPC Central "
+                    "Committee, met here today with Ana Lima, President of the Workers' Party of Brazil.\n\n" + sentence)
+    _, engs, _, _ = facts_of(text)
+    assert engs[0]["present"] == ["Li Ming", "Paulo Costa"]

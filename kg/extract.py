@@ -1155,6 +1155,9 @@ def _engagements(readout, doc, analysed, res, person_keys, affiliation, lexicon,
                 principals = []  # "sent a message to the seminar": the sender is not at the forum
             obj_persons = [p for p in m_persons if trigger[1] <= p.start < stop
                            and not _MOURNED.search(doc[trigger[1]:p.start].text)]
+            if (etype == "Meeting" and subject is None and subj_orgs and not subj_persons
+                    and re.match(r"(?:the\s+)?(?:Council|Congress|Conference|General Assembly)\b", subj_orgs[0].text)):
+                etype = "Forum"  # "The Council of the Socialist International met in Madrid": a forum
             obj_orgs = [o for o in m.orgs if trigger[1] <= o.start < stop and o.kind != "event"]
             if (n == 0 and not principals and etype in ("Meeting", "Talks", "PhoneCall", "VideoCall")
                     and trigger[0] - _opening(doc, s) <= 3

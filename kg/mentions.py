@@ -303,7 +303,9 @@ def find_mentions(sent: Span, heads: dict[str, str], known_acronyms: dict[str, s
             city_only.add(i)
     i = s
     while i < e:
-        if i in blocked or not _is_cap(doc[i]) or doc[i].lower_ in NOT_NAME or doc[i].text[0].isdigit():
+        vietnamese_to = (doc[i].text == "To" and i > s and i + 2 < e and _is_cap(doc[i + 1]) and _is_cap(doc[i + 2])
+                         and doc[i + 1].is_alpha and i + 1 not in blocked)  # "To Van Lam" (Tô)
+        if i in blocked or not _is_cap(doc[i]) or (doc[i].lower_ in NOT_NAME and not vietnamese_to) or doc[i].text[0].isdigit():
             i += 1
             continue
         j = i + 1
@@ -563,6 +565,12 @@ def _find_posts(doc, s: int, e: int, m: Mentions, heads: dict[str, str]) -> None
             if k in by_start_org:
                 o = m.orgs[by_start_org[k]]
                 return by_start_org[k], None, o.end + (3 if o.acronym and doc[o.end:o.end + 1].text == "(" else 0)
+            if doc[k].text == "party" and (k + 1 == e or not doc[k + 1].is_alpha):
+                # "led by Ram Thapa, Vice President of the party": the party just named
+                last = max((n for n, o in enumerate(m.orgs) if o.end <= k and o.kind == "party"),
+                           key=lambda n: m.orgs[n].end, default=None)
+                if last is not None:
+                    return last, None, k + 1
             if k in country_at:
                 c_end = country_at[k][1]
                 if c_end < e and doc[c_end].text in ("'s", "’s"):

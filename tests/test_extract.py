@@ -664,3 +664,28 @@ def test_present_lists_in_inverted_order(sentence: str):
                     "Committee, met here today with Ana Lima, President of the Workers' Party of Brazil.\n\n" + sentence)
     _, engs, _, _ = facts_of(text)
     assert engs[0]["present"] == ["Li Ming", "Paulo Costa"]
+
+
+def test_a_council_that_met_is_a_forum_with_those_who_opened_it():
+    text = ("International meets in Madrid\n\n15 March 2024\n\nThe Council of the Socialist International met in "
+            "Madrid on 13-14 March, hosted by the Spanish Socialist Workers' Party (PSOE). The meeting was opened "
+            "by SI President Ana Lima and by PSOE Secretary General Pedro Ruiz.")
+    _, engs, _, _ = facts_of(text)
+    assert [(e["type"], e["date"], e["location"], sorted(e["participants"])) for e in engs] == [
+        ("Forum", date(2024, 3, 13), "Madrid", ["Ana Lima", "Pedro Ruiz"])]
+
+
+@pytest.mark.parametrize(
+    ("text", "post"),
+    [
+        (IDCPC + "Beijing, March 11th--Tang Wenbo, head of the International Department of the CPC Central "
+         "Committee, met here today with a delegation of the Nepali Congress led by Ram Thapa, Vice President of "
+         "the party.", ("Ram Thapa", "Vice President", "Nepali Congress")),
+        ("Title\n\n14 May 2025\n\nHanoi (VNA) – General Secretary of the Communist Party of Vietnam Central "
+         "Committee To Van Lam has sent a letter of congratulations to Ana Lima on her election as President of "
+         "the Workers' Party of Brazil.", ("To Van Lam", "General Secretary", "CPV Central Committee")),
+    ],
+)
+def test_the_party_and_vietnamese_names_that_look_like_words(text, post):
+    _, _, posts, _ = facts_of(text)
+    assert post in posts

@@ -1145,6 +1145,15 @@ def _engagements(readout, doc, analysed, res, person_keys, affiliation, lexicon,
                 sides.append(side)
         elif subj_orgs:
             sides.append(_top_org(res.org(doc, subj_orgs[0]), res))
+            for prev, nxt in zip(subj_orgs, subj_orgs[1:]):
+                # "Kenya's ruling UDA and the CPC held a seminar": both are sides
+                if all(t.lower_ in ("and", ",", "the", "(", ")") or t.text == prev.acronym
+                       for t in doc[prev.end:nxt.start]):
+                    side = _top_org(res.org(doc, nxt), res)
+                    if side not in sides:
+                        sides.append(side)
+                else:
+                    break
         reporter = sides[0] if sides else None
         date = _date_of(readout, s, a.index, next((e.date for e in reversed(out) if e.date), None))
         for n, trigger in enumerate(triggers):

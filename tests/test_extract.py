@@ -689,3 +689,11 @@ def test_a_council_that_met_is_a_forum_with_those_who_opened_it():
 def test_the_party_and_vietnamese_names_that_look_like_words(text, post):
     _, _, posts, _ = facts_of(text)
     assert post in posts
+
+
+def test_parties_named_together_as_the_subject_are_all_sides():
+    text = ("Title\n\n14 May 2025\n\nNAIROBI, May 13 (Xinhua) -- Kenya's ruling United Democratic Alliance (UDA) "
+            "and the Communist Party of China (CPC) on Tuesday held a seminar on governance experience in Nairobi.")
+    _, engs, _, _ = facts_of(text)
+    assert [(e["type"], e["organizations"], e["topics"]) for e in engs] == [
+        ("Forum", ["United Democratic Alliance", "Communist Party of China"], ["governance-experience"])]

@@ -42,6 +42,8 @@ _FULL_PATTERNS: tuple[re.Pattern[str], ...] = (
     # 17 April 2021  /  28-29 January 2019 (first day) / 12 and 13 March 2017
     re.compile(r"\b(?P<d>\d{1,2})" + _ORD + r"(?:\s*(?:-|–|and|to)\s*\d{1,2}" + _ORD + r")?\s+"
                + _MONTH.format(n="mon") + r",?\s+(?P<y>(?:19|20)\d\d)\b", re.I),
+    # 14.05.2012  /  14/05/2012: day first, as European, African and Latin American sites write it
+    re.compile(r"(?<![\d.])(?P<d>\d{1,2})[./](?P<m>\d{1,2})[./](?P<y>(?:19|20)\d\d)(?![\d])"),
 )
 
 
@@ -64,6 +66,8 @@ def find_full_date(text: str) -> date | None:
         datetime.date(2022, 9, 29)
         >>> find_full_date("14 March 2022") , find_full_date("no date")
         (datetime.date(2022, 3, 14), None)
+        >>> find_full_date("Updated 14.05.2012")
+        datetime.date(2012, 5, 14)
     """
     best: tuple[int, date] | None = None
     for pattern in _FULL_PATTERNS:

@@ -19,6 +19,8 @@ from kg.dates import find_day_mentions, find_full_date
         ("14 May 2025", date(2025, 5, 14)),
         ("2018-01-31", date(2018, 1, 31)),
         ("Daily News | Updated: 2024-02-13 09:15", date(2024, 2, 13)),
+        ("Updated 14.05.2012", date(2012, 5, 14)),
+        ("14/05/2012", date(2012, 5, 14)),
         ("28-29 January 2019", date(2019, 1, 28)),
         ("Council Meeting – Madrid, 14 March 2024", date(2024, 3, 14)),
         ("no date at all", None),

@@ -134,10 +134,15 @@ class _Resolver:
                 name = self._canonical_body(clean, parent)
                 owner = self.entities[parent]
                 vocab = self.lexicon.orgs.get(owner.slug) if owner.slug else None
-                short = next((f for f in sorted(owner.aliases | {owner.name} | set(vocab.aliases if vocab else ()),
-                                                key=len) if f.isupper() and 2 <= len(f) <= 6), None)
+                forms_of = sorted(owner.aliases | {owner.name} | set(vocab.aliases if vocab else ()), key=len)
+                acronyms = [f for f in forms_of if f.isupper() and 2 <= len(f) <= 6]
+                # the acronym no other party shares (the PCC for Cuba's party, not the CPC)
+                short = next((f for f in acronyms if len(self.lexicon.org_by_form.get(f.lower(), ())) <= 1),
+                             acronyms[0] if acronyms else None)
                 if short and re.match(r"Party\b", clean):
                     name = f"{short}{clean[5:]}"  # "Party Central Committee's Secretariat" of the CPV
+                elif short and re.search(r"\bthe Party Central Committee\b", clean):
+                    name = clean.replace("the Party Central Committee", f"the {short} Central Committee")
                 elif short and clean.lower() in _BARE_BODIES:
                     name = f"{short} {clean}"  # "Politburo" of the CPV
                 elif name == clean and not any(f in clean for f in (owner.name, *owner.aliases) if len(f) > 1):
@@ -294,7 +299,8 @@ class _Resolver:
             if len(owners) == 1 or (owners and of_the_party):
                 return owners[-1]
         if best is None and o.kind == "body" and self.home_country and (
-                re.match(r"(?:the\s+)?Party\b", o.text) or o.text.lower() in _BARE_BODIES):
+                re.match(r"(?:the\s+)?Party\b", o.text) or o.text.lower() in _BARE_BODIES
+                or re.search(r"\bthe Party Central Committee\b", o.text)):
             # "the Party Central Committee's Commission for External Relations" in a Hanoi
             # release: "the Party" is the ruling party of the dateline's country
             local = [org for org in self.lexicon.orgs.values()
@@ -960,6 +966,12 @@ def _triggers(doc: Doc, s: Span, lead: bool = False, mentions: Mentions | None =
     return typed
 
 
+def _in_org(cue: tuple[int, int, str, str], m: Mentions) -> bool:
+    """A cue word inside a party's or other organization's name ("African National
+    Congress"); a body's name ("the SI Council") may name the event itself."""
+    return any(o.start <= cue[0] and cue[1] <= o.end for o in m.orgs if o.kind not in ("event", "body"))
+
+
 def _opening(doc: Doc, s: Span) -> int:
     """The first token of a sentence's own words: after a dateline ("BEIJING,
     June 4 (Xinhua) --") when the sentence starts with one."""
@@ -1328,7 +1340,8 @@ def _engagements(readout, doc, analysed, res, person_keys, affiliation, lexicon,
                         if side and side not in e_sides:
                             e_sides.append(side)
                     # ... and the delegation's head, where the text names one (not for a named event).
-                    event = any(c[2] == "Forum" and trigger[1] <= c[0] < stop for c in _cues(doc, s))
+                    event = any(c[2] == "Forum" and trigger[1] <= c[0] < stop and not _in_org(c, m)
+                                for c in _cues(doc, s))
                     for side in ([] if event else e_sides[1:]):
                         head = _head_of(side, posts_by_org, res, heads_only=etype == "Correspondence")
                         if head and head not in principals and head not in group:
@@ -1352,7 +1365,8 @@ def _engagements(readout, doc, analysed, res, person_keys, affiliation, lexicon,
                         e_sides.remove(forum_host)
                     e_sides.insert(0, forum_host)
                 # "met ... for the SI Council": a meeting held as a named event is a forum.
-                if etype in ("Meeting", "Talks") and any(c[2] == "Forum" and trigger[1] <= c[0] < stop for c in _cues(doc, s)):
+                if etype in ("Meeting", "Talks") and any(c[2] == "Forum" and trigger[1] <= c[0] < stop
+                                                         and not _in_org(c, m) for c in _cues(doc, s)):
                     if not group or len(group) > 1:
                         etype = "Forum"
                 loc = _location_of(readout, s, m, etype, res, visit, trigger[0])

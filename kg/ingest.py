@@ -115,6 +115,9 @@ _DATELINES: tuple[re.Pattern[str], ...] = (
     re.compile(r"^\s*" + _PLACE + r"(?:\s*,\s*(?P<country>[A-Z][\w'’\- ]+?))?\s*,\s*"
                + _MONTH.format(n="mon") + r"\s+(?P<d>\d{1,2})" + _ORD
                + r"\s*(?:\((?P<agency>[^)]{1,20})\))?\s*" + _DASH + r"?\s*"),
+    # London, 13 May -  /  Pretoria, 13 May 2025 –
+    re.compile(r"^\s*" + _PLACE + r"\s*,\s*(?P<d>\d{1,2})" + _ORD + r"\s+" + _MONTH.format(n="mon")
+               + r"(?:\s+(?:19|20)\d\d)?\s*(?:\((?P<agency>[^)]{1,20})\))?\s*(?:--|—|–|-)\s*"),
     # Hanoi (VNA) –   /  VIENTIANE -   /  WINDHOEK –
     re.compile(r"^\s*" + _PLACE + r"(?:\s*,\s*(?P<country>[A-Z][\w'’\- ]+?))?\s*(?:\((?P<agency>[^)]{1,20})\))?\s*(?:--|—|–|\s-)\s+(?=[A-Z\"“])"),
     # On September 27th—

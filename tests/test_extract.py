@@ -697,3 +697,22 @@ def test_parties_named_together_as_the_subject_are_all_sides():
     _, engs, _, _ = facts_of(text)
     assert [(e["type"], e["organizations"], e["topics"]) for e in engs] == [
         ("Forum", ["United Democratic Alliance", "Communist Party of China"], ["governance-experience"])]
+
+
+def test_a_day_first_dateline_and_a_cuban_party_body_named_with_its_own_acronym():
+    text = ("Title\n\n14 May 2025\n\nHAVANA, 13 May - Roberto Vega, member of the Political Bureau and head of "
+            "the International Relations Department of the Party Central Committee, received Ana Lima, President "
+            "of the Workers' Party of Brazil.")
+    _, engs, posts, _ = facts_of(text)
+    assert (engs[0]["location"], engs[0]["organizations"]) == ("Havana", ["Communist Party of Cuba", "Workers' Party"])
+    assert ("Roberto Vega", "Head", "International Relations Department of the PCC Central Committee") in posts
+    assert not any("CPC" in org for _, _, org in posts)  # the CPC is China's party, not Cuba's
+
+
+def test_a_party_whose_name_holds_an_event_word_is_met_not_a_forum():
+    text = IDCPC + ("Beijing, May 13th--Tang Wenbo, Minister of the International Department of the CPC Central "
+                    "Committee, met here today with a delegation of senior cadres from the African National "
+                    "Congress (ANC) of South Africa.")
+    _, engs, _, _ = facts_of(text)
+    assert [(e["type"], e["organizations"]) for e in engs] == [
+        ("Meeting", ["Communist Party of China", "African National Congress"])]

@@ -136,9 +136,9 @@ class _Resolver:
                 vocab = self.lexicon.orgs.get(owner.slug) if owner.slug else None
                 forms_of = sorted(owner.aliases | {owner.name} | set(vocab.aliases if vocab else ()), key=len)
                 acronyms = [f for f in forms_of if f.isupper() and 2 <= len(f) <= 6]
-                # the acronym no other party shares (the PCC for Cuba's party, not the CPC)
-                short = next((f for f in acronyms if len(self.lexicon.org_by_form.get(f.lower(), ())) <= 1),
-                             acronyms[0] if acronyms else None)
+                # the acronym fewest other parties share (the PCC for Cuba's party, not the CPC)
+                short = min(acronyms, key=lambda f: (len(self.lexicon.org_by_form.get(f.lower(), ())), len(f), f),
+                            default=None)
                 if short and re.match(r"Party\b", clean):
                     name = f"{short}{clean[5:]}"  # "Party Central Committee's Secretariat" of the CPV
                 elif short and re.search(r"\bthe Party Central Committee\b", clean):

@@ -350,7 +350,17 @@ def find_mentions(sent: Span, heads: dict[str, str], known_acronyms: dict[str, s
 
 
 def _appositive_title(doc, j: int, e: int, title_tok: set[int]) -> bool:
-    """A lone capitalized word followed by ", [a|the] TITLE of" is a surname-only person."""
+    """A lone capitalized word followed by ", [a|the] TITLE of" (or "is [also]
+    [the] TITLE of") is a surname-only person."""
+    if j + 1 < e and doc[j].lower_ == "is":
+        k = j + 1
+        while k < e and (doc[k].lower_ in ARTICLES or doc[k].lower_ in ("also", "currently")):
+            k += 1
+        if k not in title_tok:
+            return False
+        while k < e and k in title_tok:
+            k += 1
+        return k < e and doc[k].lower_ == "of"
     if j + 1 >= e or doc[j].text != ",":
         return False
     k = j + 1
@@ -769,6 +779,13 @@ def _find_posts(doc, s: int, e: int, m: Mentions, heads: dict[str, str]) -> None
         if k > p.end and k < e and doc[k].lower_ in ("elected", "reelected", "re-elected", "appointed", "named"):
             k += 1
             if k < e and doc[k].lower_ == "as":
+                k += 1
+            titles_from(k, n)
+        # "PERSON is (also) Chairman of ORG", "PERSON serves as ..."
+        k = p.end
+        if k + 1 < e and doc[k].lower_ in ("is", "serves"):
+            k += 1
+            while k < e and doc[k].lower_ in ("also", "currently", "now", "as"):
                 k += 1
             titles_from(k, n)
         # "... PERSON congratulating him on his election as TITLE of ORG"

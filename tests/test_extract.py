@@ -716,3 +716,12 @@ def test_a_party_whose_name_holds_an_event_word_is_met_not_a_forum():
     _, engs, _, _ = facts_of(text)
     assert [(e["type"], e["organizations"]) for e in engs] == [
         ("Meeting", ["Communist Party of China", "African National Congress"])]
+
+
+def test_a_surname_that_is_an_office_holder_gives_the_post_and_the_side():
+    text = IDCPC + ("Beijing, March 9th--Tang Wenbo, Minister of the International Department of the CPC Central "
+                    "Committee, met here today with Karl Huber. Huber is Chairman of the Social Democratic Party of "
+                    "Austria.")
+    _, engs, posts, _ = facts_of(text)
+    assert ("Karl Huber", "Chairman", "Social Democratic Party of Austria") in posts
+    assert engs[0]["organizations"] == ["Communist Party of China", "Social Democratic Party of Austria"]

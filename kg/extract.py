@@ -1309,9 +1309,22 @@ def _engagements(readout, doc, analysed, res, person_keys, affiliation, lexicon,
                 groups = [counter]
             if len(per_org) > 1:
                 groups = [[] for _ in per_org]
+            group_org: list[OrgMention | None] = [per_org[g] if len(per_org) > 1 else None
+                                                  for g in range(len(groups))]
+            if counter and _SEPARATE.search(text) and len(per_org) <= 1:
+                # "met separately with a delegation of X led by A, and a delegation of Y": Y too
+                covered = {_side_of(c, affiliation, res) for c in counter}
+                for o in obj_orgs:
+                    if o.kind == "party" and _top_org(res.org(doc, o), res) not in covered and not any(
+                            p.start > o.end and p.start - o.end <= 4 for p in obj_persons):
+                        groups = [g for g in groups] if len(groups) > 1 else [[c] for c in counter]
+                        group_org = [None] * len(groups)
+                        groups.append([])
+                        group_org.append(o)
+                        covered.add(_top_org(res.org(doc, o), res))
+            all_obj_orgs = obj_orgs
             for g_index, group in enumerate(groups):
-                if len(per_org) > 1:
-                    obj_orgs = [per_org[g_index]]
+                obj_orgs = [group_org[g_index]] if group_org[g_index] is not None else all_obj_orgs
                 e_sides = list(sides)
                 for c in group:
                     side = _side_of(c, affiliation, res)

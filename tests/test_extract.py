@@ -725,3 +725,15 @@ def test_a_surname_that_is_an_office_holder_gives_the_post_and_the_side():
     _, engs, posts, _ = facts_of(text)
     assert ("Karl Huber", "Chairman", "Social Democratic Party of Austria") in posts
     assert engs[0]["organizations"] == ["Communist Party of China", "Social Democratic Party of Austria"]
+
+
+def test_separately_with_a_delegation_named_only_by_its_party_gives_a_meeting_of_its_own():
+    text = IDCPC + ("Beijing, March 9th--Tang Wenbo, Vice Minister of the International Department of the CPC Central "
+                    "Committee, met separately here today with a delegation of the Social Democratic Party of "
+                    "Austria led by Karl Huber, Chairman of the party, and a delegation of young leaders of the "
+                    "Democratic Party of Serbia.")
+    _, engs, _, _ = facts_of(text)
+    assert [(e["participants"], e["organizations"]) for e in engs] == [
+        (["Tang Wenbo", "Karl Huber"], ["Communist Party of China", "Social Democratic Party of Austria"]),
+        (["Tang Wenbo"], ["Communist Party of China", "Democratic Party of Serbia"]),
+    ]

@@ -25,7 +25,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from kg.dates import find_day_mentions, find_full_date
-from kg.lexicon import Lexicon, Title, load_lexicon
+from kg.lexicon import KnownOrg, Lexicon, Title, load_lexicon
 from kg.mentions import ARTICLES, Mentions, OrgMention, _view, find_mentions, load_heads
 from kg.nlp import GAZETTEER, make_nlp, spans_in
 from kg.records import Engagement, Entity, Post, Readout, ReadoutFacts, slugify
@@ -112,6 +112,8 @@ class _Resolver:
             key = self.known(text, o.known, *forms)
         elif len(clean.split()) == 1 and clean in self.acronyms:
             return self._alias_form(clean)
+        elif (ruling := self._ruling_party_named(clean)) is not None:
+            return self.add(self.entities[ruling], *forms)
         elif clean.lower() in self.lexicon.org_by_form:
             # A vocabulary name written with its acronym in brackets:
             # "Communist Party of China (CPC) Central Committee".
@@ -167,6 +169,24 @@ class _Resolver:
             self.acronyms[o.acronym] = owner
             self.entities[owner].aliases.add(o.acronym)
         return key
+
+    def _ruling_party(self, country: str) -> KnownOrg | None:
+        """The one party of a country the vocabulary lists (else its one communist,
+        workers' or revolutionary party): whom "the Party" means in its releases."""
+        local = [org for org in self.lexicon.orgs.values() if org.kind == "party" and org.country == country]
+        if len(local) > 1:
+            local = [org for org in local if re.search(r"Communist|Workers'|Revolutionary", org.name)]
+        return local[0] if len(local) == 1 else None
+
+    def _ruling_party_named(self, text: str) -> str | None:
+        """"Vietnamese Party chief To Van Lam": "the Vietnamese Party" is the party
+        of that country (see :meth:`_ruling_party`)."""
+        found = re.fullmatch(r"(?:the\s+)?([A-Z][\w'’-]+)\s+Party", text)
+        if not found:
+            return None
+        country = self.lexicon.country_by_demonym.get(found.group(1).lower())
+        org = self._ruling_party(country) if country else None
+        return self.known(org.name, org.slug) if org is not None else None
 
     def _known_forms(self, ent: Entity) -> set[str]:
         known = self.lexicon.orgs.get(ent.slug or "")
@@ -303,12 +323,9 @@ class _Resolver:
                 or re.search(r"\bthe Party Central Committee\b", o.text)):
             # "the Party Central Committee's Commission for External Relations" in a Hanoi
             # release: "the Party" is the ruling party of the dateline's country
-            local = [org for org in self.lexicon.orgs.values()
-                     if org.kind == "party" and org.country == self.home_country]
-            if len(local) > 1:
-                local = [org for org in local if re.search(r"Communist|Workers'|Revolutionary", org.name)]
-            if len(local) == 1:
-                return self.known(local[0].name, local[0].slug)
+            ruling = self._ruling_party(self.home_country)
+            if ruling is not None:
+                return self.known(ruling.name, ruling.slug)
         return best[1] if best else None
 
     def _canonical_body(self, text: str, parent: str) -> str:

@@ -737,3 +737,10 @@ def test_separately_with_a_delegation_named_only_by_its_party_gives_a_meeting_of
         (["Tang Wenbo", "Karl Huber"], ["Communist Party of China", "Social Democratic Party of Austria"]),
         (["Tang Wenbo"], ["Communist Party of China", "Democratic Party of Serbia"]),
     ]
+
+
+def test_a_countrys_party_named_by_its_demonym_is_its_ruling_party():
+    text = ("Title\n\nXinhua) 10:15, June 05, 2025\n\nHANOI, June 4 (Xinhua) -- Vietnamese Party chief To Van Lam "
+            "on Wednesday met with Tang Wenbo, head of the International Department of the CPC Central Committee.")
+    _, engs, _, _ = facts_of(text)
+    assert engs[0]["organizations"] == ["Communist Party of Vietnam", "Communist Party of China"]

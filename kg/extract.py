@@ -33,7 +33,9 @@ from kg.records import Engagement, Entity, Post, Readout, ReadoutFacts, slugify
 HEAD_STATUS = "head"
 IN_PERSON = frozenset({"Meeting", "Talks", "Forum", "Visit"})
 _PRESENT = re.compile(
-    r"\b(?:was|were)\s+(?:also\s+)?present\b|\b(?:also\s+)?(?:present|in attendance)\s+(?:were|was)\b|\battended\s+the\s+(?:meeting|talks|event|ceremony|call|video call)\b"
+    r"\b(?:was|were)\s+(?:also\s+)?present\b|\b(?:also\s+)?(?:present|in attendance)\s+(?:were|was)\b|"
+    r"\b(?:attending|present at)\s+(?:the\s+)?(?:meeting|talks|event|ceremony|call|banquet|reception)\s+(?:were|was)\b|"
+    r"\bjoined the (?:meeting|talks)\b|\battended\s+the\s+(?:meeting|talks|event|ceremony|call|video call)\b"
     r"|\b(?:was|were)\s+(?:also\s+)?(?:in attendance|on hand)\b|\baccompan(?:ied|ying)\b|\b(?:also\s+)?attended\b"
     r"|\btaking part\b|\btook part\b|\b(?:its|other) members (?:are|were|included)\b|\bmembers of the delegation\b"
     r"|\bdelegation (?:also )?(?:included|includes|comprised|comprises)\b",

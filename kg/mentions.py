@@ -37,6 +37,9 @@ ARTICLES = frozenset({"a", "an", "the"})
 _NAMED_PLANS = frozenset({"operation", "project", "programme", "program", "plan"})
 NOT_NAME = frozenset("""
 operation project programme program plan
+accompanying attending welcoming receiving addressing speaking meeting noting expressing stressing
+recalling referring commenting according following representing including joining congratulating
+hosting chairing visiting leading heading
 the a an in on at by of for to from with and or but as during while according after before
 both also this that these those he she his her it its they their we our you i mr mrs ms dr
 comrade cde h.e. his excellency sir madam mister mme meanwhile however moreover furthermore

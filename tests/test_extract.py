@@ -744,3 +744,16 @@ def test_a_countrys_party_named_by_its_demonym_is_its_ruling_party():
             "on Wednesday met with Tang Wenbo, head of the International Department of the CPC Central Committee.")
     _, engs, _, _ = facts_of(text)
     assert engs[0]["organizations"] == ["Communist Party of Vietnam", "Communist Party of China"]
+
+
+@pytest.mark.parametrize("sentence", [
+    "Attending the meeting were Li Ming, Vice Minister of the International Department, and Paulo Costa.",
+    "Present at the meeting were Li Ming and Paulo Costa.",
+    "Accompanying Lima were Li Ming and Paulo Costa.",
+])
+def test_present_lists_opened_by_a_participle(sentence: str):
+    text = IDCPC + ("Beijing, May 13th--Tang Wenbo, Minister of the International Department of the CPC Central "
+                    "Committee, met here today with Ana Lima, President of the Workers' Party of Brazil.\n\n" + sentence)
+    facts, engs, _, _ = facts_of(text)
+    assert engs[0]["present"] == ["Li Ming", "Paulo Costa"]
+    assert not any(e.name.startswith("Accompanying") for e in facts.entities.values())

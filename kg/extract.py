@@ -1570,7 +1570,7 @@ def _forum_speakers(analysed, out: list[Engagement], res, person_keys, affiliati
 
 _JOINING = re.compile(r"\b(?:were|was)\s+(?:all\s+)?expected\s+(?:in|at|to)\b|\bseated\b.*\b(?:high|head) table\b|\b(?:high|head) table\b.*\bseated\b"
                       r"|\b(?:high|head) table\b.*\bwere\b", re.I)
-_NAMED_BY_TOPIC = re.compile(r"^\s*(?:'s|’s)?\s*(?:wing|league|section|branch|affairs|federation|union|"
+_NAMED_BY_TOPIC = re.compile(r"^\s*(?:'s|’s)?\s*(?:wing|league|section|branch|federation|union|"
                              r"organi[sz]ation|association|council|commission|committee|department|ministry)\b",
                              re.I)
 _CHAIRED = re.compile(r"\b(?:co-)?(?:chaired|hosted|moderated|presided over|addressed|opened)\s+by\b", re.I)

@@ -757,3 +757,16 @@ def test_present_lists_opened_by_a_participle(sentence: str):
     facts, engs, _, _ = facts_of(text)
     assert engs[0]["present"] == ["Li Ming", "Paulo Costa"]
     assert not any(e.name.startswith("Accompanying") for e in facts.entities.values())
+
+
+@pytest.mark.parametrize(("sentence", "topics"), [
+    ("Lima said her party opposes interference in Hong Kong affairs.", ["hong-kong"]),
+    ("Tang said China will implement the three global initiatives.",
+     ["global-civilization-initiative", "global-development-initiative", "global-security-initiative"]),
+    ("Lima supports China on the Taiwan question and on issues related to Xizang.", ["one-china-principle", "tibet"]),
+])
+def test_topic_phrasings(sentence: str, topics: list[str]):
+    text = IDCPC + ("Beijing, May 13th--Tang Wenbo, Minister of the International Department of the CPC Central "
+                    "Committee, met here today with Ana Lima, President of the Workers' Party of Brazil.\n\n" + sentence)
+    _, engs, _, _ = facts_of(text)
+    assert engs[0]["topics"] == topics

@@ -1305,7 +1305,7 @@ def _engagements(readout, doc, analysed, res, person_keys, affiliation, lexicon,
                     captioned.append(eng)
                 continue
             counter = [person_keys[(a.index, p.start)] for p in obj_persons]
-            if not counter and n == 0 and len(subj_persons) > 1 and doc[trigger[0]].lower_ in ("held", "hold", "holds", "had"):
+            if not counter and n == 0 and len(subj_persons) > 1 and doc[trigger[0]].lower_ in ("held", "hold", "holds", "had", "exchanged"):
                 # "X, ..., and Y, ..., held talks": a coordinated subject holds the engagement together.
                 counter = [person_keys[(a.index, p.start)] for p in subj_persons[1:]
                            if _view(doc)[p.start - 1].lower_ == "and" or _view(doc)[p.start - 2].text == ","]

@@ -770,3 +770,14 @@ def test_topic_phrasings(sentence: str, topics: list[str]):
                     "Committee, met here today with Ana Lima, President of the Workers' Party of Brazil.\n\n" + sentence)
     _, engs, _, _ = facts_of(text)
     assert engs[0]["topics"] == topics
+
+
+@pytest.mark.parametrize("body", [
+    "Ana Lima, President of the Workers' Party of Brazil, received a congratulatory letter from Wang Dahai, "
+    "general secretary of the CPC Central Committee.",
+    "Wang Dahai, general secretary of the CPC Central Committee, and Ana Lima, President of the Workers' Party of "
+    "Brazil, exchanged congratulatory messages on Wednesday.",
+])
+def test_letters_received_or_exchanged_are_correspondence(body: str):
+    _, engs, _, _ = facts_of(XINHUA + "BEIJING, June 4 (Xinhua) -- " + body)
+    assert [(e["type"], sorted(e["participants"])) for e in engs] == [("Correspondence", ["Ana Lima", "Wang Dahai"])]

@@ -51,6 +51,8 @@ _PARTAKE = frozenset({"opening", "addressing", "took", "included", "includes", "
                       "hosted", "opened", "held", "convened", "organized", "organised", "co-chaired", "chaired"})
 _PASSIVE_EVENT = re.compile(r"^[^.;]{0,40}?\b(?:was|were|is|are)\s+(?:held|convened|opened|launched|organi[sz]ed)\b"
                             r"|^\s*(?:opened|began|kicked off|closed|concluded|convened)\b"
+                            r"|^[^.;]{0,150}?\b(?:opened|began|kicked off|concluded|closed)\s+"
+                            r"(?:on|in|at|here|today|yesterday|last|this)\b"
                             r"|^[^.;]{0,40}?\btook place\b|^\W*(?:in|at)\b"
                             r"|^[^.;]{0,120}?\b(?:which|that)\s+(?:opened|closed|convened|began|was held|took place)\b", re.I)
 
@@ -1159,6 +1161,13 @@ def _engagements(readout, doc, analysed, res, person_keys, affiliation, lexicon,
                 if tok.lower_ in ("delegation", "delegations") and visit is not None and visit.participants:
                     subject = visit.participants[0]
                     break
+                if tok.lower_ == "delegation" and visit is None and out:
+                    # "The delegation arrived in Hanoi on Monday": its leader, met before
+                    guests = _delegation_org(doc, analysed, res)
+                    subject = next((p for e in out for p in e.participants
+                                    if guests and _side_of(p, affiliation, res) == guests), None)
+                    if subject is not None:
+                        break
             if (subject is None and not subj_orgs and visit is not None and visit.participants
                     and triggers[0][2] in ("Meeting", "Talks") and doc[s.start].lower_ in ("at", "during", "in")):
                 # "At the session with X, ...": the visiting delegation's leader met X.
@@ -1271,6 +1280,13 @@ def _engagements(readout, doc, analysed, res, person_keys, affiliation, lexicon,
                         sides_v = [side] if side else []
                 dest = next((c for c in m.countries if trigger[1] <= c[0] < stop and c[2] in lexicon.countries
                              and doc[c[0]].text[:1].isupper() and c[2] == lexicon.country_by_form.get(doc[c[0]:c[1]].text.lower(), "")), None)
+                if dest is None and trigger[1] < stop:
+                    # "arrived in Pyongyang on Monday": the country of the city; "arrived here": the dateline's
+                    city = next((c for c in m.cities if trigger[1] <= c[0] <= trigger[1] + 1), None)
+                    name = (lexicon.city_country.get(city[2].lower()) if city is not None else
+                            _dateline_country(readout, lexicon) if doc[trigger[1] - 1].lower_ == "here" else None)
+                    if name:
+                        dest = (trigger[1], trigger[1], name)
                 if dest is None:
                     continue
                 v_sides = sides_v
@@ -1283,7 +1299,8 @@ def _engagements(readout, doc, analysed, res, person_keys, affiliation, lexicon,
                     v_sides.append(_top_org(invited_by, res))
                 if not v_sides:
                     continue
-                eng = Engagement(len(out), "Visit", text.strip(), v_date, res.country(dest[2], doc[dest[0]:dest[1]].text),
+                eng = Engagement(len(out), "Visit", text.strip(), v_date,
+                                 res.country(dest[2], doc[dest[0]:dest[1]].text if dest[1] > dest[0] else None),
                                  principals, v_sides, [], [], reporter)
                 same_trip = next((o for o in out if o.type == "Visit" and o.location == eng.location), None)
                 if same_trip is not None:

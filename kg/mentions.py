@@ -295,8 +295,16 @@ def find_mentions(sent: Span, heads: dict[str, str], known_acronyms: dict[str, s
         if span is not None and span.start == i:
             m.cities.append((span.start, span.end, span.text))
 
-    # Persons: capitalized runs outside organizations, titles and place names.
+    # Persons: capitalized runs outside organizations, titles, place names and quotations
+    # (a theme "Modernization Paths and Shared Prosperity" names nobody).
     blocked = org_tok | title_tok
+    quoting = False
+    for i in range(s, e):
+        if doc[i].text in ('"', "“", "”"):
+            quoting = doc[i].text != "”" and not quoting
+            continue
+        if quoting:
+            blocked.add(i)
     city_only: set[int] = set()  # a city word may be part of a name ("Ana Lima")
     for i in range(s, e):
         lab = labels.get(i, {})

@@ -781,3 +781,25 @@ def test_topic_phrasings(sentence: str, topics: list[str]):
 def test_letters_received_or_exchanged_are_correspondence(body: str):
     _, engs, _, _ = facts_of(XINHUA + "BEIJING, June 4 (Xinhua) -- " + body)
     assert [(e["type"], sorted(e["participants"])) for e in engs] == [("Correspondence", ["Ana Lima", "Wang Dahai"])]
+
+
+@pytest.mark.parametrize(("sentence", "location", "day"), [
+    ("The delegation arrived in Hanoi on Monday at the invitation of the CPV.", "Vietnam", date(2024, 3, 11)),
+    ("The delegation has been visiting Vietnam since March 8 at the invitation of the CPV.", "Vietnam",
+     date(2024, 3, 8)),
+    ("Ana Lima paid a goodwill visit to Vietnam from March 9 to 12.", "Vietnam", date(2024, 3, 9)),
+])
+def test_visit_phrasings(sentence: str, location: str, day: date):
+    text = IDCPC + ("Beijing, March 11th--A delegation of the Workers' Party of Brazil led by its President Ana Lima "
+                    "held talks with the Communist Party of Vietnam (CPV).\n\n" + sentence)
+    _, engs, _, _ = facts_of(text)
+    visits = [(e["location"], e["date"], e["participants"]) for e in engs if e["type"] == "Visit"]
+    assert visits == [(location, day, ["Ana Lima"])]
+
+
+def test_a_quoted_theme_names_nobody_and_a_named_seminar_that_opened_is_a_forum():
+    text = ("Title\n\nNovember 15, 2025\n\nThe International Seminar \"Sovereignty and Shared Prosperity\", convened "
+            "by the Communist Party of Cuba (PCC), opened on Friday in Havana with delegates from 31 parties.")
+    facts, engs, _, _ = facts_of(text)
+    assert [(e["type"], e["organizations"]) for e in engs] == [("Forum", ["Communist Party of Cuba"])]
+    assert not [e for e in facts.entities.values() if e.kind == "person"]

@@ -803,3 +803,14 @@ def test_a_quoted_theme_names_nobody_and_a_named_seminar_that_opened_is_a_forum(
     facts, engs, _, _ = facts_of(text)
     assert [(e["type"], e["organizations"]) for e in engs] == [("Forum", ["Communist Party of Cuba"])]
     assert not [e for e in facts.entities.values() if e.kind == "person"]
+
+
+@pytest.mark.parametrize(("body", "etype"), [
+    ("Ambassador Le Van Hai called on Ana Lima, President of the Workers' Party of Brazil, on March 2.", "Meeting"),
+    ("Le Van Hai, General Secretary of the Communist Party of Vietnam, on March 2 cabled a message of condolences "
+     "to Ana Lima, President of the Workers' Party of Brazil.", "Correspondence"),
+])
+def test_calls_on_and_cabled_messages(body: str, etype: str):
+    text = "Title line\n\nMarch 3, 2024\n\nHanoi (VNA) – " + body
+    _, engs, _, _ = facts_of(text)
+    assert [(e["type"], e["participants"]) for e in engs] == [(etype, ["Le Van Hai", "Ana Lima"])]

@@ -1720,6 +1720,10 @@ def _date_of(readout: Readout, s: Span, index: int, previous=None):
     if who:
         text = text[:who.start()] + " " * (who.end() - who.start()) + text[who.end():]
     mentions = find_day_mentions(text, ref)
+    if ref is not None:
+        # "on its 96th founding anniversary (February 3, 1930)": a date long before the
+        # readout is history, not the day of an engagement it reports
+        mentions = [d for d in mentions if (ref - d.value).days <= 400]
     if mentions:
         if mentions[0].kind == "same-day" and previous is not None:
             return previous  # "on the same day": the day of the engagement reported before

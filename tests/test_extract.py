@@ -814,3 +814,11 @@ def test_calls_on_and_cabled_messages(body: str, etype: str):
     text = "Title line\n\nMarch 3, 2024\n\nHanoi (VNA) – " + body
     _, engs, _, _ = facts_of(text)
     assert [(e["type"], e["participants"]) for e in engs] == [(etype, ["Le Van Hai", "Ana Lima"])]
+
+
+def test_a_date_long_before_the_readout_is_history_not_the_engagements_day():
+    text = ("Title line\n\nMarch 3, 2024\n\nVientiane (KPL) – The Lao People's Revolutionary Party has sent a "
+            "message of congratulations to the Communist Party of Vietnam on the founding anniversary of the CPV "
+            "(February 3, 1930).")
+    _, engs, _, _ = facts_of(text)
+    assert [(e["type"], e["date"]) for e in engs] == [("Correspondence", None)]

@@ -1241,7 +1241,19 @@ def _engagements(readout, doc, analysed, res, person_keys, affiliation, lexicon,
                 # "received Tang Wenbo, who is paying a visit to Peru": the visitor is
                 # the person the relative clause hangs on.
                 who = [t.i for t in doc[max(s.start, trigger[0] - 8):trigger[0]] if t.lower_ == "who"]
+                which = [t.i for t in doc[max(s.start, trigger[0] - 8):trigger[0]] if t.lower_ == "which"
+                         and t.i - 2 >= s.start and doc[t.i - 1].text == "," and doc[t.i - 2].lower_ == "delegation"]
                 v_date = date
+                if which and not who:
+                    # "Vinh welcomed the delegation, which is paying a working visit to Vietnam": its leader
+                    guests = _delegation_org(doc, analysed, res)
+                    leader = next((p for e in out for p in e.participants
+                                   if guests and _side_of(p, affiliation, res) == guests), None)
+                    if leader is not None:
+                        clause = find_day_mentions(doc[trigger[1]:stop].text, readout.reference_date)
+                        v_date = clause[0].value if clause else None
+                        principals = [leader]
+                        sides = [guests]
                 if who:
                     before = [p for p in m.persons if p.end <= who[-1]]
                     visitor = person_keys[(a.index, before[-1].start)] if before else None

@@ -822,3 +822,13 @@ def test_a_date_long_before_the_readout_is_history_not_the_engagements_day():
             "(February 3, 1930).")
     _, engs, _, _ = facts_of(text)
     assert [(e["type"], e["date"]) for e in engs] == [("Correspondence", None)]
+
+
+def test_the_delegation_which_is_visiting_is_led_by_its_leader_not_the_host():
+    text = ("Title line\n\nJuly 9, 2025\n\nHanoi (VNA) – Tran Van Binh, head of the Commission for External "
+            "Relations of the CPV Central Committee, held talks in Hanoi on July 8 with a delegation of the Japanese "
+            "Communist Party (JCP) led by Sato Aiko, Vice Chair of the JCP.\n\n"
+            "Binh welcomed the delegation, which is paying a working visit to Vietnam from July 6 to 11.")
+    _, engs, _, _ = facts_of(text)
+    visit = next(e for e in engs if e["type"] == "Visit")
+    assert (visit["participants"], visit["date"], visit["location"]) == (["Sato Aiko"], date(2025, 7, 6), "Vietnam")

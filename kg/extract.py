@@ -1161,11 +1161,15 @@ def _engagements(readout, doc, analysed, res, person_keys, affiliation, lexicon,
                 if tok.lower_ in ("delegation", "delegations") and visit is not None and visit.participants:
                     subject = visit.participants[0]
                     break
-                if tok.lower_ == "delegation" and visit is None and out:
-                    # "The delegation arrived in Hanoi on Monday": its leader, met before
+                if (tok.lower_ == "delegation" or (tok.lower_ == "it" and tok.i == s.start)) and visit is None:
+                    # "The delegation arrived in Hanoi on Monday", "It was received today by ...":
+                    # its leader, met or named before
                     guests = _delegation_org(doc, analysed, res)
                     subject = next((p for e in out for p in e.participants
                                     if guests and _side_of(p, affiliation, res) == guests), None)
+                    if subject is None and guests:
+                        subject = next((key for (i, _), key in sorted(person_keys.items())
+                                        if i < a.index and _side_of(key, affiliation, res) == guests), None)
                     if subject is not None:
                         break
             if (subject is None and not subj_orgs and visit is not None and visit.participants

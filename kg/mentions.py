@@ -832,6 +832,14 @@ def _find_posts(doc, s: int, e: int, m: Mentions, heads: dict[str, str]) -> None
             # "The Secretary-General of the ANC, Comrade Sipho Mathebula,"
             comma = True
             k -= 1
+        if comma:
+            # "led by its Secretary-General, Comrade Ana Lima,": the party just named
+            t_its = next((t for t in m.titles if t.end == k + 1), None)
+            if t_its is not None and t_its.start - 1 >= s and doc[t_its.start - 1].lower_ in ("its", "their"):
+                o = max((x for x, org in enumerate(m.orgs) if org.end <= t_its.start and org.kind != "event"),
+                        key=lambda x: m.orgs[x].end, default=None)
+                if o is not None:
+                    m.posts.append(PostMention(n, t_its.title, t_its.status, o))
         t = None if comma else next((t for t in m.titles if t.end == k + 1), None)
         if t is not None and any(doc[x].lower_ in _PAST for x in range(max(s, t.start - 3), t.start)):
             t = None  # "former party leader A", "the late President B": no current post

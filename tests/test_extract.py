@@ -832,3 +832,13 @@ def test_the_delegation_which_is_visiting_is_led_by_its_leader_not_the_host():
     _, engs, _, _ = facts_of(text)
     visit = next(e for e in engs if e["type"] == "Visit")
     assert (visit["participants"], visit["date"], visit["location"]) == (["Sato Aiko"], date(2025, 7, 6), "Vietnam")
+
+
+def test_a_delegation_led_by_its_officer_and_received_as_it():
+    text = ("Title line\n\n13 August 2014\n\nThe CCM delegation, led by its Secretary-General, Comrade Juma Bakari, "
+            "is in South Africa at the invitation of the ANC. It was received today by the Deputy Secretary-General "
+            "of the ANC, Comrade Thandi Dlamini.")
+    _, engs, posts, _ = facts_of(text)
+    assert ("Juma Bakari", "Secretary-General", "Chama Cha Mapinduzi") in posts
+    meeting = next(e for e in engs if e["type"] == "Meeting")
+    assert sorted(meeting["participants"]) == ["Juma Bakari", "Thandi Dlamini"]

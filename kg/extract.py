@@ -1499,6 +1499,16 @@ def _engagements(readout, doc, analysed, res, person_keys, affiliation, lexicon,
         for e in out:
             if e.location is None and e.type in IN_PERSON and e.type != "Visit" and e.index < visits[0].index:
                 e.location = visits[0].location
+    # "A senior CPC official received a SWAPO delegation, a day after he sat down with the
+    # Jubilee Party": a lead that names no one on the reporting side, whose counterparts each
+    # have their own engagement further on, summarizes them.
+    talks = ("Meeting", "Talks")
+    for e in list(out):
+        others = [o for o in out if o is not e and o.type in talks]
+        if (e.type in talks and len(e.participants) >= 2 and e.organizations
+                and not any(_side_of(p, affiliation, res) == e.organizations[0] for p in e.participants)
+                and all(any(p in o.participants for o in others) for p in e.participants)):
+            out.remove(e)
     _guest_visit(readout, analysed, out, res, affiliation, lexicon)
     _alliance_members(doc, analysed, out, res)
     _roundup(readout, doc, analysed, out, res, person_keys, affiliation)

@@ -842,3 +842,16 @@ def test_a_delegation_led_by_its_officer_and_received_as_it():
     assert ("Juma Bakari", "Secretary-General", "Chama Cha Mapinduzi") in posts
     meeting = next(e for e in engs if e["type"] == "Meeting")
     assert sorted(meeting["participants"]) == ["Juma Bakari", "Thandi Dlamini"]
+
+
+def test_a_lead_that_names_only_counterparts_met_again_later_summarizes_their_meetings():
+    text = (XINHUA + "BEIJING, June 4 (Xinhua) -- A senior official of the Communist Party of China (CPC) on "
+            "Wednesday received a delegation of the Workers' Party of Brazil led by its President Ana Lima, one day "
+            "after he sat down with a delegation of the National Democratic Congress of Ghana led by its General "
+            "Secretary Kofi Mensah.\n\n"
+            "Tang Wenbo, head of the International Department of the CPC Central Committee, held talks with Ana "
+            "Lima on Wednesday.\n\n"
+            "On Tuesday, Tang Wenbo met with Kofi Mensah.")
+    _, engs, _, _ = facts_of(text)
+    assert [(e["type"], e["participants"]) for e in engs] == [
+        ("Talks", ["Tang Wenbo", "Ana Lima"]), ("Meeting", ["Tang Wenbo", "Kofi Mensah"])]

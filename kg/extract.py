@@ -1199,7 +1199,7 @@ def _engagements(readout, doc, analysed, res, person_keys, affiliation, lexicon,
                 else:
                     break
         reporter = sides[0] if sides else None
-        date = _date_of(readout, s, a.index, next((e.date for e in reversed(out) if e.date), None))
+        date = _date_of(readout, s, a.index, next((e.date for e in reversed(out) if e.date and e.type != "Visit"), None))
         for n, trigger in enumerate(triggers):
             stop = triggers[n + 1][0] if n + 1 < len(triggers) else s.end
             etype = trigger[2]

@@ -855,3 +855,15 @@ def test_a_lead_that_names_only_counterparts_met_again_later_summarizes_their_me
     _, engs, _, _ = facts_of(text)
     assert [(e["type"], e["participants"]) for e in engs] == [
         ("Talks", ["Tang Wenbo", "Ana Lima"]), ("Meeting", ["Tang Wenbo", "Kofi Mensah"])]
+
+
+def test_the_same_day_is_the_day_of_the_last_meeting_not_of_the_visit():
+    text = ("Title line\n\nJuly 9, 2025\n\nHanoi (VNA) – Tran Van Binh, head of the Commission for External "
+            "Relations of the CPV Central Committee, held talks in Hanoi on July 8 with a delegation of the Japanese "
+            "Communist Party (JCP) led by Sato Aiko, Vice Chair of the JCP.\n\n"
+            "Binh welcomed the delegation, which is paying a working visit to Vietnam from July 6 to 11.\n\n"
+            "The same day, the JCP delegation met with Le Van Hai, a member of the Political Bureau of the CPV "
+            "Central Committee.")
+    _, engs, _, _ = facts_of(text)
+    assert [(e["type"], e["date"]) for e in engs if "Le Van Hai" in e["participants"]] == [
+        ("Meeting", date(2025, 7, 8))]

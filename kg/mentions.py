@@ -364,26 +364,20 @@ def _appositive_title(doc, j: int, e: int, title_tok: set[int]) -> bool:
     """A lone capitalized word followed by ", [a|the] TITLE of" (or "is [also]
     [the] TITLE of") is a surname-only person."""
     if j + 1 < e and doc[j].lower_ == "is":
-        k = j + 1
-        while k < e and (doc[k].lower_ in ARTICLES or doc[k].lower_ in ("also", "currently")):
-            k += 1
-        if k not in title_tok:
-            return False
-        while k < e and k in title_tok:
-            k += 1
-        return k < e and doc[k].lower_ == "of"
-    if j + 1 >= e or doc[j].text != ",":
+        k, skip, after = j + 1, ("also", "currently"), ("of",)
+    elif j + 1 < e and doc[j].text == ",":
+        k, skip, after = j + 1, ("also", "now"), ("of", "at")
+        if k + 1 < e and doc[k].lower_ == "who" and doc[k + 1].lower_ in ("is", "was"):
+            k += 2  # "Tang, who is also a member of ..."
+    else:
         return False
-    k = j + 1
-    if k + 1 < e and doc[k].lower_ == "who" and doc[k + 1].lower_ in ("is", "was"):
-        k += 2  # "Tang, who is also a member of ..."
-    while k < e and (doc[k].lower_ in ARTICLES or doc[k].lower_ in ("also", "now")):
+    while k < e and (doc[k].lower_ in ARTICLES or doc[k].lower_ in skip):
         k += 1
     if k not in title_tok:
         return False
     while k < e and k in title_tok:
         k += 1
-    return k < e and doc[k].lower_ in ("of", "at")
+    return k < e and doc[k].lower_ in after
 
 
 def _acronym_paren(doc, j: int, e: int) -> int | None:

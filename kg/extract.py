@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from spacy.language import Language
 from spacy.tokens import Doc, Span
@@ -366,6 +367,17 @@ _BARE_BODIES = frozenset({"politburo", "political bureau", "secretariat", "centr
                           "standing committee", "central commission"})
 
 
+def _stext(doc: Doc, start: int, end: int) -> str:
+    """The text of ``doc[start:end]`` (as ``Span.text``), cut from the readout's
+    text instead of rebuilt from the tokens."""
+    toks = _view(doc)
+    start, end = max(start, 0), min(end, len(toks))
+    if end <= start:
+        return ""
+    last = toks[end - 1]
+    return doc.user_data["partyrel_text"][toks[start].idx:last.idx + len(last.text)]
+
+
 def _first(items):
     return items[0] if items else None
 
@@ -399,7 +411,7 @@ def extract_doc(readout: Readout, doc: Doc, lexicon: Lexicon) -> ReadoutFacts:
     analysed: list[_Sentence] = []
     for n, (s, m) in enumerate(zip(sents, first)):
         # Read again only the sentences that use an acronym defined elsewhere in the text.
-        if kinds and any(t.text in kinds for t in s):
+        if kinds and any(t.text in kinds for t in _view(doc)[s.start:s.end]):
             m = find_mentions(s, heads, kinds)
         analysed.append(_Sentence(s, m, n, readout))
     # Acronym definitions first, so "NPC" means what this text defines it as.
@@ -536,7 +548,7 @@ def extract_doc(readout: Readout, doc: Doc, lexicon: Lexicon) -> ReadoutFacts:
             if title is None or (title.kind == "state") != state_pass:
                 continue
             if not state_pass and delegation is not None and (
-                    _LED_BY.search(doc[a.span.start:person.start].text) or _PRESENT.search(a.text)):
+                    _LED_BY.search(_stext(doc, a.span.start, person.start)) or _PRESENT.search(a.text)):
                 # "a delegation of X, led by national chairperson Ann Moyo", "accompanied by
                 # Ben Dube (Secretary for Youth Affairs)": offices in the delegation's party.
                 okey = delegation
@@ -617,21 +629,42 @@ def _plural_titles(lexicon: Lexicon) -> tuple[re.Pattern[str], dict[str, Title]]
     return result
 
 
+def _plural_words(plural: dict[str, Title]) -> list[tuple[str, frozenset[str]]]:
+    """The plural forms, longest first, each with its set of words."""
+    key = id(plural)
+    cached = _PLURAL_WORDS.get(key)
+    if cached is None:
+        cached = _PLURAL_WORDS[key] = [(f, frozenset(_WORD.findall(f))) for f in sorted(plural, key=len, reverse=True)]
+    return cached
+
+
+@lru_cache(maxsize=512)
+def _plural_pattern(forms: tuple[str, ...]) -> re.Pattern[str]:
+    """The plural-title pattern restricted to ``forms`` (longest first, as in :func:`_plural_titles`)."""
+    return re.compile(r"\b(" + "|".join(re.escape(f) for f in forms) + r")\b", re.I) if forms else re.compile(r"(?!)")
+
+
+_PLURAL_WORDS: dict[int, list[tuple[str, frozenset[str]]]] = {}
+
+
 def _plural_posts(doc: Doc, analysed, res: _Resolver, person_keys, affiliation, lexicon: Lexicon,
                   facts: ReadoutFacts) -> None:
     """Offices given to a list of persons by a title in the plural: "the
     secretaries general of MPLA, Ana Lima; Frelimo, Rui Costa; and the ANC, Ben
     Dube" and "prime ministers Ana Lima of Sweden, Rui Costa of Portugal"."""
-    pattern, plural = _plural_titles(lexicon)
+    _, plural = _plural_titles(lexicon)
     heads = _PLURAL_HEADS.get(id(lexicon.titles))
     if heads is None:
         heads = _PLURAL_HEADS[id(lexicon.titles)] = frozenset(
             w for form in plural for w in form.split() if w not in ("general",))
     toks = _view(doc)
     for a in analysed:
-        if heads.isdisjoint(_WORD.findall(a.text.lower())):
+        words = set(_WORD.findall(a.text.lower()))
+        if heads.isdisjoint(words):
             continue  # no title word in the plural: the pattern cannot match
-        found = pattern.search(a.text)
+        # Only the plural forms whose every word is in the sentence can match: search
+        # with a pattern of those (one alternation of all 178 forms is slow to scan).
+        found = _plural_pattern(tuple(f for f, fw in _plural_words(plural) if fw <= words)).search(a.text)
         if not found:
             continue
         title = plural[found.group(1).lower()]
@@ -940,10 +973,10 @@ def _triggers(doc: Doc, s: Span, lead: bool = False, mentions: Mentions | None =
         events = [(o.start, o.end) for o in mentions.orgs if o.kind == "event"]
         def reported(c) -> bool:
             start, end = next((a, b) for a, b in events if a <= c[0] and c[1] <= b)
-            if _BACKDROP.search(doc[max(s.start, start - 4):start].text):
+            if _BACKDROP.search(_stext(doc, max(s.start, start - 4), start)):
                 return False  # "since the 20th CPC National Congress"
             return (_partakes(doc, s, c[0])
-                    or bool(_PASSIVE_EVENT.match(doc[end:min(s.end, end + 20)].text)))
+                    or bool(_PASSIVE_EVENT.match(_stext(doc, end, min(s.end, end + 20)))))
 
         cues = [c for c in cues if not any(a <= c[0] and c[1] <= b for a, b in events) or reported(c)]
     mode = next((c for c in cues if c[3] == "mode"), None)
@@ -1740,7 +1773,7 @@ def _date_of(readout: Readout, s: Span, index: int, previous=None):
     ref = readout.reference_date
     # The dateline's own day is not the event's.
     skip = readout.dateline_end - s.start_char if s.start_char < readout.dateline_end <= s.end_char else 0
-    text = s.text[skip:]
+    text = _stext(s.doc, s.start, s.end)[skip:]
     # Days inside ", who is on a visit from May 21-23" belong to that clause.
     who = re.search(r",\s+who\b[^,;]*", text)
     if who:
@@ -1761,7 +1794,7 @@ def _date_of(readout: Readout, s: Span, index: int, previous=None):
 
 def _location_of(readout: Readout, s: Span, m: Mentions, etype: str, res: _Resolver, visit,
                  trigger_start: int | None = None) -> str | None:
-    text = s.text
+    text = _stext(s.doc, s.start, s.end)
     for start, end, city in m.cities:
         if etype in ("Correspondence", "PhoneCall", "VideoCall") and trigger_start is not None and start > trigger_start:
             continue  # "a message to a seminar ... in Fuzhou": the place is the seminar's
@@ -1843,7 +1876,8 @@ def _attach_topics(doc: Doc, analysed, out: list[Engagement], person_keys, surna
         elif here:
             current = here
         named = {person_keys[(a.index, p.start)] for p in a.mentions.persons}
-        named |= {surnames[t.text] for t in a.span if t.text in surnames and t.is_title}
+        if surnames:
+            named |= {surnames[t.text] for t in _view(doc)[a.span.start:a.span.end] if t.text in surnames and t.is_title}
         own = [e for e in out if named & set(e.participants[1:])]
         if target is None:
             if len(own) == 1 and not here:
@@ -1856,10 +1890,10 @@ def _attach_topics(doc: Doc, analysed, out: list[Engagement], person_keys, surna
                 target = current
         for span in spans_in(doc, a.span.start, a.span.end, "TOPIC"):
             if True:
-                if _BACKDROP.search(doc[max(a.span.start, span.start - 5):span.start].text):
+                if _BACKDROP.search(_stext(doc, max(a.span.start, span.start - 5), span.start)):
                     continue  # "since the 18th CPC National Congress", "owing to COVID-19": backdrop
                 if any(t.start <= span.start < t.end for t in a.mentions.titles) or _NAMED_BY_TOPIC.match(
-                        doc[span.end:min(a.span.end, span.end + 3)].text):
+                        _stext(doc, span.end, min(a.span.end, span.end + 3))):
                     continue  # "Secretary for Youth Affairs", "women's wing leaders": a name, not a topic
                 for e in target:
                     if span.id_ not in e.topics:

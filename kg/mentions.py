@@ -128,49 +128,78 @@ def load_heads(root: Path | None = None) -> dict[str, str]:
 
 class _Tok:
     """A token's surface features as plain attributes (spaCy ``Token`` objects are
-    costly to create, and the rules below read tokens hundreds of times)."""
+    costly to create, and the rules below read tokens hundreds of times).
 
-    __slots__ = ("text", "lower_", "whitespace_", "is_alpha", "is_lower", "like_num", "is_title", "i", "idx")
+    ``cap`` and ``acronym`` are :func:`_is_cap` and :func:`_is_acronym`, computed
+    once per word form.
+    """
 
-    def __init__(self, t: Token) -> None:
-        self.text, self.lower_, self.whitespace_ = t.text, t.lower_, t.whitespace_
-        self.is_alpha, self.is_lower, self.like_num, self.is_title = t.is_alpha, t.is_lower, t.like_num, t.is_title
-        self.i, self.idx = t.i, t.idx
+    __slots__ = ("text", "lower_", "whitespace_", "is_alpha", "is_lower", "like_num", "is_title", "i", "idx",
+                 "cap", "acronym")
 
     def __len__(self) -> int:
         return len(self.text)
 
 
-class _Slice(list):
-    @property
-    def text(self) -> str:
-        return "".join(t.text + t.whitespace_ for t in self).rstrip() if self else ""
+# Per word form (spaCy ORTH hash): text, lower_, is_alpha, is_lower, like_num,
+# is_title, cap, acronym. Forms are few (a vocabulary), tokens many.
+_FORMS: dict[int, tuple] = {}
+
+
+def _form(lex) -> tuple:
+    t = lex.orth_
+    return (t, lex.lower_, lex.is_alpha, lex.is_lower, lex.like_num, lex.is_title,
+            _cap(t), _acronym(t))
 
 
 class _Toks(list):
-    """The tokens of a Doc as :class:`_Tok` objects, sliceable like a Doc."""
+    """The tokens of a Doc as :class:`_Tok` objects (a plain list: slices are lists;
+    use :func:`_text` for a slice's text)."""
 
-    def __getitem__(self, key):  # type: ignore[override]
-        if isinstance(key, slice):
-            return _Slice(list.__getitem__(self, key))
-        return list.__getitem__(self, key)
+
+def _text(toks, start: int, end: int) -> str:
+    """The text of tokens ``[start, end)``, as written."""
+    return "".join(t.text + t.whitespace_ for t in toks[start:end]).rstrip()
 
 
 def _view(doc) -> _Toks:
     cached = doc.user_data.get("partyrel_toks")
     if cached is None:
-        cached = doc.user_data["partyrel_toks"] = _Toks(_Tok(t) for t in doc)
+        from spacy.attrs import IDX, ORTH, SPACY
+
+        vocab = doc.vocab
+        toks = _Toks()
+        append = toks.append
+        new = _Tok.__new__
+        for i, (orth, space, idx) in enumerate(doc.to_array([ORTH, SPACY, IDX]).tolist()):
+            f = _FORMS.get(orth)
+            if f is None:
+                f = _FORMS[orth] = _form(vocab[orth])
+            tok = new(_Tok)
+            (tok.text, tok.lower_, tok.is_alpha, tok.is_lower, tok.like_num, tok.is_title,
+             tok.cap, tok.acronym) = f
+            tok.whitespace_ = " " if space else ""
+            tok.i, tok.idx = i, idx
+            append(tok)
+        cached = doc.user_data["partyrel_toks"] = toks
     return cached
 
 
-def _is_cap(tok: Token) -> bool:
-    t = tok.text
+def _cap(t: str) -> bool:
     return bool(t) and (t[0].isupper() or (t[0].isdigit() and len(t) <= 4)) and any(c.isalnum() for c in t)
 
 
-def _is_acronym(tok: Token) -> bool:
-    t = tok.text.replace("&", "").replace(".", "")
+def _acronym(t: str) -> bool:
+    t = t.replace("&", "").replace(".", "")
     return len(t) >= 2 and t.isupper() and t.isalpha()
+
+
+def _is_cap(tok: Token) -> bool:
+    return _cap(tok.text)
+
+
+def _is_acronym(tok: Token) -> bool:
+    return _acronym(tok.text)
 
 
 def _cap_text(text: str) -> str:
@@ -206,25 +235,25 @@ def find_mentions(sent: Span, heads: dict[str, str], known_acronyms: dict[str, s
         if span is not None and span.start == i:
             end = span.end
             # "Secretary for External Affairs", "Minister for Arts and Culture"
-            if end + 1 < e and doc[end].lower_ == "for" and _is_cap(doc[end + 1]) and "ORG" not in labels.get(end + 1, {}):
+            if end + 1 < e and doc[end].lower_ == "for" and doc[end + 1].cap and "ORG" not in labels.get(end + 1, {}):
                 k = end + 1
-                while k < e and (_is_cap(doc[k]) or (doc[k].lower_ in ("and", "'s", "’s") and k + 1 < e and _is_cap(doc[k + 1]))):
+                while k < e and (doc[k].cap or (doc[k].lower_ in ("and", "'s", "’s") and k + 1 < e and doc[k + 1].cap)):
                     k += 1
                 if doc[k - 1].lower_ not in heads:  # "Secretary for the Youth League" stays an org
                     end = k
             # "Minister of Agriculture, Forestry and Fisheries": a portfolio, not an organization
             if (end + 1 < e and doc[end - 1].lower_ == "minister" and doc[end].lower_ == "of"
-                    and _is_cap(doc[end + 1]) and "ORG" not in labels.get(end + 1, {})
+                    and doc[end + 1].cap and "ORG" not in labels.get(end + 1, {})
                     and not any(k in labels.get(end + 1, {}) for k in ("COUNTRY", "DEMONYM", "CITY"))):
                 k = end + 1
-                while k < e and (_is_cap(doc[k]) or (doc[k].lower_ in ("and", ",") and k + 1 < e and _is_cap(doc[k + 1]))):
+                while k < e and (doc[k].cap or (doc[k].lower_ in ("and", ",") and k + 1 < e and doc[k + 1].cap)):
                     if labels.get(k, {}).keys() & {"ORG", "COUNTRY", "DEMONYM"} or doc[k].lower_ in heads:
                         break
                     k += 1
                 else:
                     if k < e and doc[k].text in (",", ";", ".", ")") and doc[k - 1].text != ",":
                         end = k
-            text = doc[span.start:end].text
+            text = _text(doc, span.start, end)
             if text.lower().startswith("state president"):
                 text = text[6:]  # "General Secretary ... and State President": the President
             status, kind = _title_info(span)
@@ -240,7 +269,7 @@ def find_mentions(sent: Span, heads: dict[str, str], known_acronyms: dict[str, s
     i = s
     while i < e:
         tok = doc[i]
-        if i in title_tok or not (_is_cap(tok) or "ORG" in labels.get(i, {})):
+        if i in title_tok or not (tok.cap or "ORG" in labels.get(i, {})):
             i += 1
             continue
         if tok.like_num and not (i + 1 < e and doc[i + 1].text[:1].isupper() and doc[i + 1].is_alpha):
@@ -259,7 +288,7 @@ def find_mentions(sent: Span, heads: dict[str, str], known_acronyms: dict[str, s
                 continue
             if t.lower_.rstrip(".") in _MONTHS:
                 break  # "... Le Van Hung on September 5"
-            if _is_cap(t) or "ORG" in labels.get(j, {}):
+            if t.cap or "ORG" in labels.get(j, {}):
                 last = j
                 j += 1
                 continue
@@ -279,7 +308,7 @@ def find_mentions(sent: Span, heads: dict[str, str], known_acronyms: dict[str, s
     for t in m.titles:
         k = t.start - 1
         if (k >= s and k not in taken and doc[k].is_alpha and doc[k].text.isupper() and len(doc[k].text) >= 3
-                and not labels.get(k) and t.end < e and _is_cap(doc[t.end]) and doc[t.end].lower_ not in NOT_NAME):
+                and not labels.get(k) and t.end < e and doc[t.end].cap and doc[t.end].lower_ not in NOT_NAME):
             m.orgs.append(OrgMention(k, k + 1, doc[k].text, "org", None, None, None, ()))
     m.orgs.sort(key=lambda o: o.start)
     _link_parents(m)
@@ -314,31 +343,31 @@ def find_mentions(sent: Span, heads: dict[str, str], known_acronyms: dict[str, s
             city_only.add(i)
     i = s
     while i < e:
-        vietnamese_to = (doc[i].text == "To" and i > s and i + 2 < e and _is_cap(doc[i + 1]) and _is_cap(doc[i + 2])
+        vietnamese_to = (doc[i].text == "To" and i > s and i + 2 < e and doc[i + 1].cap and doc[i + 2].cap
                          and doc[i + 1].is_alpha and i + 1 not in blocked)  # "To Van Lam" (Tô)
-        if i in blocked or not _is_cap(doc[i]) or (doc[i].lower_ in NOT_NAME and not vietnamese_to) or doc[i].text[0].isdigit():
+        if i in blocked or not doc[i].cap or (doc[i].lower_ in NOT_NAME and not vietnamese_to) or doc[i].text[0].isdigit():
             i += 1
             continue
         j = i + 1
         while j < e and j not in blocked:
             t = doc[j]
-            if _is_cap(t) and not t.text[0].isdigit() and t.lower_ not in NOT_NAME:
+            if t.cap and not t.text[0].isdigit() and t.lower_ not in NOT_NAME:
                 j += 1
             elif t.text in ("-", "'", "’") and doc[j - 1].whitespace_ == "" and t.whitespace_ == "" and j + 1 < e and (
-                    _is_cap(doc[j + 1]) or (t.text == "-" and doc[j + 1].is_alpha and doc[j + 1].is_lower and len(doc[j + 1]) <= 4)):
+                    doc[j + 1].cap or (t.text == "-" and doc[j + 1].is_alpha and doc[j + 1].is_lower and len(doc[j + 1]) <= 4)):
                 j += 1
                 if doc[j].is_lower:
                     j += 1
-            elif t.lower_ in NAME_PARTICLES and j + 1 < e and _is_cap(doc[j + 1]) and doc[j + 1].lower_ not in NOT_NAME:
+            elif t.lower_ in NAME_PARTICLES and j + 1 < e and doc[j + 1].cap and doc[j + 1].lower_ not in NOT_NAME:
                 j += 1
-            elif (t.text == "The" and j - i >= 2 and j + 1 < e and not _is_cap(doc[j + 1])
+            elif (t.text == "The" and j - i >= 2 and j + 1 < e and not doc[j + 1].cap
                   and doc[j + 1].text not in ("(", "'s", "’s") and not any(
                       k in labels.get(j + 1, {}) for k in ("COUNTRY", "DEMONYM"))):
                 j += 1  # "Le Van The, said ...": a Vietnamese given name, not the article
                 break
             else:
                 break
-        if i > s and doc[i - 1].lower_ in _NAMED_PLANS and _is_cap(doc[i - 1]):
+        if i > s and doc[i - 1].lower_ in _NAMED_PLANS and doc[i - 1].cap:
             i = max(j, i + 1)  # "Operation Restore Legacy": the name of an operation, not a person
             continue
         # Strip honorifics and ranks ("Cde", "Army General").
@@ -350,10 +379,10 @@ def find_mentions(sent: Span, heads: dict[str, str], known_acronyms: dict[str, s
             # "Santo Domingo", "Hanoi Party Committee": the run is (or starts with) a place.
             i = max(j, i + 1)
             continue
-        if len(words) == 1 and not _is_acronym(words[0]) and _appositive_title(doc, j, e, title_tok):
-            m.persons.append(PersonMention(i, j, doc[i:j].text))
-        elif len(words) >= 2 and not all(_is_acronym(t) for t in words):
-            m.persons.append(PersonMention(i, j, doc[i:j].text))
+        if len(words) == 1 and not words[0].acronym and _appositive_title(doc, j, e, title_tok):
+            m.persons.append(PersonMention(i, j, _text(doc, i, j)))
+        elif len(words) >= 2 and not all(t.acronym for t in words):
+            m.persons.append(PersonMention(i, j, _text(doc, i, j)))
         i = max(j, i + 1)
 
     _find_posts(doc, s, e, m, heads)
@@ -383,7 +412,7 @@ def _appositive_title(doc, j: int, e: int, title_tok: set[int]) -> bool:
 def _acronym_paren(doc, j: int, e: int) -> int | None:
     """Index of the ")" closing an acronym definition that opens at ``j``:
     "(CPC)" or "(PCC by its Spanish acronym)"."""
-    if j + 2 >= e or doc[j].text != "(" or not _is_acronym(doc[j + 1]):
+    if j + 2 >= e or doc[j].text != "(" or not doc[j + 1].acronym:
         return None
     if doc[j + 2].text == ")":
         return j + 2
@@ -435,10 +464,10 @@ def _split_run(doc, i: int, j: int, heads, labels, known_acronyms) -> list[OrgMe
                      or ("COUNTRY" in labels.get(k, {}) and k > i)), default=None)
     if last_head is not None and last_head + 2 < j:
         t = doc[last_head + 1]
-        if (_is_cap(t) and (t.lower_ not in CONNECTORS or t.text[:1].isupper())  # "Le Minh Khoa"
+        if (t.cap and (t.lower_ not in CONNECTORS or t.text[:1].isupper())  # "Le Minh Khoa"
                 and "ORG" not in labels.get(t.i, {}) and t.text != "("
                 and not any(x in labels.get(t.i, {}) for x in ("COUNTRY", "DEMONYM", "CITY"))
-                and _is_cap(doc[last_head + 2])):
+                and doc[last_head + 2].cap):
             j = last_head + 1
     # Split at " and " between two organizations, unless a known org spans it;
     # cut a trailing " and Chinese" that is no organization.
@@ -493,7 +522,7 @@ def _make_org(doc, i, j, heads, labels, known_acronyms) -> OrgMention | None:
             and (cspan := labels.get(i, {}).get("COUNTRY") or labels.get(i, {}).get("DEMONYM")) is not None):
         owner_country = (cspan.id_,)
         i += 2  # "Zimbabwe's Zanu PF": the party, of Zimbabwe
-    text = doc[i:j].text
+    text = _text(doc, i, j)
     known = None
     whole = [labels.get(k, {}).get("ORG") for k in range(i, j)]
     if whole and whole[0] is not None and whole[0].start == i and whole[0].end == j:
@@ -504,7 +533,7 @@ def _make_org(doc, i, j, heads, labels, known_acronyms) -> OrgMention | None:
         close = _acronym_paren(doc, opened, j) if opened is not None else None
         if close is not None and 0 < j - close - 1 <= 2 and all(t.lower_ in heads for t in doc[close + 1:j]):
             acronym = doc[opened + 1].text
-            text = doc[i:opened].text + " " + doc[close + 1:j].text
+            text = _text(doc, i, opened) + " " + _text(doc, close + 1, j)
             if whole and whole[0] is not None and whole[0].start == i and whole[0].end == opened:
                 known = whole[0].id_
     kind = _head_kind(doc, i, j, heads)
@@ -539,7 +568,7 @@ def _make_org(doc, i, j, heads, labels, known_acronyms) -> OrgMention | None:
     if (kind in ("gov", "body", "org") and known is None and j - i > 3 and doc[i + 1].text in ("'s", "’s")
             and any(k in labels.get(i, {}) for k in ("COUNTRY", "DEMONYM"))):
         # "China's Ministry of War Veterans": the Ministry of War Veterans, of China
-        text = doc[i + 2:j].text
+        text = _text(doc, i + 2, j)
     countries = tuple(dict.fromkeys(
         span.id_ for k in range(i, j) for lab in [labels.get(k, {})]
         for key in ("COUNTRY", "DEMONYM") if (span := lab.get(key)) is not None and span.start == k
@@ -579,7 +608,7 @@ def _find_posts(doc, s: int, e: int, m: Mentions, heads: dict[str, str]) -> None
                 k += 1
             if k in by_start_org:
                 o = m.orgs[by_start_org[k]]
-                return by_start_org[k], None, o.end + (3 if o.acronym and doc[o.end:o.end + 1].text == "(" else 0)
+                return by_start_org[k], None, o.end + (3 if o.acronym and _text(doc, o.end, o.end + 1) == "(" else 0)
             if doc[k].text == "party" and (k + 1 == e or not doc[k + 1].is_alpha):
                 # "led by Ram Thapa, Vice President of the party": the party just named
                 last = max((n for n, o in enumerate(m.orgs) if o.end <= k and o.kind == "party"),
@@ -610,7 +639,7 @@ def _find_posts(doc, s: int, e: int, m: Mentions, heads: dict[str, str]) -> None
                     while z < e and z - y <= 4 and doc[z].is_lower and doc[z].is_alpha and doc[z].lower_ not in _OF:
                         z += 1
                     if z < e and doc[z].text in (",", ".", ";") or z == e:
-                        org = OrgMention(k, z, doc[k:z].text, "body", None, None, None, ())
+                        org = OrgMention(k, z, _text(doc, k, z), "body", None, None, None, ())
                         m.orgs.append(org)
                         by_start_org[k] = len(m.orgs) - 1
                         return len(m.orgs) - 1, None, z
@@ -622,7 +651,7 @@ def _find_posts(doc, s: int, e: int, m: Mentions, heads: dict[str, str]) -> None
                         end = m.orgs[by_start_org[y]].end
                 if end == x:
                     return None, None, k  # "head of the commission": no organization named
-                org = OrgMention(k, end, doc[k:end].text, "body", None, None, None, ())
+                org = OrgMention(k, end, _text(doc, k, end), "body", None, None, None, ())
                 m.orgs.append(org)
                 by_start_org[k] = len(m.orgs) - 1
                 return len(m.orgs) - 1, None, end
@@ -651,7 +680,7 @@ def _find_posts(doc, s: int, e: int, m: Mentions, heads: dict[str, str]) -> None
                     m.posts.append(PostMention(person, t.title, t.status, None, country_at[k][2]))
                     k = t.end
                 # "Politburo member and head of ...": a party body named by its head noun
-                elif (_is_cap(doc[k]) and doc[k].lower_ in heads and heads[doc[k].lower_] == "body"
+                elif (doc[k].cap and doc[k].lower_ in heads and heads[doc[k].lower_] == "body"
                       and (k + 1) in by_start_title and k not in by_start_org):
                     m.orgs.append(OrgMention(k, k + 1, doc[k].text, "body", None, None, None, ()))
                     by_start_org[k] = len(m.orgs) - 1

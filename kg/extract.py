@@ -27,7 +27,7 @@ from spacy.tokens import Doc, Span
 
 from kg.dates import find_day_mentions, find_full_date
 from kg.lexicon import KnownOrg, Lexicon, Title, load_lexicon
-from kg.mentions import ARTICLES, Mentions, OrgMention, _view, find_mentions, load_heads
+from kg.mentions import ARTICLES, Mentions, OrgMention, _offsets, _view, find_mentions, load_heads
 from kg.nlp import GAZETTEER, make_nlp, spans_in
 from kg.records import Engagement, Entity, Post, Readout, ReadoutFacts, slugify
 
@@ -84,7 +84,7 @@ class _Resolver:
     _mention_counts: dict[str, int] = field(default_factory=dict)
     home_country: str | None = None  # the dateline's country (a name of the vocabulary)
     _gram_text: str | None = None
-    _gram_counts: dict[tuple[str, ...], int] = field(default_factory=dict)
+    _gram_words: tuple[list[str], dict[str, list[int]]] = field(default_factory=lambda: ([], {}))
 
     def add(self, entity: Entity, *forms: str) -> str:
         key = entity.key
@@ -240,21 +240,25 @@ class _Resolver:
     def _count_country(self, country: str, low: str) -> int:
         c = self.lexicon.countries[country]
         forms = {f.lower() for f in (c.name, *c.forms, *c.demonyms, c.capital, *c.cities) if len(f) > 3}
-        grams = self._grams(low)
-        return sum(grams.get(tuple(_WORD.findall(f)), 0) for f in forms)
+        words, positions = self._words(low)
+        total = 0
+        for f in forms:
+            gram = _WORD.findall(f)
+            n = len(gram)
+            if 1 <= n <= 6:  # runs of one to six words
+                total += sum(1 for i in positions.get(gram[0], ()) if words[i:i + n] == gram)
+        return total
 
-    def _grams(self, low: str) -> dict[tuple[str, ...], int]:
-        """How often each run of one to six words occurs in ``low`` (counted once
-        per readout: country mentions are counted for many candidates)."""
+    def _words(self, low: str) -> tuple[list[str], dict[str, list[int]]]:
+        """The words of ``low`` and where each occurs (indexed once per readout:
+        country mentions are counted for many candidates)."""
         if self._gram_text != low:
             words = _WORD.findall(low)
-            counts: dict[tuple[str, ...], int] = {}
-            for n in range(1, 7):
-                for i in range(len(words) - n + 1):
-                    key = tuple(words[i:i + n])
-                    counts[key] = counts.get(key, 0) + 1
-            self._gram_text, self._gram_counts = low, counts
-        return self._gram_counts
+            positions: dict[str, list[int]] = {}
+            for i, w in enumerate(words):
+                positions.setdefault(w, []).append(i)
+            self._gram_text, self._gram_words = low, (words, positions)
+        return self._gram_words
 
     def _country_named(self, country: str, low: str) -> bool:
         c = self.lexicon.countries[country]
@@ -272,8 +276,8 @@ class _Resolver:
     def _parent_of(self, doc: Doc, o: OrgMention) -> str | None:
         """The party (or other organization) named inside a body's phrase."""
         best: tuple[int, str] | None = None
-        for span in doc.spans[GAZETTEER]:
-            if span.label_ == "ORG" and o.start <= span.start and span.end <= o.end and (span.start, span.end) != (o.start, o.end):
+        for start, end, span in _org_spans(doc):
+            if o.start <= start and end <= o.end and (start, end) != (o.start, o.end):
                 if (span.start > o.start and doc[span.start - 1].text == "(" and span.end < o.end
                         and doc[span.end].text == ")" and span.text not in self.acronyms):
                     continue  # "Supreme People's Assembly (SPA) Standing Committee": SPA is defined here
@@ -287,8 +291,8 @@ class _Resolver:
             # "member of the Political Bureau, Secretariat of the CPC Central Committee": a list
             # of bodies shares the party named at its end.
             sent_end = doc[o.start].sent.end
-            for span in doc.spans[GAZETTEER]:
-                if span.label_ == "ORG" and o.end <= span.start < min(sent_end, o.end + 12):
+            for start, _, span in _org_spans(doc):
+                if o.end <= start < min(sent_end, o.end + 12):
                     between = doc[o.end:span.start]
                     if all(t.text in (",", "and", "of", "the") or t.text[:1].isupper() for t in between):
                         key = self.acronyms.get(span.text) or self.known(span.text, span.id_, span.text)
@@ -311,8 +315,8 @@ class _Resolver:
             # the commission for external relations": the one party named before it in the sentence
             sent = doc[o.start].sent
             owners: list[str] = []
-            orgs = sorted((span for span in doc.spans[GAZETTEER] if span.label_ == "ORG"
-                           and sent.start <= span.start and span.end <= o.start), key=lambda x: x.start)
+            orgs = sorted((span for start, end, span in _org_spans(doc)
+                           if sent.start <= start and end <= o.start), key=lambda x: x.start)
             for span in orgs:
                 if not any(x is not span and x.start <= span.start and span.end <= x.end for x in orgs):
                     key = self.acronyms.get(span.text) or self.known(span.text, span.id_, span.text)
@@ -367,6 +371,16 @@ _BARE_BODIES = frozenset({"politburo", "political bureau", "secretariat", "centr
                           "standing committee", "central commission"})
 
 
+def _org_spans(doc: Doc) -> list[tuple[int, int, Span]]:
+    """The gazetteer's ORG spans with their token bounds, in the Doc's span order
+    (made once per Doc: iterating ``doc.spans`` creates every Span anew)."""
+    cached = doc.user_data.get("partyrel_org_spans")
+    if cached is None:
+        cached = doc.user_data["partyrel_org_spans"] = [
+            (sp.start, sp.end, sp) for sp in doc.spans[GAZETTEER] if sp.label_ == "ORG"]
+    return cached
+
+
 def _stext(doc: Doc, start: int, end: int) -> str:
     """The text of ``doc[start:end]`` (as ``Span.text``), cut from the readout's
     text instead of rebuilt from the tokens."""
@@ -374,8 +388,8 @@ def _stext(doc: Doc, start: int, end: int) -> str:
     start, end = max(start, 0), min(end, len(toks))
     if end <= start:
         return ""
-    last = toks[end - 1]
-    return doc.user_data["partyrel_text"][toks[start].idx:last.idx + len(last.text)]
+    offsets = _offsets(doc)
+    return doc.user_data["partyrel_text"][offsets[start]:offsets[end - 1] + len(toks[end - 1].text)]
 
 
 def _first(items):
@@ -913,12 +927,13 @@ def _short_forms(doc: Doc, readout: Readout, res: _Resolver) -> None:
     """Surname-only and title-line forms ("Liu said", "Xi congratulates
     Thongloun") become aliases of the full name they stand for."""
     starts = {s.start for s in doc.sents}
-    for tok in _view(doc):
+    toks = _view(doc)
+    for i, tok in enumerate(toks):
         if tok.is_title and tok.text in res.surnames:
-            prev = _view(doc)[tok.i - 1] if tok.i > 0 else None
-            nxt = _view(doc)[tok.i + 1] if tok.i + 1 < len(doc) else None
+            prev = toks[i - 1] if i > 0 else None
+            nxt = toks[i + 1] if i + 1 < len(toks) else None
             if (prev is not None and prev.is_title and prev.whitespace_ and prev.text not in res.surnames
-                    and prev.i not in starts) or (nxt is not None and nxt.is_title and tok.whitespace_ and nxt.text in res.surnames):
+                    and i - 1 not in starts) or (nxt is not None and nxt.is_title and tok.whitespace_ and nxt.text in res.surnames):
                 continue  # part of a longer name
             res.entities[res.surnames[tok.text]].aliases.add(tok.text)
 

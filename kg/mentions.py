@@ -32,6 +32,7 @@ CONNECTORS = frozenset({"of", "the", "for", "and", "on", "de", "del", "da", "do"
 NAME_PARTICLES = frozenset({"de", "da", "do", "dos", "das", "del", "della", "di", "van", "von",
                             "der", "den", "bin", "binti", "al", "el", "la", "le", "du", "ter", "y"})
 ARTICLES = frozenset({"a", "an", "the"})
+_NO_LABELS: dict = {}  # what labels.get() gives for an unlabelled token (never written to)
 #: Capitalized words that never start or belong to a person's name.
 #: Capitalized words that open the name of a plan or operation ("Operation Restore Legacy").
 _NAMED_PLANS = frozenset({"operation", "project", "programme", "program", "plan"})
@@ -127,29 +128,29 @@ def load_heads(root: Path | None = None) -> dict[str, str]:
 
 
 class _Tok:
-    """A token's surface features as plain attributes (spaCy ``Token`` objects are
-    costly to create, and the rules below read tokens hundreds of times).
+    """A word form's surface features as plain attributes (spaCy ``Token`` objects
+    are costly to create, and the rules below read tokens hundreds of times).
 
-    ``cap`` and ``acronym`` are :func:`_is_cap` and :func:`_is_acronym`, computed
-    once per word form.
+    One object per (word form, trailing space): tokens of the same form share it,
+    so it carries no position (use the index into :func:`_view`; character
+    offsets are in :func:`_offsets`). ``cap`` and ``acronym`` are :func:`_is_cap`
+    and :func:`_is_acronym`. Never modified.
     """
 
-    __slots__ = ("text", "lower_", "whitespace_", "is_alpha", "is_lower", "like_num", "is_title", "i", "idx",
-                 "cap", "acronym")
+    __slots__ = ("text", "lower_", "whitespace_", "is_alpha", "is_lower", "like_num", "is_title", "cap", "acronym")
+
+    def __init__(self, lex, space: bool) -> None:
+        t = lex.orth_
+        self.text, self.lower_, self.whitespace_ = t, lex.lower_, " " if space else ""
+        self.is_alpha, self.is_lower, self.like_num, self.is_title = lex.is_alpha, lex.is_lower, lex.like_num, lex.is_title
+        self.cap, self.acronym = _cap(t), _acronym(t)
 
     def __len__(self) -> int:
         return len(self.text)
 
 
-# Per word form (spaCy ORTH hash): text, lower_, is_alpha, is_lower, like_num,
-# is_title, cap, acronym. Forms are few (a vocabulary), tokens many.
-_FORMS: dict[int, tuple] = {}
-
-
-def _form(lex) -> tuple:
-    t = lex.orth_
-    return (t, lex.lower_, lex.is_alpha, lex.is_lower, lex.like_num, lex.is_title,
-            _cap(t), _acronym(t))
+# The shared _Tok of each (spaCy ORTH hash, trailing space): forms are few, tokens many.
+_FORMS: dict[tuple[int, int], _Tok] = {}
 
 
 class _Toks(list):
@@ -163,26 +164,30 @@ def _text(toks, start: int, end: int) -> str:
 
 
 def _view(doc) -> _Toks:
+    """The Doc's tokens as shared :class:`_Tok` objects (made once per Doc)."""
     cached = doc.user_data.get("partyrel_toks")
     if cached is None:
         from spacy.attrs import IDX, ORTH, SPACY
 
         vocab = doc.vocab
+        rows = doc.to_array([ORTH, SPACY, IDX]).tolist()
+        forms = _FORMS
         toks = _Toks()
         append = toks.append
-        new = _Tok.__new__
-        for i, (orth, space, idx) in enumerate(doc.to_array([ORTH, SPACY, IDX]).tolist()):
-            f = _FORMS.get(orth)
-            if f is None:
-                f = _FORMS[orth] = _form(vocab[orth])
-            tok = new(_Tok)
-            (tok.text, tok.lower_, tok.is_alpha, tok.is_lower, tok.like_num, tok.is_title,
-             tok.cap, tok.acronym) = f
-            tok.whitespace_ = " " if space else ""
-            tok.i, tok.idx = i, idx
+        for orth, space, _ in rows:
+            tok = forms.get((orth, space))
+            if tok is None:
+                tok = forms[(orth, space)] = _Tok(vocab[orth], bool(space))
             append(tok)
+        doc.user_data["partyrel_offsets"] = [row[2] for row in rows]
         cached = doc.user_data["partyrel_toks"] = toks
     return cached
+
+
+def _offsets(doc) -> list[int]:
+    """The character offset of each token of the Doc (``Token.idx``)."""
+    _view(doc)
+    return doc.user_data["partyrel_offsets"]
 
 
 def _cap(t: str) -> bool:
@@ -231,11 +236,11 @@ def find_mentions(sent: Span, heads: dict[str, str], known_acronyms: dict[str, s
     # Titles: longest gazetteer TITLE spans, left to right.
     i = s
     while i < e:
-        span = labels.get(i, {}).get("TITLE")
+        span = labels.get(i, _NO_LABELS).get("TITLE")
         if span is not None and span.start == i:
             end = span.end
             # "Secretary for External Affairs", "Minister for Arts and Culture"
-            if end + 1 < e and doc[end].lower_ == "for" and doc[end + 1].cap and "ORG" not in labels.get(end + 1, {}):
+            if end + 1 < e and doc[end].lower_ == "for" and doc[end + 1].cap and "ORG" not in labels.get(end + 1, _NO_LABELS):
                 k = end + 1
                 while k < e and (doc[k].cap or (doc[k].lower_ in ("and", "'s", "’s") and k + 1 < e and doc[k + 1].cap)):
                     k += 1
@@ -243,11 +248,11 @@ def find_mentions(sent: Span, heads: dict[str, str], known_acronyms: dict[str, s
                     end = k
             # "Minister of Agriculture, Forestry and Fisheries": a portfolio, not an organization
             if (end + 1 < e and doc[end - 1].lower_ == "minister" and doc[end].lower_ == "of"
-                    and doc[end + 1].cap and "ORG" not in labels.get(end + 1, {})
-                    and not any(k in labels.get(end + 1, {}) for k in ("COUNTRY", "DEMONYM", "CITY"))):
+                    and doc[end + 1].cap and "ORG" not in labels.get(end + 1, _NO_LABELS)
+                    and not any(k in labels.get(end + 1, _NO_LABELS) for k in ("COUNTRY", "DEMONYM", "CITY"))):
                 k = end + 1
                 while k < e and (doc[k].cap or (doc[k].lower_ in ("and", ",") and k + 1 < e and doc[k + 1].cap)):
-                    if labels.get(k, {}).keys() & {"ORG", "COUNTRY", "DEMONYM"} or doc[k].lower_ in heads:
+                    if labels.get(k, _NO_LABELS).keys() & {"ORG", "COUNTRY", "DEMONYM"} or doc[k].lower_ in heads:
                         break
                     k += 1
                 else:
@@ -269,7 +274,7 @@ def find_mentions(sent: Span, heads: dict[str, str], known_acronyms: dict[str, s
     i = s
     while i < e:
         tok = doc[i]
-        if i in title_tok or not (tok.cap or "ORG" in labels.get(i, {})):
+        if i in title_tok or not (tok.cap or "ORG" in labels.get(i, _NO_LABELS)):
             i += 1
             continue
         if tok.like_num and not (i + 1 < e and doc[i + 1].text[:1].isupper() and doc[i + 1].is_alpha):
@@ -279,7 +284,7 @@ def find_mentions(sent: Span, heads: dict[str, str], known_acronyms: dict[str, s
         last = i
         while j < e:
             t = doc[j]
-            if j in title_tok and "ORG" not in labels.get(j, {}):
+            if j in title_tok and "ORG" not in labels.get(j, _NO_LABELS):
                 break
             close = _acronym_paren(doc, j, e)
             if close is not None:
@@ -288,7 +293,7 @@ def find_mentions(sent: Span, heads: dict[str, str], known_acronyms: dict[str, s
                 continue
             if t.lower_.rstrip(".") in _MONTHS:
                 break  # "... Le Van Hung on September 5"
-            if t.cap or "ORG" in labels.get(j, {}):
+            if t.cap or "ORG" in labels.get(j, _NO_LABELS):
                 last = j
                 j += 1
                 continue
@@ -315,7 +320,7 @@ def find_mentions(sent: Span, heads: dict[str, str], known_acronyms: dict[str, s
     org_tok = {i for o in m.orgs for i in range(o.start, o.end)}
 
     for i in range(s, e):
-        lab = labels.get(i, {})
+        lab = labels.get(i, _NO_LABELS)
         for key in ("COUNTRY", "DEMONYM"):
             span = lab.get(key)
             if span is not None and span.start == i:
@@ -335,9 +340,8 @@ def find_mentions(sent: Span, heads: dict[str, str], known_acronyms: dict[str, s
         if quoting:
             blocked.add(i)
     city_only: set[int] = set()  # a city word may be part of a name ("Ana Lima")
-    for i in range(s, e):
-        lab = labels.get(i, {})
-        if any(k in lab for k in ("COUNTRY", "DEMONYM", "TOPIC")):
+    for i, lab in labels.items():
+        if "COUNTRY" in lab or "DEMONYM" in lab or "TOPIC" in lab:
             blocked.add(i)
         elif "CITY" in lab:
             city_only.add(i)
@@ -362,7 +366,7 @@ def find_mentions(sent: Span, heads: dict[str, str], known_acronyms: dict[str, s
                 j += 1
             elif (t.text == "The" and j - i >= 2 and j + 1 < e and not doc[j + 1].cap
                   and doc[j + 1].text not in ("(", "'s", "’s") and not any(
-                      k in labels.get(j + 1, {}) for k in ("COUNTRY", "DEMONYM"))):
+                      k in labels.get(j + 1, _NO_LABELS) for k in ("COUNTRY", "DEMONYM"))):
                 j += 1  # "Le Van The, said ...": a Vietnamese given name, not the article
                 break
             else:
@@ -375,7 +379,7 @@ def find_mentions(sent: Span, heads: dict[str, str], known_acronyms: dict[str, s
             i += 1
         words = [t for t in doc[i:j] if t.text not in ("-", "'", "’")]
         if city_only and (all(k in city_only for k in range(i, j)) or i in city_only or
-                          any(c in city_only and "CITY" in labels.get(c, {}) and labels[c]["CITY"].start == c and labels[c]["CITY"].end > j for c in range(i, j))):
+                          any(c in city_only and "CITY" in labels.get(c, _NO_LABELS) and labels[c]["CITY"].start == c and labels[c]["CITY"].end > j for c in range(i, j))):
             # "Santo Domingo", "Hanoi Party Committee": the run is (or starts with) a place.
             i = max(j, i + 1)
             continue
@@ -460,19 +464,19 @@ def _split_run(doc, i: int, j: int, heads, labels, known_acronyms) -> list[OrgMe
     # "... Central Committee Le Van Hung": capitalized words straight after the
     # last head noun, with no connector, are a name, not part of the organization.
     last_head = max((k for k in range(i, j) if (doc[k].text[:1].isupper() and doc[k].lower_ in heads)
-                     or "ORG" in labels.get(k, {}) or doc[k].text == ")"
-                     or ("COUNTRY" in labels.get(k, {}) and k > i)), default=None)
+                     or "ORG" in labels.get(k, _NO_LABELS) or doc[k].text == ")"
+                     or ("COUNTRY" in labels.get(k, _NO_LABELS) and k > i)), default=None)
     if last_head is not None and last_head + 2 < j:
         t = doc[last_head + 1]
         if (t.cap and (t.lower_ not in CONNECTORS or t.text[:1].isupper())  # "Le Minh Khoa"
-                and "ORG" not in labels.get(t.i, {}) and t.text != "("
-                and not any(x in labels.get(t.i, {}) for x in ("COUNTRY", "DEMONYM", "CITY"))
+                and "ORG" not in labels.get(last_head + 1, _NO_LABELS) and t.text != "("
+                and not any(x in labels.get(last_head + 1, _NO_LABELS) for x in ("COUNTRY", "DEMONYM", "CITY"))
                 and doc[last_head + 2].cap):
             j = last_head + 1
     # Split at " and " between two organizations, unless a known org spans it;
     # cut a trailing " and Chinese" that is no organization.
     for k in range(i + 1, j):
-        if doc[k].lower_ == "and" and "ORG" not in labels.get(k, {}):
+        if doc[k].lower_ == "and" and "ORG" not in labels.get(k, _NO_LABELS):
             left = _qualifies(doc, i, k, heads, labels, known_acronyms)
             right = _qualifies(doc, k + 1, j, heads, labels, known_acronyms)
             if left and right:
@@ -495,7 +499,7 @@ def _qualifies(doc, i, j, heads, labels, known_acronyms) -> bool:
         i += 1
     if i >= j:
         return False
-    if any("ORG" in labels.get(k, {}) for k in range(i, j)):
+    if any("ORG" in labels.get(k, _NO_LABELS) for k in range(i, j)):
         return True
     if any(doc[k].text[:1].isupper() and doc[k].lower_ in heads for k in range(i, j)):
         return True
@@ -505,7 +509,7 @@ def _qualifies(doc, i, j, heads, labels, known_acronyms) -> bool:
 def _make_org(doc, i, j, heads, labels, known_acronyms) -> OrgMention | None:
     if not _qualifies(doc, i, j, heads, labels, known_acronyms):
         return None
-    if (j - i == 1 and doc[i].lower_ in heads and heads[doc[i].lower_] != "gov" and "ORG" not in labels.get(i, {})
+    if (j - i == 1 and doc[i].lower_ in heads and heads[doc[i].lower_] != "gov" and "ORG" not in labels.get(i, _NO_LABELS)
             and not (i > 0 and doc[i - 1].lower_ == "the")):
         return None  # a bare head noun ("Party General Secretary") names no organization; "the Senate" does
     acronym = None
@@ -517,14 +521,14 @@ def _make_org(doc, i, j, heads, labels, known_acronyms) -> OrgMention | None:
             acronym = doc[opened + 1].text
             j = opened
     owner_country: tuple[str, ...] = ()
-    if (j - i > 2 and doc[i + 1].text in ("'s", "’s") and (lab := labels.get(i + 2, {}).get("ORG")) is not None
+    if (j - i > 2 and doc[i + 1].text in ("'s", "’s") and (lab := labels.get(i + 2, _NO_LABELS).get("ORG")) is not None
             and lab.start == i + 2 and lab.end == j
-            and (cspan := labels.get(i, {}).get("COUNTRY") or labels.get(i, {}).get("DEMONYM")) is not None):
+            and (cspan := labels.get(i, _NO_LABELS).get("COUNTRY") or labels.get(i, _NO_LABELS).get("DEMONYM")) is not None):
         owner_country = (cspan.id_,)
         i += 2  # "Zimbabwe's Zanu PF": the party, of Zimbabwe
     text = _text(doc, i, j)
     known = None
-    whole = [labels.get(k, {}).get("ORG") for k in range(i, j)]
+    whole = [labels.get(k, _NO_LABELS).get("ORG") for k in range(i, j)]
     if whole and whole[0] is not None and whole[0].start == i and whole[0].end == j:
         known = whole[0].id_
     if acronym is None:
@@ -544,20 +548,20 @@ def _make_org(doc, i, j, heads, labels, known_acronyms) -> OrgMention | None:
     elif kind is None:
         if j - i == 1 and doc[i].text in known_acronyms:
             kind = known_acronyms[doc[i].text]
-        elif (j - i >= 2 and (first := labels.get(i, {}).get("ORG")) is not None and first.start == i
-              and (cspan := labels.get(first.end, {}).get("COUNTRY")) is not None
+        elif (j - i >= 2 and (first := labels.get(i, _NO_LABELS).get("ORG")) is not None and first.start == i
+              and (cspan := labels.get(first.end, _NO_LABELS).get("COUNTRY")) is not None
               and cspan.start == first.end and cspan.end == j):
             # "PS Belgium", "PS Switzerland": a party's short name and its country name the party
             from kg.lexicon import load_lexicon
 
             kind = load_lexicon().orgs[first.id_].kind
         elif (x := next((k for k in range(i + 1, j - 1) if doc[k].text in ("'s", "’s")
-                         and (lab := labels.get(k - 1, {}).get("ORG")) is not None and lab.start == i
+                         and (lab := labels.get(k - 1, _NO_LABELS).get("ORG")) is not None and lab.start == i
                          and lab.end == k), None)) is not None and not any(
-                "ORG" in labels.get(k, {}) for k in range(x + 1, j)) and doc[j - 1].lower_ not in heads:
+                "ORG" in labels.get(k, _NO_LABELS) for k in range(x + 1, j)) and doc[j - 1].lower_ not in heads:
             # "Swapo's Maria Nandi": the organization is only what comes before the possessive
             return _make_org(doc, i, x, heads, labels, known_acronyms)
-        elif any("ORG" in labels.get(k, {}) for k in range(i, j)):
+        elif any("ORG" in labels.get(k, _NO_LABELS) for k in range(i, j)):
             kind = "body"
         else:
             return None
@@ -566,11 +570,11 @@ def _make_org(doc, i, j, heads, labels, known_acronyms) -> OrgMention | None:
             t.lower_ in ("congress", "conference", "plenum", "session", "summit", "forum") for t in doc[i:j]):
         kind = "event"
     if (kind in ("gov", "body", "org") and known is None and j - i > 3 and doc[i + 1].text in ("'s", "’s")
-            and any(k in labels.get(i, {}) for k in ("COUNTRY", "DEMONYM"))):
+            and any(k in labels.get(i, _NO_LABELS) for k in ("COUNTRY", "DEMONYM"))):
         # "China's Ministry of War Veterans": the Ministry of War Veterans, of China
         text = _text(doc, i + 2, j)
     countries = tuple(dict.fromkeys(
-        span.id_ for k in range(i, j) for lab in [labels.get(k, {})]
+        span.id_ for k in range(i, j) for lab in [labels.get(k, _NO_LABELS)]
         for key in ("COUNTRY", "DEMONYM") if (span := lab.get(key)) is not None and span.start == k
     ))
     return OrgMention(i, j, text, kind, known, acronym, None, countries or owner_country)

@@ -931,7 +931,8 @@ def _check_language(text: str, name: str) -> list[str]:
     from spacy.lang.en.stop_words import STOP_WORDS  # local: a plain word list, no model
 
     letters = latin = 0
-    for c in text:
+    ascii_only = text.isascii()  # every letter Latin: nothing to count
+    for c in () if ascii_only else text:
         if c.isalpha():
             letters += 1
             if c < "\u0250" or "\u1e00" <= c <= "\u1eff":
@@ -940,7 +941,10 @@ def _check_language(text: str, name: str) -> list[str]:
         raise InputError(name, f"the text does not look like English: {100 * (letters - latin) // letters}% "
                                "of its letters are in a non-Latin script",
                          "partyrel reads English readouts only: give it an English version")
-    words = [w.lower().replace("\u2019", "'") for w in _WORD.findall(text)]
+    if ascii_only:
+        words = _WORD.findall(text.lower())  # the same words, lower-cased in one pass
+    else:
+        words = [w.lower().replace("\u2019", "'") for w in _WORD.findall(text)]
     if len(words) < MIN_LANGUAGE_WORDS:
         return []
     common = sum(1 for w in words if w in STOP_WORDS)

@@ -14,9 +14,12 @@ from __future__ import annotations
 from bisect import bisect_left
 from functools import lru_cache
 
+import numpy
 import spacy
+from spacy.attrs import ORTH, SENT_START
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
+from spacy.pipeline import Sentencizer
 from spacy.tokens import Doc, Span
 
 from kg.lexicon import Lexicon, load_lexicon
@@ -31,6 +34,50 @@ def paragraphs(doc: Doc) -> Doc:
     for token in doc[:-1]:
         if "\n" in token.text or "\n" in token.whitespace_:
             doc[token.i + 1].is_sent_start = True
+    return doc
+
+
+_NOT_START = 2**64 - 1  # -1 (not a sentence start) as Doc.from_array reads it
+_PUNCT_CHARS = frozenset(Sentencizer.default_punct_chars)
+# Per word form (ORTH hash): (holds a line break, in the sentence-end characters, is punctuation).
+_SENT_FORMS: dict[int, tuple[bool, bool, bool]] = {}
+
+
+@Language.component("partyrel_sentences", assigns=["token.is_sent_start"])
+def sentences(doc: Doc) -> Doc:
+    """Sentence boundaries: a sentence starts after every line break (so titles,
+    header lines and paragraphs never run into each other) and, as spaCy's
+    ``sentencizer`` decides them, at the first non-punctuation token after a
+    ".", "!" or "?". The same boundaries as ``partyrel_paragraphs`` followed by
+    ``sentencizer``, computed over the token array instead of Token objects.
+
+    Example:
+        >>> nlp = make_nlp()
+        >>> [s.text for s in nlp("Talks held.\nTang met Lima. They agreed!").sents]
+        ['Talks held.', 'Tang met Lima.', 'They agreed!']
+    """
+    n = len(doc)
+    if n == 0:
+        return doc
+    vocab = doc.vocab
+    forms = _SENT_FORMS
+    starts = [_NOT_START] * n
+    starts[0] = 1
+    seen_period = False
+    for i, orth in enumerate(doc.to_array([ORTH]).tolist()):
+        f = forms.get(orth)
+        if f is None:
+            lex = vocab[orth]
+            f = forms[orth] = ("\n" in lex.orth_, lex.orth_ in _PUNCT_CHARS, lex.is_punct)
+        newline, ends, punct = f
+        if seen_period and not punct and not ends:
+            starts[i] = 1
+            seen_period = False
+        elif ends:
+            seen_period = True
+        if newline and i + 1 < n:
+            starts[i + 1] = 1
+    doc.from_array([SENT_START], numpy.array(starts, dtype=numpy.uint64))
     return doc
 
 
@@ -102,10 +149,9 @@ def make_gazetteer(nlp: Language, name: str) -> Gazetteer:
 @lru_cache(maxsize=2)
 def make_nlp() -> Language:
     """Build (once per process) the default pipeline: blank English,
-    paragraph boundaries, sentencizer, gazetteer."""
+    sentence boundaries (line breaks and sentence-end punctuation), gazetteer."""
     nlp = spacy.blank("en")
-    nlp.add_pipe("partyrel_paragraphs")
-    nlp.add_pipe("sentencizer")
+    nlp.add_pipe("partyrel_sentences")
     nlp.add_pipe("partyrel_gazetteer")
     return nlp
 

@@ -53,8 +53,8 @@ def sentences(doc: Doc) -> Doc:
 
     Example:
         >>> nlp = make_nlp()
-        >>> [s.text for s in nlp("Talks held.\nTang met Lima. They agreed!").sents]
-        ['Talks held.', 'Tang met Lima.', 'They agreed!']
+        >>> [s.text for s in nlp("Talks held.\\nTang met Lima. They agreed!").sents]
+        ['Talks held.', '\\n', 'Tang met Lima.', 'They agreed!']
     """
     n = len(doc)
     if n == 0:

@@ -416,17 +416,24 @@ def extract_doc(readout: Readout, doc: Doc, lexicon: Lexicon) -> ReadoutFacts:
     sents = [s for s in doc.sents if s.end_char > readout.body_start and readout.text[s.start_char:s.end_char].strip()]
 
     # Pass 1: acronyms defined in the body ("Communist Party of Cuba (PCC)").
+    # Only a sentence with "(" before an acronym (or its next token: an organization may
+    # end the sentence) can define one, so only those are read before the acronyms are known.
     kinds: dict[str, str] = {}
-    first = [find_mentions(s, heads) for s in sents]
-    for m in first:
-        for o in m.orgs:
+    toks = _view(doc)
+    last = len(toks) - 1
+    first = {n: find_mentions(s, heads) for n, s in enumerate(sents)
+             if any(toks[k].text == "(" and toks[k + 1].acronym for k in range(s.start, min(s.end + 1, last)))}
+    for n in sorted(first):
+        for o in first[n].orgs:
             if o.acronym:
                 kinds[o.acronym] = o.kind
     analysed: list[_Sentence] = []
-    for n, (s, m) in enumerate(zip(sents, first)):
-        # Read again only the sentences that use an acronym defined elsewhere in the text.
-        if kinds and any(t.text in kinds for t in _view(doc)[s.start:s.end]):
+    for n, s in enumerate(sents):
+        # With the acronyms known, read (again) the sentences that use one.
+        if kinds and any(t.text in kinds for t in toks[s.start:s.end]):
             m = find_mentions(s, heads, kinds)
+        else:
+            m = first.get(n) or find_mentions(s, heads)
         analysed.append(_Sentence(s, m, n, readout))
     # Acronym definitions first, so "NPC" means what this text defines it as.
     for a in analysed:

@@ -226,11 +226,15 @@ def find_mentions(sent: Span, heads: dict[str, str], known_acronyms: dict[str, s
     known_acronyms = known_acronyms or {}
     labels: dict[int, dict[str, Span]] = {}
     for span in spans_in(real, s, e):
-        if True:
-            for i in range(span.start, span.end):
-                cur = labels.setdefault(i, {}).get(span.label_)
-                if cur is None or len(span) > len(cur):
-                    labels[i][span.label_] = span
+        label, a, b = span.label_, span.start, span.end
+        for i in range(a, b):
+            on = labels.get(i)
+            if on is None:
+                labels[i] = {label: span}
+                continue
+            cur = on.get(label)
+            if cur is None or b - a > len(cur):
+                on[label] = span
     m = Mentions()
 
     # Titles: longest gazetteer TITLE spans, left to right.

@@ -273,6 +273,17 @@ def build(
         report.seconds["labels"] = time.perf_counter() - mark
         state = _outputs_key(store) if (write_graph or write_map) else ""
         made = _read_outputs(out)
+        map_path = out / "map.html"
+        map_due = write_map and (made.get("map.html", {}).get("state") != state or not map_path.is_file())
+        graph_due = write_graph and (made.get("graph.ttl", {}).get("state") != state
+                                     or not (out / "graph.ttl").is_file())
+        beside = None
+        if map_due and graph_due and jobs > 1:
+            # Both outputs only read the store: with more than one process allowed,
+            # the map is drawn in another process while this one writes graph.ttl.
+            store.flush()
+            beside = _MapBeside(out, map_path)
+            beside.start()
         if write_graph:
             tell("graph")
             mark = time.perf_counter()
@@ -281,7 +292,12 @@ def build(
             if same.get("state") == state and report.graph_path.is_file():
                 report.triples = int(same.get("triples", 0))  # nothing changed since it was written
             else:
-                report.triples = store.dump_turtle(report.graph_path)
+                try:
+                    report.triples = store.dump_turtle(report.graph_path)
+                except BaseException:
+                    if beside is not None:
+                        beside.stop()
+                    raise
                 made["graph.ttl"] = {"state": state, "triples": report.triples}
                 _write_outputs(out, made)
             report.seconds["graph"] = time.perf_counter() - mark
@@ -290,9 +306,12 @@ def build(
 
             tell("map")
             mark = time.perf_counter()
-            report.map_path = out / "map.html"
-            if made.get("map.html", {}).get("state") != state or not report.map_path.is_file():
+            report.map_path = map_path
+            if beside is not None:
+                beside.wait()  # drawn beside graph.ttl: the phase is the time left waiting for it
+            elif map_due:
                 render_map(store, report.map_path)
+            if map_due:
                 made["map.html"] = {"state": state}
                 _write_outputs(out, made)
             report.seconds["map"] = time.perf_counter() - mark
@@ -302,6 +321,50 @@ def build(
 
 
 _OUTPUTS = ".outputs.json"
+
+
+def _draw_map(out: str, path: str) -> None:
+    """Draw ``map.html`` from the store at ``out``, opened read-only (run in a worker process)."""
+    from kg.mapviz import render_map
+
+    with GraphStore.open(out, read_only=True) as store:
+        render_map(store, path)
+
+
+class _MapBeside:
+    """Draws the map in one worker process (spawned: the parent holds the store open)."""
+
+    def __init__(self, out: Path, path: Path) -> None:
+        self._args = (str(out), str(path))
+        self._executor: Any = None
+        self._future: Any = None
+
+    def start(self) -> None:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        self._executor = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+        self._future = self._executor.submit(_draw_map, *self._args)
+
+    def wait(self) -> None:
+        """Wait for the map; its error (a PartyrelError, or the process's death) is raised here."""
+        from concurrent.futures.process import BrokenProcessPool
+
+        from kg.errors import PartyrelError
+
+        try:
+            self._future.result()
+        except BrokenProcessPool as err:
+            raise PartyrelError(f"the process drawing {self._args[1]} died ({err}); build again "
+                                "(the store is complete: only the map is missing), or use -j 1") from err
+        finally:
+            self._executor.shutdown(wait=True, cancel_futures=True)
+
+    def stop(self) -> None:
+        """Stop drawing (graph.ttl failed: the build stops with that error)."""
+        for process in list(getattr(self._executor, "_processes", {}).values()):
+            process.terminate()
+        self._executor.shutdown(wait=True, cancel_futures=True)
 
 
 def _outputs_key(store: GraphStore) -> str:

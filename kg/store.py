@@ -499,6 +499,26 @@ class GraphStore:
         """Whether the store was opened read-only."""
         return self._read_only
 
+    def flush(self) -> None:
+        """Write what is buffered to disk, so that a read-only open (another
+        process's) sees everything written so far. Nothing to do in memory or
+        read-only.
+
+        Example:
+            >>> with GraphStore.memory() as store:
+            ...     store.flush()
+        """
+        data, meta = self._stores()
+        if self._read_only or self._location is None:
+            return
+        try:
+            data.flush()
+            meta.flush()
+            self._unflushed = 0
+        except OSError as err:
+            raise StoreError(f"cannot flush the store at {self._location}: {err}; check the disk "
+                             "(space, permissions) and rebuild") from err
+
     def close(self) -> None:
         """Flush to disk, release the writer lock; the store is unusable afterwards.
 

@@ -267,3 +267,26 @@ def test_graph_and_map_are_written_again_only_when_the_store_changed(
     assert ((out / "graph.ttl").stat().st_mtime_ns != 1) == rewritten
     if change != "delete-out":
         assert ((out / "map.html").stat().st_mtime_ns != 1) == rewritten
+
+
+@pytest.mark.slow
+def test_with_two_processes_the_map_drawn_beside_graph_ttl_is_the_same(corpus: Path, tmp_path: Path):
+    one, two = tmp_path / "one", tmp_path / "two"
+    build([corpus], one, jobs=1)
+    report = build([corpus], two, jobs=2, batch_size=8)
+    assert report.ok and report.map_path == two / "map.html"
+    assert (two / "map.html").read_bytes() == (one / "map.html").read_bytes()
+    assert (two / "graph.ttl").read_bytes() == (one / "graph.ttl").read_bytes()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_map_that_cannot_be_written_fails_the_build_after_graph_ttl(corpus: Path, tmp_path: Path, jobs: int):
+    from kg.errors import PartyrelError
+
+    (tmp_path / "map.html").mkdir()  # a folder where the page should go
+    with pytest.raises(PartyrelError, match="map.html"):
+        build([corpus], tmp_path, jobs=jobs, batch_size=8)
+    assert _graph(tmp_path)  # graph.ttl was written (beside the map, or before it)
+    with GraphStore.open(tmp_path, read_only=True) as store:
+        assert len(store.content_hashes()) >= N  # and the store is complete

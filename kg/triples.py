@@ -155,9 +155,22 @@ def label_triples(alt_labels: Iterable[tuple[str, str]], fixed: dict[str, str] |
         >>> str(t[0][2])
         'Ana Lima'
     """
+    return counted_label_triples(((iri, form, 1) for iri, form in alt_labels), fixed)
+
+
+def counted_label_triples(alt_labels: Iterable[tuple[str, str, int]],
+                          fixed: dict[str, str] | None = None) -> list[Triple]:
+    """:func:`label_triples` from (entity IRI, form, number of readouts that saw it).
+
+    Example:
+        >>> t = counted_label_triples([("https://w3id.org/partyrel/id/person/ana-lima", "Ana  Lima", 1),
+        ...                            ("https://w3id.org/partyrel/id/person/ana-lima", "Ana Lima", 3)])
+        >>> str(t[0][2])
+        'Ana Lima'
+    """
     forms: dict[str, Counter[str]] = defaultdict(Counter)
-    for iri, form in alt_labels:
-        forms[iri][form] += 1
+    for iri, form, n in alt_labels:
+        forms[iri][form] += n
     fixed = fixed or {}
     out: list[Triple] = []
     for iri in sorted(forms):

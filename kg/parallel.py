@@ -42,7 +42,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from collections.abc import Mapping
 from dataclasses import dataclass
-from itertools import islice
+from itertools import chain, islice
 from pathlib import Path
 
 from kg.errors import InputError, PartyrelError
@@ -470,16 +470,44 @@ def local_results(batches: Iterable[list[Task]], options: ExtractOptions
         yield extract_batch(batch, options)
 
 
-def pool_results(batches: Iterable[list[Task]], options: ExtractOptions, jobs: int
-                 ) -> Iterator[list[Extracted]]:
+#: Batches with readouts to read that :func:`pool_results` extracts in this process
+#: before it starts worker processes: a rebuild that changed a few readouts does not
+#: wait for workers to start (each loads spaCy: about 2 s).
+LOCAL_BATCHES = 4
+
+
+def pool_results(batches: Iterable[list[Task]], options: ExtractOptions, jobs: int,
+                 local_batches: int = LOCAL_BATCHES) -> Iterator[list[Extracted]]:
     """Extract the batches in ``jobs`` worker processes; results in input order.
+
+    The first ``local_batches`` batches that hold readouts to read (not files
+    known unchanged by their stat key) are extracted in this process; the
+    worker processes start only when there are more.
 
     Raises :class:`~kg.errors.PartyrelError` when a worker process dies (killed,
     out of memory): what was written so far stays, and the next build skips
     it and completes the rest.
+
+    Example:
+        >>> [[r.path for r in rs] for rs in pool_results([[Task("a", failure=Failure("a", "bad", ""))]],
+        ...                                            ExtractOptions(), jobs=2)]
+        [['a']]
     """
     if jobs < 1:
         raise ValueError(f"jobs must be at least 1, got {jobs}")
+    iterator = iter(batches)
+    local = 0
+    for batch in iterator:
+        if any(not task.unchanged for task in batch):
+            if local >= local_batches:
+                yield from _pool_results(chain([batch], iterator), options, jobs)
+                return
+            local += 1
+        yield extract_batch(batch, options)
+
+
+def _pool_results(batches: Iterable[list[Task]], options: ExtractOptions, jobs: int
+                  ) -> Iterator[list[Extracted]]:
     context = multiprocessing.get_context("spawn")
     executor = ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=warm_up)
 

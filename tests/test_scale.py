@@ -290,3 +290,29 @@ def test_a_map_that_cannot_be_written_fails_the_build_after_graph_ttl(corpus: Pa
     assert _graph(tmp_path)  # graph.ttl was written (beside the map, or before it)
     with GraphStore.open(tmp_path, read_only=True) as store:
         assert len(store.content_hashes()) >= N  # and the store is complete
+
+
+def test_a_few_readouts_to_read_are_extracted_without_starting_workers(
+        corpus: Path, reference: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    import kg.parallel
+
+    def no_workers(*args: object) -> None:
+        raise AssertionError("worker processes were started")
+
+    monkeypatch.setattr(kg.parallel, "_pool_results", no_workers)
+    report = build([corpus], tmp_path, write_map=False, jobs=2, batch_size=16)  # 3 batches
+    assert (report.built, report.failures) == (N, [])
+    _same(reference, tmp_path)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("local_batches", [0, 2])
+def test_past_the_local_batches_worker_processes_extract_the_same(corpus: Path, local_batches: int):
+    from kg.parallel import ExtractOptions, Task, chunked, local_results, pool_results
+
+    tasks = [Task(str(p)) for p in sorted(corpus.rglob("*.txt"))]
+    options = ExtractOptions()
+    here = [r for batch in local_results(chunked(tasks, 8), options) for r in batch]
+    pooled = [r for batch in pool_results(chunked(tasks, 8), options, 2, local_batches=local_batches)
+              for r in batch]
+    assert [(r.path, r.ntriples) for r in pooled] == [(r.path, r.ntriples) for r in here]

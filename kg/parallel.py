@@ -470,19 +470,20 @@ def local_results(batches: Iterable[list[Task]], options: ExtractOptions
         yield extract_batch(batch, options)
 
 
-#: Batches with readouts to read that :func:`pool_results` extracts in this process
-#: before it starts worker processes: a rebuild that changed a few readouts does not
-#: wait for workers to start (each loads spaCy: about 2 s).
-LOCAL_BATCHES = 4
+#: Readouts to read that :func:`pool_results` extracts in this process before it
+#: starts worker processes: a rebuild that changed a few readouts does not wait for
+#: workers to start (each loads spaCy: about 2 s, the time to extract 500 readouts).
+LOCAL_READOUTS = 256
 
 
 def pool_results(batches: Iterable[list[Task]], options: ExtractOptions, jobs: int,
-                 local_batches: int = LOCAL_BATCHES) -> Iterator[list[Extracted]]:
+                 local_readouts: int | None = None) -> Iterator[list[Extracted]]:
     """Extract the batches in ``jobs`` worker processes; results in input order.
 
-    The first ``local_batches`` batches that hold readouts to read (not files
-    known unchanged by their stat key) are extracted in this process; the
-    worker processes start only when there are more.
+    The batches holding the first ``local_readouts`` readouts to read (not
+    files known unchanged by their stat key; default :data:`LOCAL_READOUTS`)
+    are extracted in this process; the worker processes start only when there
+    are more.
 
     Raises :class:`~kg.errors.PartyrelError` when a worker process dies (killed,
     out of memory): what was written so far stays, and the next build skips
@@ -495,14 +496,15 @@ def pool_results(batches: Iterable[list[Task]], options: ExtractOptions, jobs: i
     """
     if jobs < 1:
         raise ValueError(f"jobs must be at least 1, got {jobs}")
+    limit = LOCAL_READOUTS if local_readouts is None else local_readouts
     iterator = iter(batches)
     local = 0
     for batch in iterator:
-        if any(not task.unchanged for task in batch):
-            if local >= local_batches:
-                yield from _pool_results(chain([batch], iterator), options, jobs)
-                return
-            local += 1
+        work = sum(1 for task in batch if not task.unchanged)
+        if work and local + work > limit:
+            yield from _pool_results(chain([batch], iterator), options, jobs)
+            return
+        local += work
         yield extract_batch(batch, options)
 
 

@@ -30,3 +30,12 @@ def built_sample(tmp_path_factory: pytest.TempPathFactory, sample_dir: Path) -> 
     report = build([sample_dir], out, write_map=True)
     assert report.ok, report.failures
     return out
+
+
+@pytest.fixture
+def workers_from_the_start(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``build(jobs=N)`` extracts every readout in its worker processes (none in
+    the parent first), so that a test of the workers tests them on a small corpus."""
+    import kg.parallel
+
+    monkeypatch.setattr(kg.parallel, "LOCAL_READOUTS", 0)

@@ -56,7 +56,8 @@ def test_every_batch_size_gives_the_same_graph(corpus: Path, reference: Path, tm
 
 
 @pytest.mark.slow
-def test_two_worker_processes_give_the_same_graph(corpus: Path, reference: Path, tmp_path: Path):
+def test_two_worker_processes_give_the_same_graph(corpus: Path, reference: Path, tmp_path: Path,
+                                                  workers_from_the_start: None):
     report = build([corpus], tmp_path, write_map=False, jobs=2, batch_size=8)
     assert (report.readouts, report.built, report.failures) == (N, N, [])
     _same(reference, tmp_path)
@@ -64,7 +65,7 @@ def test_two_worker_processes_give_the_same_graph(corpus: Path, reference: Path,
 
 @pytest.mark.slow
 def test_worker_processes_report_bad_files_and_duplicate_ids_like_one_process(
-        corpus: Path, tmp_path: Path):
+        corpus: Path, tmp_path: Path, workers_from_the_start: None):
     src = tmp_path / "in"
     shutil.copytree(corpus, src)
     (src / "empty.txt").write_text("")
@@ -270,7 +271,8 @@ def test_graph_and_map_are_written_again_only_when_the_store_changed(
 
 
 @pytest.mark.slow
-def test_with_two_processes_the_map_drawn_beside_graph_ttl_is_the_same(corpus: Path, tmp_path: Path):
+def test_with_two_processes_the_map_drawn_beside_graph_ttl_is_the_same(corpus: Path, tmp_path: Path,
+                                                                        workers_from_the_start: None):
     one, two = tmp_path / "one", tmp_path / "two"
     build([corpus], one, jobs=1)
     report = build([corpus], two, jobs=2, batch_size=8)
@@ -300,19 +302,19 @@ def test_a_few_readouts_to_read_are_extracted_without_starting_workers(
         raise AssertionError("worker processes were started")
 
     monkeypatch.setattr(kg.parallel, "_pool_results", no_workers)
-    report = build([corpus], tmp_path, write_map=False, jobs=2, batch_size=16)  # 3 batches
+    report = build([corpus], tmp_path, write_map=False, jobs=2, batch_size=16)  # N < LOCAL_READOUTS
     assert (report.built, report.failures) == (N, [])
     _same(reference, tmp_path)
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("local_batches", [0, 2])
-def test_past_the_local_batches_worker_processes_extract_the_same(corpus: Path, local_batches: int):
+@pytest.mark.parametrize("local_readouts", [0, 20])
+def test_past_the_local_readouts_worker_processes_extract_the_same(corpus: Path, local_readouts: int):
     from kg.parallel import ExtractOptions, Task, chunked, local_results, pool_results
 
     tasks = [Task(str(p)) for p in sorted(corpus.rglob("*.txt"))]
     options = ExtractOptions()
     here = [r for batch in local_results(chunked(tasks, 8), options) for r in batch]
-    pooled = [r for batch in pool_results(chunked(tasks, 8), options, 2, local_batches=local_batches)
+    pooled = [r for batch in pool_results(chunked(tasks, 8), options, 2, local_readouts=local_readouts)
               for r in batch]
     assert [(r.path, r.ntriples) for r in pooled] == [(r.path, r.ntriples) for r in here]

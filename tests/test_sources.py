@@ -442,7 +442,8 @@ def test_progress_counts_the_records_of_a_jsonl_file(tmp_path: Path):
     assert reads[-1] == (5, 5) and all(done <= total for done, total in reads)
 
 
-def test_worker_processes_build_pages_and_records_like_one_process(tmp_path: Path):
+def test_worker_processes_build_pages_and_records_like_one_process(tmp_path: Path,
+                                                                   workers_from_the_start: None):
     folder = tmp_path / "in"
     shutil.copytree(DATA, folder, ignore=shutil.ignore_patterns("*.txt", "*.jsonl"))
     records = [json.loads(line) for line in (DATA / "feed.jsonl").read_text().splitlines()]

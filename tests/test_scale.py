@@ -272,7 +272,11 @@ def test_graph_and_map_are_written_again_only_when_the_store_changed(
 
 @pytest.mark.slow
 def test_with_two_processes_the_map_drawn_beside_graph_ttl_is_the_same(corpus: Path, tmp_path: Path,
-                                                                        workers_from_the_start: None):
+                                                                        workers_from_the_start: None,
+                                                                        monkeypatch: pytest.MonkeyPatch):
+    import kg.pipeline
+
+    monkeypatch.setattr(kg.pipeline, "MAP_BESIDE_ENGAGEMENTS", 0)  # a small corpus: force it
     one, two = tmp_path / "one", tmp_path / "two"
     build([corpus], one, jobs=1)
     report = build([corpus], two, jobs=2, batch_size=8)
@@ -283,8 +287,12 @@ def test_with_two_processes_the_map_drawn_beside_graph_ttl_is_the_same(corpus: P
 
 @pytest.mark.slow
 @pytest.mark.parametrize("jobs", [1, 2])
-def test_a_map_that_cannot_be_written_fails_the_build_after_graph_ttl(corpus: Path, tmp_path: Path, jobs: int):
+def test_a_map_that_cannot_be_written_fails_the_build_after_graph_ttl(corpus: Path, tmp_path: Path, jobs: int,
+                                                                      monkeypatch: pytest.MonkeyPatch):
+    import kg.pipeline
     from kg.errors import PartyrelError
+
+    monkeypatch.setattr(kg.pipeline, "MAP_BESIDE_ENGAGEMENTS", 0)  # with jobs=2, beside graph.ttl
 
     (tmp_path / "map.html").mkdir()  # a folder where the page should go
     with pytest.raises(PartyrelError, match="map.html"):
@@ -318,3 +326,15 @@ def test_past_the_local_readouts_worker_processes_extract_the_same(corpus: Path,
     pooled = [r for batch in pool_results(chunked(tasks, 8), options, 2, local_readouts=local_readouts)
               for r in batch]
     assert [(r.path, r.ntriples) for r in pooled] == [(r.path, r.ntriples) for r in here]
+
+
+def test_a_small_store_draws_its_map_after_graph_ttl_without_a_worker(
+        corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    import kg.pipeline
+
+    def no_worker(self: object) -> None:
+        raise AssertionError("a map worker was started")
+
+    monkeypatch.setattr(kg.pipeline._MapBeside, "start", no_worker)
+    report = build([corpus], tmp_path, jobs=2, batch_size=8)  # fewer engagements than MAP_BESIDE_ENGAGEMENTS
+    assert report.ok and (tmp_path / "map.html").is_file()

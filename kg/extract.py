@@ -358,7 +358,7 @@ class _Resolver:
     def person(self, name: str) -> str:
         key = self.add(Entity("person", name), name)
         words = [w for w in re.split(r"\s+", name) if w]
-        # "Miguel Díaz-Canel Bermudez" is "Díaz-Canel", "Raúl Castro Ruz" "Castro" (a Spanish
+        # "Ana María Ortiz-Vega Lima" is "Ortiz-Vega", "Pedro Ruiz Soto" "Ruiz" (a Spanish
         # name's first surname comes before the last word)
         for w in {words[0], words[-1], *(words[-2:-1] if len(words) >= 3 else [])}:
             if len(w) > 1 and w.lower() not in ("de", "van", "von"):

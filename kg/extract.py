@@ -1317,7 +1317,7 @@ def _engagements(readout, doc, analysed, res, person_keys, affiliation, lexicon,
                     before = [p for p in m.persons if p.end <= who[-1]]
                     visitor = person_keys[(a.index, before[-1].start)] if before else None
                     if visitor is None and who[-1] - 2 >= s.start and doc[who[-1] - 1].text == ",":
-                        # "Song welcomed Klingbeil, who is leading a delegation on a visit to China"
+                        # "Tang welcomed Lima, who heads a party delegation touring China"
                         visitor = res.surnames.get(doc[who[-1] - 2].text)
                     if visitor is None:
                         # "The Mexican guest, who is visiting Laos ...": the principal named

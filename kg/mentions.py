@@ -880,7 +880,7 @@ def _find_posts(doc, s: int, e: int, m: Mentions, heads: dict[str, str]) -> None
             c = next((c for c in m.countries if c[1] == t.start), None)
             its = t.start - 1 >= s and doc[t.start - 1].lower_ in ("its", "their")
             if o is None and its:
-                # "a delegation of the Spanish Communist Party headed by its General Secretary X"
+                # "a Spanish Communist Party delegation, headed by its General Secretary X"
                 o = max((x for x, org in enumerate(m.orgs) if org.end <= t.start and org.kind != "event"),
                         key=lambda x: m.orgs[x].end, default=None)
             if o is not None:

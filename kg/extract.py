@@ -29,7 +29,7 @@ from kg.dates import find_day_mentions, find_full_date
 from kg.lexicon import KnownOrg, Lexicon, Title, load_lexicon
 from kg.mentions import ARTICLES, Mentions, OrgMention, _offsets, _view, find_mentions, load_heads
 from kg.nlp import GAZETTEER, make_nlp, spans_in
-from kg.records import Engagement, Entity, Post, Readout, ReadoutFacts, slugify
+from kg.records import Engagement, Entity, Post, Readout, ReadoutFacts
 
 HEAD_STATUS = "head"
 IN_PERSON = frozenset({"Meeting", "Talks", "Forum", "Visit"})

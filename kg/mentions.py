@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from spacy.tokens import Span, Token
+from spacy.tokens import Span
 
 from kg.lexicon import _rows
 from kg.nlp import spans_in
@@ -133,8 +133,8 @@ class _Tok:
 
     One object per (word form, trailing space): tokens of the same form share it,
     so it carries no position (use the index into :func:`_view`; character
-    offsets are in :func:`_offsets`). ``cap`` and ``acronym`` are :func:`_is_cap`
-    and :func:`_is_acronym`. Never modified.
+    offsets are in :func:`_offsets`). ``cap`` (capitalized, or a short number)
+    and ``acronym`` are :func:`_cap` and :func:`_acronym` of the text. Never modified.
     """
 
     __slots__ = ("text", "lower_", "whitespace_", "is_alpha", "is_lower", "like_num", "is_title", "cap", "acronym")
@@ -197,14 +197,6 @@ def _cap(t: str) -> bool:
 def _acronym(t: str) -> bool:
     t = t.replace("&", "").replace(".", "")
     return len(t) >= 2 and t.isupper() and t.isalpha()
-
-
-def _is_cap(tok: Token) -> bool:
-    return _cap(tok.text)
-
-
-def _is_acronym(tok: Token) -> bool:
-    return _acronym(tok.text)
 
 
 def _cap_text(text: str) -> str:

@@ -27,16 +27,6 @@ from kg.lexicon import Lexicon, load_lexicon
 GAZETTEER = "gazetteer"
 
 
-@Language.component("partyrel_paragraphs", assigns=["token.is_sent_start"])
-def paragraphs(doc: Doc) -> Doc:
-    """Start a sentence after every line break, so titles, header lines and
-    paragraphs never run into each other."""
-    for token in doc[:-1]:
-        if "\n" in token.text or "\n" in token.whitespace_:
-            doc[token.i + 1].is_sent_start = True
-    return doc
-
-
 _NOT_START = 2**64 - 1  # -1 (not a sentence start) as Doc.from_array reads it
 _PUNCT_CHARS = frozenset(Sentencizer.default_punct_chars)
 # Per word form (ORTH hash): (holds a line break, in the sentence-end characters, is punctuation).
@@ -48,8 +38,9 @@ def sentences(doc: Doc) -> Doc:
     """Sentence boundaries: a sentence starts after every line break (so titles,
     header lines and paragraphs never run into each other) and, as spaCy's
     ``sentencizer`` decides them, at the first non-punctuation token after a
-    ".", "!" or "?". The same boundaries as ``partyrel_paragraphs`` followed by
-    ``sentencizer``, computed over the token array instead of Token objects.
+    ".", "!" or "?". The same boundaries as setting a start after each line
+    break and then running ``sentencizer`` (tested), computed over the token
+    array instead of Token objects.
 
     Example:
         >>> nlp = make_nlp()

@@ -278,7 +278,8 @@ def build(
         graph_due = write_graph and (made.get("graph.ttl", {}).get("state") != state
                                      or not (out / "graph.ttl").is_file())
         beside = None
-        if map_due and graph_due and jobs > 1 and report.engagements >= MAP_BESIDE_ENGAGEMENTS:
+        if (map_due and graph_due and jobs > 1
+                and MAP_BESIDE_ENGAGEMENTS <= report.engagements < MAP_BESIDE_MAX_ENGAGEMENTS):
             # Both outputs only read the store: with more than one process allowed,
             # the map is drawn in another process while this one writes graph.ttl.
             store.flush()
@@ -328,6 +329,10 @@ _OUTPUTS = ".outputs.json"
 #: 1.8 s one after the other, 2.2 s side by side at 1,300 engagements; 16.1 s
 #: and 10.6 s at 13,000).
 MAP_BESIDE_ENGAGEMENTS = 5_000
+#: ... and up to this many: the map's process holds the whole network (1.6 GiB at
+#: 130,000 engagements), so beside the build process (0.6 GiB) a build of 100,000
+#: readouts would need 2.2 GiB; one after the other it stays under 2 GiB.
+MAP_BESIDE_MAX_ENGAGEMENTS = 100_000
 
 
 def _draw_map(out: str, path: str) -> None:

@@ -328,13 +328,20 @@ def test_past_the_local_readouts_worker_processes_extract_the_same(corpus: Path,
     assert [(r.path, r.ntriples) for r in pooled] == [(r.path, r.ntriples) for r in here]
 
 
-def test_a_small_store_draws_its_map_after_graph_ttl_without_a_worker(
-        corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+@pytest.mark.parametrize(("low", "high"), [
+    (None, None),  # a small store: fewer engagements than MAP_BESIDE_ENGAGEMENTS
+    (0, 1),        # a store too big to hold the map's network beside the build process
+])
+def test_a_store_outside_the_range_draws_its_map_after_graph_ttl_without_a_worker(
+        corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, low: int | None, high: int | None):
     import kg.pipeline
 
     def no_worker(self: object) -> None:
         raise AssertionError("a map worker was started")
 
     monkeypatch.setattr(kg.pipeline._MapBeside, "start", no_worker)
-    report = build([corpus], tmp_path, jobs=2, batch_size=8)  # fewer engagements than MAP_BESIDE_ENGAGEMENTS
+    if low is not None:
+        monkeypatch.setattr(kg.pipeline, "MAP_BESIDE_ENGAGEMENTS", low)
+        monkeypatch.setattr(kg.pipeline, "MAP_BESIDE_MAX_ENGAGEMENTS", high)
+    report = build([corpus], tmp_path, jobs=2, batch_size=8)
     assert report.ok and (tmp_path / "map.html").is_file()

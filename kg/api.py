@@ -19,7 +19,7 @@ Example:
     >>> folder = Path(tempfile.mkdtemp())
     >>> _ = (folder / "talks.txt").write_text(
     ...     "Talks in Kunming\\n ( 2024.03.12 )\\n\\nKunming, March 11th--Tang Wenbo, Vice-minister "
-    ...     "of the International Department of the CPC Central Committee, held talks here today "
+    ...     "of the IDCPC, held talks here today "
     ...     "with Ana Lima, President of the Workers' Party of Brazil.\\n")
     >>> build(folder / "talks.txt", folder / "out").engagements
     1

@@ -9,7 +9,7 @@ after it, then its date, place, persons present and topics.
 
 Example:
     >>> from kg.ingest import parse_readout
-    >>> r = parse_readout("x", "T\\n ( 2024.03.12 )\\n\\nKunming, March 11th--Tang Wenbo, Vice-minister of the International Department of the CPC Central Committee, met here today with Ana Lima, President of the Workers' Party of Brazil.")
+    >>> r = parse_readout("x", "T\\n ( 2024.03.12 )\\n\\nKunming, March 11th--Tang Wenbo, Vice-minister of the IDCPC, met here today with Ana Lima, President of the Workers' Party of Brazil.")
     >>> facts = extract(r)
     >>> e = facts.engagements[0]
     >>> e.type, e.date.isoformat(), [facts.entities[p].name for p in e.participants]
@@ -205,7 +205,7 @@ class _Resolver:
         candidates = self.lexicon.org_by_form.get(form.lower()) or [self.lexicon.orgs[slug]]
         chosen = candidates[0]
         if countries:
-            # "Workers' Party of the Democratic People's Republic of Korea"
+            # "Workers' Party of Korea" written with its country's name
             local = [c for c in candidates if c.country in countries]
             if not local:
                 low = form.lower()

@@ -8,10 +8,10 @@ come from the vocabulary files.
 
 Example:
     >>> from kg.nlp import make_nlp
-    >>> doc = make_nlp()("Tang Wenbo, Vice-minister of the International Department of the CPC Central Committee, met Ana Lima.")
+    >>> doc = make_nlp()("Tang Wenbo, Vice-minister of the IDCPC, met Ana Lima.")
     >>> m = find_mentions(next(doc.sents), load_heads())
     >>> [p.name for p in m.persons], [(p.title, m.orgs[p.org].text) for p in m.posts]
-    (['Tang Wenbo', 'Ana Lima'], [('Vice-minister', 'International Department of the CPC Central Committee')])
+    (['Tang Wenbo', 'Ana Lima'], [('Vice-minister', 'IDCPC')])
 """
 
 from __future__ import annotations

@@ -23,7 +23,7 @@ Example:
     >>> import tempfile, pathlib
     >>> folder = pathlib.Path(tempfile.mkdtemp())
     >>> _ = (folder / "r1.txt").write_text("Talks\\n ( 2024.03.12 )\\n\\nKunming, March 11th--Tang Wenbo, "
-    ...     "Vice-minister of the International Department of the CPC Central Committee, held talks "
+    ...     "Vice-minister of the IDCPC, held talks "
     ...     "here today with Ana Lima, President of the Workers' Party of Brazil.")
     >>> [done] = extract_batch([Task(str(folder / "r1.txt"))])
     >>> done.readout_id, done.skipped, done.ntriples.count("\\n") > 10

@@ -36,8 +36,8 @@ Example:
     >>> import tempfile, pathlib
     >>> out = pathlib.Path(tempfile.mkdtemp())
     >>> src = out / "in"; src.mkdir(); _ = (src / "a.txt").write_text(
-    ...     "Talks\\n ( 2024.03.12 )\\n\\nKunming, March 11th--Tang Wenbo, Vice-minister of the International "
-    ...     "Department of the CPC Central Committee, held talks here today with Ana Lima, President of the Workers' Party of Brazil.")
+    ...     "Talks\\n ( 2024.03.12 )\\n\\nKunming, March 11th--Tang Wenbo, Vice-minister of the IDCPC, "
+    ...     "held talks here today with Ana Lima, President of the Workers' Party of Brazil.")
     >>> report = build([src], out / "kg", write_map=False)
     >>> report.readouts, report.engagements, report.failures
     (1, 1, [])
@@ -532,7 +532,7 @@ def add_readout(store: GraphStore, readout: Readout, digest: str = "", *,
     Example:
         >>> from kg.ingest import parse_readout
         >>> r = parse_readout("r1", "Talks\\n ( 2024.03.12 )\\n\\nKunming, March 11th--Tang Wenbo, "
-        ...     "Vice-minister of the International Department of the CPC Central Committee, "
+        ...     "Vice-minister of the IDCPC, "
         ...     "held talks here today with Ana Lima, President of the Workers' Party of Brazil.")
         >>> with GraphStore.memory() as store:
         ...     facts = add_readout(store, r)

@@ -13,12 +13,14 @@ Example:
 from __future__ import annotations
 
 import csv
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
 from kg.errors import OntologyError
+from kg.records import slugify
 from kg.resources import ontology_dir
 
 TOPIC_NS = "https://w3id.org/partyrel/id/topic/"
@@ -88,6 +90,29 @@ def _rows(path: Path) -> Iterator[dict[str, str]]:
             yield {k: (v or "").strip() for k, v in row.items()}
 
 
+def _acronym_of(party: KnownOrg) -> str:
+    """The party's shortest all-capitals alias ("CPC"), else its name."""
+    short = [a for a in party.aliases if a.isupper() and a.isalpha()]
+    return min(short, key=len) if short else party.name
+
+
+def _body_forms(name: str, party: KnownOrg) -> tuple[str, ...]:
+    """The forms a central body of a party goes by, from its name "B of the
+    ACR Central Committee": "B of the <party> Central Committee" and "B of the
+    Central Committee of the <party>".
+
+    Example:
+        >>> cpc = KnownOrg("Communist Party of China", "communist-party-of-china", "party", "China", ("CPC",))
+        >>> _body_forms("Secretariat of the CPC Central Committee", cpc)
+        ('Secretariat of the Communist Party of China Central Committee', 'Secretariat of the Central Committee of the Communist Party of China')
+    """
+    found = re.fullmatch(r"(.+) of the \S+ Central Committee", name)
+    if found is None:
+        return ()
+    body = found.group(1)
+    return (f"{body} of the {party.name} Central Committee", f"{body} of the Central Committee of the {party.name}")
+
+
 def _multi(cell: str) -> tuple[str, ...]:
     return tuple(v.strip() for v in cell.split("|") if v.strip())
 
@@ -149,7 +174,10 @@ def load_lexicon_from(root: Path) -> Lexicon:
         parent = orgs.get(row["parent"])
         if parent is None:
             raise OntologyError(f"party_bodies.tsv: {row['name']} names unknown parent {row['parent']!r}")
-        o = KnownOrg(row["name"], row["slug"], "partybody", parent.country, _multi(row["aliases"]), parent.slug)
+        name = row["name"].replace("{CC}", f"{_acronym_of(parent)} Central Committee")
+        slug = row["slug"] or slugify(name)
+        aliases = tuple(dict.fromkeys((*_multi(row["aliases"]), *_body_forms(name, parent))))
+        o = KnownOrg(name, slug, "partybody", parent.country, aliases, parent.slug)
         orgs.setdefault(o.slug, o)
     for o in orgs.values():
         for form in (o.name, *o.aliases):

@@ -102,9 +102,9 @@ def _body_forms(name: str, party: KnownOrg) -> tuple[str, ...]:
     Central Committee of the <party>".
 
     Example:
-        >>> cpc = KnownOrg("Communist Party of China", "communist-party-of-china", "party", "China", ("CPC",))
-        >>> _body_forms("Secretariat of the CPC Central Committee", cpc)
-        ('Secretariat of the Communist Party of China Central Committee', 'Secretariat of the Central Committee of the Communist Party of China')
+        >>> wpz = KnownOrg("Workers' Party of Zembla", "workers-party-of-zembla", "party", None, ("WPZ",))
+        >>> _body_forms("Secretariat of the WPZ Central Committee", wpz)
+        ("Secretariat of the Workers' Party of Zembla Central Committee", "Secretariat of the Central Committee of the Workers' Party of Zembla")
     """
     found = re.fullmatch(r"(.+) of the \S+ Central Committee", name)
     if found is None:

@@ -97,7 +97,7 @@ def test_a_visit_takes_the_country_and_its_meetings_have_no_day_of_their_own():
 def test_persons_present_are_attendees_not_participants():
     text = IDCPC + ("Beijing, March 11th--Tang Wenbo, Minister of the International Department of the CPC Central "
                     "Committee, met here today with Ana Lima, President of the Workers' Party of Brazil.\n\n"
-                    "Li Wenhua, Vice-minister of the International Department of the CPC Central Committee, was present.")
+                    "Li Wenhua, Vice-minister of the IDCPC, was present.")
     _, engs, _, _ = facts_of(text)
     assert engs[0]["present"] == ["Li Wenhua"]
     assert engs[0]["participants"] == ["Tang Wenbo", "Ana Lima"]
@@ -287,7 +287,7 @@ def test_on_the_same_day_takes_the_day_of_the_engagement_reported_before():
     [
         "On behalf of General Secretary Chen Weiguo, Tang Wenbo, Minister of the International Department of the CPC "
         "Central Committee, met here today with Ana Lima, President of the Workers' Party of Brazil.",
-        "Tang Wenbo, Minister of the International Department of the CPC Central Committee, met here today with Ana "
+        "Tang Wenbo, Minister of the IDCPC, met here today with Ana "
         "Lima, President of the Workers' Party of Brazil, who conveyed greetings on behalf of Party President Rui Costa.",
     ],
 )
@@ -336,11 +336,11 @@ def test_a_newspaper_delegation_story_gives_visit_meeting_members_and_their_offi
         ("Tang Wenbo met here today with Pedro Ruiz, First Secretary of the Communist Party of Cuba "
          "and State President.", ("Pedro Ruiz", "President", "Cuba")),
         # a portfolio is part of the title; the country is the one visited (the dateline's)
-        ("Tang Wenbo, Vice-minister of the International Department of the CPC Central Committee, met in "
+        ("Tang Wenbo, Vice-minister of the IDCPC, met in "
          "Tokyo today with Sato Kenji, Minister of Agriculture, Forestry and Fisheries; they discussed ties.",
          ("Sato Kenji", "Minister of Agriculture, Forestry and Fisheries", "Japan")),
         # of two leaders named by state offices, the reporting side's own comes first
-        ("Tang Wenbo, Vice-minister of the International Department of the CPC Central Committee, met here "
+        ("Tang Wenbo, Vice-minister of the IDCPC, met here "
          "today with Ana Lima, President of the Workers' Party of Brazil. Under the leadership of President "
          "Wang Dahai and President Paulo Castro, China and Brazil have deepened ties.",
          ("Paulo Castro", "President", "Brazil")),
@@ -352,7 +352,7 @@ def test_a_state_office_without_a_country_takes_the_one_the_text_makes_evident(b
 
 
 def test_the_reporting_sides_leader_named_first_keeps_its_own_country():
-    body = ("Tang Wenbo, Vice-minister of the International Department of the CPC Central Committee, met here "
+    body = ("Tang Wenbo, Vice-minister of the IDCPC, met here "
             "today with Ana Lima, President of the Workers' Party of Brazil. Under the leadership of President "
             "Wang Dahai and President Paulo Castro, China and Brazil have deepened ties.")
     _, _, posts, _ = facts_of(IDCPC + "Beijing, March 11th--" + body)
@@ -583,7 +583,7 @@ def test_a_spanish_first_surname_alone_is_the_same_person():
     assert [e.name for e in facts.entities.values() if e.kind == "person"] == ["Tang Wenbo", "Rosa Pérez-Soto Ruiz"]
 
 
-HEAD_OF_IDCPC = "Tang Wenbo, head of the International Department of the CPC Central Committee,"
+HEAD_OF_IDCPC = "Tang Wenbo, head of the IDCPC,"
 LIMA = "Ana Lima, President of the Workers' Party of Brazil,"
 
 
@@ -637,7 +637,7 @@ def test_openings_of_other_publishers_give_the_speakers_posts_and_sides(text, ex
 
 def test_a_summit_that_opened_is_reported_with_who_presided_and_spoke():
     text = IDCPC + ("Beijing, May 13th--The 5th CPC and World Political Parties Summit opened here today. Tang "
-                    "Wenbo, Minister of the International Department of the CPC Central Committee, presided over "
+                    "Wenbo, Minister of the IDCPC, presided over "
                     "the opening ceremony. Ana Lima, President of the Workers' Party of Brazil, and Kofi Mensah, "
                     "General Secretary of the National Democratic Congress of Ghana, delivered speeches.")
     _, engs, _, _ = facts_of(text)
@@ -741,7 +741,7 @@ def test_separately_with_a_delegation_named_only_by_its_party_gives_a_meeting_of
 
 def test_a_countrys_party_named_by_its_demonym_is_its_ruling_party():
     text = ("Title\n\nXinhua) 10:15, June 05, 2025\n\nHANOI, June 4 (Xinhua) -- Vietnamese Party chief To Van Lam "
-            "on Wednesday met with Tang Wenbo, head of the International Department of the CPC Central Committee.")
+            "on Wednesday met with Tang Wenbo, head of the IDCPC.")
     _, engs, _, _ = facts_of(text)
     assert engs[0]["organizations"] == ["Communist Party of Vietnam", "Communist Party of China"]
 
@@ -849,7 +849,7 @@ def test_a_lead_that_names_only_counterparts_met_again_later_summarizes_their_me
             "Wednesday received a delegation of the Workers' Party of Brazil led by its President Ana Lima, one day "
             "after he sat down with a delegation of the National Democratic Congress of Ghana led by its General "
             "Secretary Kofi Mensah.\n\n"
-            "Tang Wenbo, head of the International Department of the CPC Central Committee, held talks with Ana "
+            "Tang Wenbo, head of the IDCPC, held talks with Ana "
             "Lima on Wednesday.\n\n"
             "On Tuesday, Tang Wenbo met with Kofi Mensah.")
     _, engs, _, _ = facts_of(text)

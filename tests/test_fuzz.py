@@ -40,7 +40,7 @@ FRAGMENTS = (
     "Hanoi (VNA) \u2013 ", "HAVANA, Cuba, Mar 14 (ACN) ", "On September 27th\u2014", "Kunming, March 11th--",
     # people (made up), titles, organizations
     "Tang Wenbo", "Ana Lima", "Rosa Pires", "Kalo Vodun", "Zhao", "Lima", "he", "She",
-    ", Vice-minister of the International Department of the CPC Central Committee,",
+    ", Vice-minister of the IDCPC,",
     ", President of the Workers' Party of Brazil", ", General Secretary of the Communist Party of Vietnam",
     "Secretary General", "Chairman", "Minister", "Ambassador to China", "the Socialist International",
     "the Social Democratic Party of Germany (SPD)", "the CPC", "ZANU-PF", "the ANC", "the party",
@@ -62,7 +62,7 @@ HEADERS = ("Talks Held\n ( 2024.03.12 )\n\n", "Leaders Meet\n\n(Xinhua) 10:00, A
 DATELINES = ("Kunming, March 11th--", "BEIJING, June 2 (Xinhua) -- ", "Vientiane (KPL) \u2013 ",
              "On September 27th\u2014", "")
 PEOPLE = ("Tang Wenbo", "Ana Lima", "Rosa Pires", "Kalo Vodun", "Ivo Sandes", "Lena Ortiz", "He", "the guest")
-TITLES_OF = ("", ", Vice-minister of the International Department of the CPC Central Committee,",
+TITLES_OF = ("", ", Vice-minister of the IDCPC,",
              ", President of the Workers' Party of Brazil,", ", General Secretary of the Communist Party of Vietnam,",
              ", Chairman of the Social Democratic Party of Germany (SPD),", ", Secretary General of the Socialist International,",
              ", head of a delegation of the African National Congress,", ", Ambassador of Cuba to China,")

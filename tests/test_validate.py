@@ -197,7 +197,7 @@ def test_kg_validate_on_a_missing_store_says_how_to_make_one(tmp_path: Path, cap
 @pytest.mark.parametrize(("body", "engagements"), [
     ("A symposium on green development was held here today.", 0),  # a forum with no host or party
     ("Tang Wenbo met with Ana Lima here today.", 0),  # people with no party named
-    ("Tang Wenbo, Minister of the International Department of the CPC Central Committee, met with Ana Lima, "
+    ("Tang Wenbo, Minister of the IDCPC, met with Ana Lima, "
      "President of the Workers' Party of Brazil, here today.", 1),
 ])
 def test_only_engagements_with_a_side_are_reported_so_the_graph_conforms(body: str, engagements: int):

@@ -10,8 +10,8 @@ import pytest
 
 from kg.cli import main
 
-GOOD = ("Talks in Kunming\n ( 2024.03.12 )\n\nKunming, March 11th--Tang Wenbo, Vice-minister of the International "
-        "Department of the CPC Central Committee, held talks here today with Ana Lima, President of the Workers' Party of Brazil.\n")
+GOOD = ("Talks in Kunming\n ( 2024.03.12 )\n\nKunming, March 11th--Tang Wenbo, Vice-minister of the IDCPC"
+        ", held talks here today with Ana Lima, President of the Workers' Party of Brazil.\n")
 
 
 def test_build_prints_the_summary_and_exits_0(tmp_path: Path, capsys):

@@ -11,8 +11,8 @@ from rdflib.compare import graph_diff, isomorphic, to_isomorphic
 from kg.pipeline import build
 from kg.store import GraphStore
 
-GOOD = ("Talks in Kunming\n ( 2024.03.12 )\n\nKunming, March 11th--Tang Wenbo, Vice-minister of the International "
-        "Department of the CPC Central Committee, held talks here today with Ana Lima, President of the Workers' Party of Brazil.\n")
+GOOD = ("Talks in Kunming\n ( 2024.03.12 )\n\nKunming, March 11th--Tang Wenbo, Vice-minister of the IDCPC"
+        ", held talks here today with Ana Lima, President of the Workers' Party of Brazil.\n")
 
 
 def _graph(out: Path) -> rdflib.Graph:

@@ -23,8 +23,8 @@ from kg.pipeline import build
 from kg.store import GRAPH_BASE, GraphStore
 
 HEAD = "Talks in Kunming\n ( 2024.03.12 )\n\nKunming, March 11th--"
-TALKS = (HEAD + "Tang Wenbo, Vice-minister of the International Department of the CPC Central "
-         "Committee, held talks here today with {guest}, President of the Workers\u2019 Party of Brazil.\n\n"
+TALKS = (HEAD + "Tang Wenbo, Vice-minister of the IDCPC, "
+         "held talks here today with {guest}, President of the Workers\u2019 Party of Brazil.\n\n"
          "Both sides agreed to deepen exchanges on party building and green development.\n")
 SPANISH = ("Conversaciones\n\n12 de marzo de 2024\n\nEl vicejefe del departamento se reuni\u00f3 hoy con una "
            "delegaci\u00f3n del partido. Ambas partes acordaron profundizar los intercambios y la "

@@ -45,8 +45,8 @@ URLS = {
     "xinhua-zhou-laos": "https://xinhua.example.com/20250605/8f2a61c0e6d94e0e9a0d3b1b7a2f9c11/c.html",
     "party-tran-cuba": "https://party-online.example.org/external-relations/2023/07/cuba-delegation/",
 }
-BODY = ("Kunming, March 11th--Tang Wenbo, Vice-minister of the International Department of the CPC "
-        "Central Committee, held talks here today with Ana Lima, President of the Workers' Party of "
+BODY = ("Kunming, March 11th--Tang Wenbo, Vice-minister of the IDCPC, "
+        "held talks here today with Ana Lima, President of the Workers' Party of "
         "Brazil.\n\nBoth sides agreed to deepen exchanges on party building and green development.")
 TITLE = "Tang Wenbo Holds Talks with Ana Lima"
 

@@ -471,8 +471,8 @@ def test_a_summit_story_gives_the_leaders_meeting_and_the_secretaries_general_me
 
 def test_remarks_after_a_one_line_visit_sentence_stay_with_the_meeting_and_names_are_not_topics():
     text = XINHUA + (
-        "HAVANA, June 4 (Xinhua) -- Tang Wenbo, a member of the Political Bureau of the CPC Central Committee, "
-        "made the remarks at a meeting with Ana Lima, President of the Workers' Party of Brazil.\n\n"
+        "HAVANA, June 4 (Xinhua) -- Tang Wenbo, a member of the CPC Politburo, "
+        "spoke at a meeting with Ana Lima, President of the Workers' Party of Brazil.\n\n"
         "Tang paid an official visit to Brazil from Saturday to Monday.\n\n"
         "China stands ready to implement the Global Development Initiative with Brazil, he said.\n\n"
         "Lima was accompanied by Rosa Vega, Secretary for Youth Affairs, and the party's women's wing leaders.")

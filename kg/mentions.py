@@ -797,7 +797,7 @@ def _find_posts(doc, s: int, e: int, m: Mentions, heads: dict[str, str]) -> None
         if (p.end + 3 < e and doc[p.end].text == "," and doc[p.end + 1].lower_ == "who"
                 and doc[p.end + 2].lower_ in ("is", "was")):
             titles_from(p.end + 3, n)
-        # "PERSON, who is paying a visit to Vietnam as head of ORG"
+        # "PERSON, who is paying a visit to COUNTRY as head of ORG"
         if p.end < e and doc[p.end].text == "," and p.end + 1 < e and doc[p.end + 1].lower_ == "who":
             nxt = min([q.start for q in m.persons if q.start > p.end] + [e, p.end + 16])
             for k in range(p.end + 2, nxt):

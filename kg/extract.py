@@ -288,7 +288,7 @@ class _Resolver:
                 if best is None or len(span) > best[0]:
                     best = (len(span), key)
         if best is None and o.kind == "body":
-            # "member of the Political Bureau, Secretariat of the CPC Central Committee": a list
+            # "member of the Political Bureau, Secretariat of the Central Committee": a list
             # of bodies shares the party named at its end.
             sent_end = doc[o.start].sent.end
             for start, _, span in _org_spans(doc):

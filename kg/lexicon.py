@@ -174,9 +174,12 @@ def load_lexicon_from(root: Path) -> Lexicon:
         parent = orgs.get(row["parent"])
         if parent is None:
             raise OntologyError(f"party_bodies.tsv: {row['name']} names unknown parent {row['parent']!r}")
-        name = row["name"].replace("{CC}", f"{_acronym_of(parent)} Central Committee")
+        central = f"{_acronym_of(parent)} Central Committee"
+        name = row["name"].replace("{CC}", central)
         slug = row["slug"] or slugify(name)
-        aliases = tuple(dict.fromkeys((*_multi(row["aliases"]), *_body_forms(name, parent))))
+        forms = [form.replace("{CC}", central) for form in (name, *_multi(row["aliases"]))]
+        aliases = tuple(dict.fromkeys(
+            f for form in forms for f in (form, *_body_forms(form, parent)) if f != name))
         o = KnownOrg(name, slug, "partybody", parent.country, aliases, parent.slug)
         orgs.setdefault(o.slug, o)
     for o in orgs.values():

@@ -626,7 +626,7 @@ def _find_posts(doc, s: int, e: int, m: Mentions, heads: dict[str, str]) -> None
                         o = m.orgs[by_start_org[x]]
                         return by_start_org[x], None, o.end
                 return None, country_at[k][2], c_end
-            # "the international relations department of the Central Committee of the PCC"
+            # "a relations department of the Central Committee of ACRONYM"
             x = k
             while x < e and x - k < 5 and doc[x].is_lower and doc[x].is_alpha and doc[x].lower_ not in _OF:
                 x += 1
@@ -735,7 +735,7 @@ def _find_posts(doc, s: int, e: int, m: Mentions, heads: dict[str, str]) -> None
                 if org is not None or country is not None:
                     for st in shared:
                         m.posts.append(PostMention(person, st.title, st.status, org, country))
-                    # "member of the Political Bureau and of the Secretariat of ..."
+                    # "member of the Political Bureau and of the Secretariat (of BODY)"
                     while k2 + 1 < e and doc[k2].lower_ == "and" and doc[k2 + 1].lower_ == "of":
                         org2, country2, k3 = org_after(k2 + 1)
                         if org2 is None and country2 is None:

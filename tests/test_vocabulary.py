@@ -71,3 +71,22 @@ def test_no_party_alias_is_a_bare_common_word():
     common = {"national", "labour", "labor", "democrats", "greens", "league", "republicans", "conservatives"}
     forms = set(load_lexicon().org_by_form)
     assert not (common & forms)
+
+
+@pytest.mark.parametrize(
+    ("form", "body"),
+    [
+        # the name written with {CC} gives both long forms of the party
+        ("organization department of the communist party of china central committee",
+         "Organization Department of the CPC Central Committee"),
+        # so does an alias written with {CC}, and an alias of the "B of the ACR Central Committee" shape
+        ("international liaison department of the central committee of the communist party of china",
+         "International Department of the CPC Central Committee"),
+        ("propaganda department of the communist party of china central committee",
+         "Publicity Department of the CPC Central Committee"),
+        ("politburo of the central committee of the communist party of vietnam",
+         "Political Bureau of the CPV Central Committee"),
+    ],
+)
+def test_party_body_long_forms_are_generated_from_the_short_ones(form: str, body: str):
+    assert [o.name for o in load_lexicon().org_by_form[form]] == [body]

@@ -16,7 +16,10 @@ Faults and repeated runs:
   are derived again at the end of every build.
 * ``graph.ttl`` and ``map.html`` are written to a temporary file in the same
   folder, flushed, then renamed over the old file: a reader sees the old
-  file or the new one, never a part.
+  file or the new one, never a part. ``graph.ttl`` is written from parts kept
+  in ``OUT/.graph-parts.sqlite`` (:mod:`kg.graphfile`): a rebuild makes the
+  parts of the readouts that changed and of the entities they name, and
+  copies the rest.
 * The store's writer lock admits one build at a time: a second ``kg build``
   on the same ``-o`` waits ``wait`` seconds (default: none) and then refuses
   with a :class:`~kg.errors.StoreError` naming the process that holds it.
@@ -58,6 +61,7 @@ from typing import TYPE_CHECKING, Any
 
 from rdflib import Graph
 
+from kg.graphfile import write_graph_file
 from kg.extract import extract_doc
 from kg.ingest import DEFAULT_MAX_BYTES, MAX_CHARS, Failure, Stream, format_of, iter_paths
 from kg.lexicon import Lexicon, load_lexicon
@@ -294,7 +298,8 @@ def build(
                 report.triples = int(same.get("triples", 0))  # nothing changed since it was written
             else:
                 try:
-                    report.triples = store.dump_turtle(report.graph_path)
+                    report.triples = write_graph_file(store, report.graph_path, parts=out / GRAPH_PARTS,
+                                                      version=extractor_fingerprint()).triples
                 except BaseException:
                     if beside is not None:
                         beside.stop()
@@ -322,6 +327,8 @@ def build(
 
 
 _OUTPUTS = ".outputs.json"
+#: The parts graph.ttl is written from, kept for the next build (:mod:`kg.graphfile`).
+GRAPH_PARTS = ".graph-parts.sqlite"
 
 #: With ``jobs`` > 1, the map is drawn beside graph.ttl (in a worker process) from
 #: this many engagements in the store: below it, the worker's start (about 2 s to

@@ -1073,14 +1073,36 @@ class GraphStore:
             elif isinstance(subject, (ox.NamedNode, ox.BlankNode)):
                 shared.add(subject)
         for subject in sorted(shared, key=str):
-            seen: set[tuple[object, object]] = set()
+            yield from self.subject_triples(subject)
+
+    def subject_triples(self, subject: ox.NamedNode | ox.BlankNode) -> list[ox.Triple]:
+        """The triples about ``subject`` in the named graphs, each once however
+        many graphs state it.
+
+        Example:
+            >>> from rdflib import Literal, URIRef
+            >>> s, p = URIRef("https://w3id.org/partyrel/id/x"), URIRef("http://www.w3.org/2000/01/rdf-schema#label")
+            >>> with GraphStore.memory() as store:
+            ...     store.replace_graph(GRAPH_BASE + "r1", [(s, p, Literal("X"))], "h1")
+            ...     store.replace_graph(GRAPH_BASE + "r2", [(s, p, Literal("X"))], "h2")
+            ...     [str(t.object) for t in store.subject_triples(ox.NamedNode(str(s)))]
+            ['"X"']
+        """
+        data, _ = self._stores()
+        seen: set[tuple[object, object]] = set()
+        found = []
+        try:
             for quad in data.quads_for_pattern(subject, None, None, None):
                 if isinstance(quad.graph_name, ox.DefaultGraph):
                     continue
                 key = (quad.predicate, quad.object)
                 if key not in seen:
                     seen.add(key)
-                    yield ox.Triple(subject, quad.predicate, quad.object)
+                    found.append(ox.Triple(subject, quad.predicate, quad.object))
+        except OSError as err:
+            raise StoreError(f"cannot read the store at {self._location}: {err}; "
+                             "rebuild it") from err
+        return found
 
     def union_pairs(self, predicate: str) -> Iterator[tuple[OxTerm, OxTerm]]:
         """Every distinct (subject, object) of ``predicate`` in the union of
@@ -1157,12 +1179,10 @@ class GraphStore:
     def dump_turtle(self, path: Path | str) -> int:
         """Write all instance triples (the union, each once) as Turtle; return their number.
 
-        Written atomically: ``<path>.tmp`` in the same folder, flushed and
-        fsynced, then renamed over ``path``; serialized by pyoxigraph with the
-        prefixes of :data:`PREFIXES`. Readouts and engagements come readout
-        graph by readout graph, then every other resource once, in IRI order
-        (see ``_union_triples``); the same data gives the same file (blank
-        node ids aside).
+        Written atomically (``<path>.tmp`` in the same folder, fsynced, then
+        renamed over ``path``) by :func:`kg.graphfile.write_graph_file`, which
+        describes the order: readout graph by readout graph, then every other
+        resource once; the same data gives the same file (blank node ids aside).
 
         Example:
             >>> import tempfile
@@ -1172,37 +1192,12 @@ class GraphStore:
             ...     store.dump_turtle(out)
             0
         """
-        self._stores()
-        target = Path(path)
-        tmp = target.with_name(target.name + ".tmp")
-        count = 0
+        from kg.graphfile import write_graph_file  # it reads the store through this class
 
-        def counted(triples: Iterator[ox.Triple]) -> Iterator[ox.Triple]:
-            nonlocal count
-            for triple in triples:
-                count += 1
-                yield triple
-
-        try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            with open(tmp, "wb") as handle:
-                ox.serialize(counted(self._union_triples()), handle,
-                             ox.RdfFormat.TURTLE, prefixes=dict(PREFIXES))
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(tmp, target)
-            _fsync_dir(target.parent)
-        except OSError as err:
-            tmp.unlink(missing_ok=True)
-            raise StoreError(f"cannot write {target}: {err}; check that the folder is writable "
-                             "and the disk has space") from err
-        except BaseException:
-            tmp.unlink(missing_ok=True)
-            raise
-        return count
+        return write_graph_file(self, path).triples
 
 
-def _fsync_dir(folder: Path) -> None:
+def fsync_dir(folder: Path) -> None:
     """Make a rename durable (best effort: not every file system allows it)."""
     try:
         fd = os.open(folder, os.O_RDONLY)

@@ -1,0 +1,278 @@
+"""``graph.ttl``: the union of the readout graphs as one Turtle file, written
+from parts that a rebuild mostly reuses.
+
+The file is the concatenation of Turtle parts under one set of ``@prefix``
+lines (Turtle allows a document to be cut between statements):
+
+* one part per readout graph: the triples about its readout and engagements
+  (subjects ``id/readout/...`` and ``id/engagement/...`` live in that graph
+  only), in graph IRI order;
+* one part per other subject (a person, an organization, a post, a topic):
+  its triples in every named graph, each once, in subject order.
+
+With a parts file (``kg build`` keeps ``OUT/.graph-parts.sqlite``), the
+parts are kept between builds and only the changed ones are made again:
+
+* a readout graph is changed when its content hash is not the one its part
+  was made from (a new extractor changes every hash);
+* a subject is changed when a changed, new or removed readout graph names it
+  (before or after the change), or when its triples in the bookkeeping
+  graphs (labels, topic scheme: graphs recorded with an empty hash) differ
+  from those its part was made from (compared by a hash of them, read anew
+  on every write).
+
+So a rebuild that changed 1 % of the readouts serializes about 1 % of the
+graph parts and the subjects those readouts name, then copies the rest.
+The parts file is only a cache: when it is missing, unreadable, of another
+schema or made for another ``version``, it is made again from the store,
+which gives the same ``graph.ttl``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sqlite3
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from kg.errors import StoreError
+from kg.store import ID_BASE, PREFIXES, GraphStore, fsync_dir
+
+__all__ = ["GraphFileStats", "write_graph_file"]
+
+#: Subjects whose triples live in their readout's graph only.
+LOCAL_SUBJECTS = (ID_BASE + "readout/", ID_BASE + "engagement/")
+_SCHEMA = "1"
+_BATCH = 500  # rows per INSERT batch
+
+
+@dataclass(frozen=True)
+class GraphFileStats:
+    """What :func:`write_graph_file` wrote and how much of it was made anew."""
+
+    triples: int
+    graphs_made: int
+    graphs_reused: int
+    subjects_made: int
+    subjects_reused: int
+
+
+def write_graph_file(store: GraphStore, path: Path | str, *, parts: Path | str | None = None,
+                     version: str = "") -> GraphFileStats:
+    """Write the union of the store's named graphs as Turtle at ``path``
+    (atomically) and return what was written.
+
+    Parameters:
+        store: the store to read.
+        path: the Turtle file to write.
+        parts: the parts file kept between calls (see the module docstring);
+            without it the parts are made in a temporary file next to ``path``.
+        version: what the parts were made by (the build passes its extractor
+            fingerprint); parts of another version are all made again.
+
+    Raises:
+        StoreError: the file or the parts file cannot be written.
+
+    Example:
+        >>> import tempfile
+        >>> from rdflib import Literal, URIRef
+        >>> from kg.store import GRAPH_BASE
+        >>> folder = Path(tempfile.mkdtemp())
+        >>> party = URIRef(ID_BASE + "org/zeta-workers-party")
+        >>> label = URIRef("http://www.w3.org/2000/01/rdf-schema#label")
+        >>> with GraphStore.memory() as store:
+        ...     store.replace_graph(GRAPH_BASE + "r1", [(party, label, Literal("ZWP"))], "h1")
+        ...     first = write_graph_file(store, folder / "graph.ttl", parts=folder / "parts.sqlite")
+        ...     again = write_graph_file(store, folder / "graph.ttl", parts=folder / "parts.sqlite")
+        >>> (first.triples, first.subjects_made, again.subjects_made, again.subjects_reused)
+        (1, 1, 0, 1)
+        >>> 'id:org\\\\/zeta-workers-party rdfs:label "ZWP"' in (folder / "graph.ttl").read_text()
+        True
+    """
+    target = Path(path)
+    temporary = parts is None
+    cache = target.with_name(target.name + ".parts.tmp") if parts is None else Path(parts)
+    if temporary:
+        cache.unlink(missing_ok=True)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        connection = _connect(cache, version)
+    except (OSError, sqlite3.Error) as err:
+        raise StoreError(f"cannot write the parts of {target} at {cache}: {err}; check that the "
+                         "folder is writable and the disk has space") from err
+    try:
+        with connection:
+            counts = _update(connection, store)
+        triples = _concatenate(connection, target)
+    except sqlite3.Error as err:
+        raise StoreError(f"cannot write the parts of {target} at {cache}: {err}; delete that file "
+                         "(it is only a cache) and build again") from err
+    finally:
+        connection.close()
+        if temporary:
+            for suffix in ("", "-wal", "-shm", "-journal"):
+                Path(f"{cache}{suffix}").unlink(missing_ok=True)
+    return GraphFileStats(triples, *counts)
+
+
+# --------------------------------------------------------------------------- parts
+
+def _connect(path: Path, version: str) -> sqlite3.Connection:
+    """The parts file, emptied when it is unreadable or of another schema or version."""
+    for attempt in (1, 2):
+        connection = sqlite3.connect(path)
+        try:
+            connection.execute("PRAGMA journal_mode=WAL")
+            connection.execute("PRAGMA synchronous=NORMAL")
+            connection.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
+            made_by = dict(connection.execute("SELECT key, value FROM meta").fetchall())
+            if made_by != {"schema": _SCHEMA, "version": version}:
+                with connection:
+                    connection.execute("DROP TABLE IF EXISTS graphs")
+                    connection.execute("DROP TABLE IF EXISTS subjects")
+                    connection.execute("DELETE FROM meta")
+                    connection.execute(
+                        "CREATE TABLE graphs (iri TEXT PRIMARY KEY, digest TEXT, "
+                        "turtle BLOB NOT NULL, triples INTEGER NOT NULL, shared TEXT NOT NULL)")
+                    connection.execute(
+                        "CREATE TABLE subjects (key TEXT PRIMARY KEY, turtle BLOB NOT NULL, "
+                        "triples INTEGER NOT NULL, book TEXT NOT NULL)")
+                    connection.executemany("INSERT INTO meta VALUES (?, ?)",
+                                           [("schema", _SCHEMA), ("version", version)])
+            return connection
+        except sqlite3.DatabaseError:
+            connection.close()
+            if attempt == 2:
+                raise
+            for suffix in ("", "-wal", "-shm", "-journal"):  # not a database: only a cache
+                Path(f"{path}{suffix}").unlink(missing_ok=True)
+    raise AssertionError("unreachable")
+
+
+def _update(connection: sqlite3.Connection, store: GraphStore) -> tuple[int, int, int, int]:
+    """Make the parts of what changed since the parts file was last updated;
+    return (graphs made, graphs reused, subjects made, subjects reused)."""
+    hashes = store.content_hashes()
+    names = store.graph_iris()
+    readout_graphs = {g: hashes.get(g) for g in names if hashes.get(g) != ""}
+    book = _book_hashes(store, [g for g in names if hashes.get(g) == ""])
+
+    made_from = dict(connection.execute("SELECT iri, digest FROM graphs").fetchall())
+    changed = [g for g, digest in readout_graphs.items() if digest is None or made_from.get(g) != digest]
+    removed = [g for g in made_from if g not in readout_graphs]
+    touched: set[str] = set()
+    for chunk in _chunks([*changed, *removed]):
+        marks = ",".join("?" * len(chunk))
+        for (shared,) in connection.execute(f"SELECT shared FROM graphs WHERE iri IN ({marks})", chunk):
+            touched.update(shared.split("\n") if shared else ())
+    for chunk in _chunks(removed):
+        connection.execute(f"DELETE FROM graphs WHERE iri IN ({','.join('?' * len(chunk))})", chunk)
+    rows = []
+    for graph in changed:
+        local: list[ox.Triple] = []
+        shared_subjects: set[str] = set()
+        for triple in store.graph_triples(graph):
+            subject = triple.subject
+            if isinstance(subject, ox.NamedNode) and subject.value.startswith(LOCAL_SUBJECTS):
+                local.append(triple)
+            else:
+                shared_subjects.add(str(subject))
+        touched |= shared_subjects
+        rows.append((graph, readout_graphs[graph], _turtle(local), len(local),
+                     "\n".join(sorted(shared_subjects))))
+        if len(rows) >= _BATCH:
+            connection.executemany("INSERT OR REPLACE INTO graphs VALUES (?, ?, ?, ?, ?)", rows)
+            rows = []
+    connection.executemany("INSERT OR REPLACE INTO graphs VALUES (?, ?, ?, ?, ?)", rows)
+
+    known = dict(connection.execute("SELECT key, book FROM subjects").fetchall())
+    touched.update(key for key, value in book.items() if known.get(key) != value)
+    touched.update(key for key, value in known.items() if value and key not in book)
+    rows, gone, made = [], [], 0
+    for key in sorted(touched):
+        triples = store.subject_triples(_term(key))
+        if triples:
+            rows.append((key, _turtle(triples), len(triples), book.get(key, "")))
+            made += 1
+        elif key in known:
+            gone.append(key)
+        if len(rows) >= _BATCH:
+            connection.executemany("INSERT OR REPLACE INTO subjects VALUES (?, ?, ?, ?)", rows)
+            rows = []
+    connection.executemany("INSERT OR REPLACE INTO subjects VALUES (?, ?, ?, ?)", rows)
+    for chunk in _chunks(gone):
+        connection.execute(f"DELETE FROM subjects WHERE key IN ({','.join('?' * len(chunk))})", chunk)
+    return (len(changed), len(readout_graphs) - len(changed), made,
+            sum(1 for key in known if key not in touched))
+
+
+def _book_hashes(store: GraphStore, graphs: Sequence[str]) -> dict[str, str]:
+    """Subject key -> hash of its triples in the bookkeeping graphs."""
+    lines: dict[str, list[str]] = defaultdict(list)
+    for graph in graphs:
+        for triple in store.graph_triples(graph):
+            lines[str(triple.subject)].append(f"{graph} {triple.predicate} {triple.object}")
+    return {key: hashlib.blake2b("\n".join(sorted(found)).encode(), digest_size=12).hexdigest()
+            for key, found in lines.items()}
+
+
+def _concatenate(connection: sqlite3.Connection, target: Path) -> int:
+    """Write the parts in order to ``target`` (atomically); return the number of triples."""
+    tmp = target.with_name(target.name + ".tmp")
+    count = 0
+    try:
+        with open(tmp, "wb") as handle:
+            handle.write(_PREAMBLE)
+            for table, key in (("graphs", "iri"), ("subjects", "key")):
+                for turtle, triples in connection.execute(
+                        f"SELECT turtle, triples FROM {table} ORDER BY {key}"):
+                    if triples:
+                        handle.write(turtle)
+                        count += triples
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, target)
+        fsync_dir(target.parent)
+    except OSError as err:
+        tmp.unlink(missing_ok=True)
+        raise StoreError(f"cannot write {target}: {err}; check that the folder is writable "
+                         "and the disk has space") from err
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return count
+
+
+# --------------------------------------------------------------------------- Turtle
+
+def _preamble() -> bytes:
+    """The ``@prefix`` lines pyoxigraph writes before any triple."""
+    any_triple = ox.Triple(ox.NamedNode(ID_BASE + "x"), ox.NamedNode(ID_BASE + "y"), ox.Literal("z"))
+    lines = (ox.serialize([any_triple], None, ox.RdfFormat.TURTLE, prefixes=dict(PREFIXES))
+             or b"").splitlines(keepends=True)
+    return b"".join(line for line in lines if line.startswith(b"@prefix "))
+
+
+_PREAMBLE = _preamble()
+
+
+def _turtle(triples: Iterable[ox.Triple]) -> bytes:
+    """The triples as Turtle statements with the project's prefixes (the
+    ``@prefix`` lines themselves are written once, at the top of the file)."""
+    text = ox.serialize(triples, None, ox.RdfFormat.TURTLE, prefixes=dict(PREFIXES)) or b""
+    return text[len(_PREAMBLE):] if text.startswith(_PREAMBLE) else text
+
+
+def _term(key: str) -> ox.NamedNode | ox.BlankNode:
+    """The subject a part key (its N-Triples form) names."""
+    return ox.BlankNode(key[2:]) if key.startswith("_:") else ox.NamedNode(key[1:-1])
+
+
+def _chunks(items: Sequence[str], size: int = _BATCH) -> Iterable[list[str]]:
+    for start in range(0, len(items), size):
+        yield list(items[start:start + size])

@@ -1,0 +1,110 @@
+"""Tests of kg.graphfile: graph.ttl written from parts that a rebuild reuses."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+import rdflib
+from rdflib import RDF, RDFS, Literal, Namespace
+
+from kg.errors import StoreError
+from kg.graphfile import GraphFileStats, write_graph_file
+from kg.store import GRAPH_BASE, GraphStore
+
+PR = Namespace("https://w3id.org/partyrel/ontology#")
+ID = Namespace("https://w3id.org/partyrel/id/")
+LABELS = GRAPH_BASE + "_labels"  # a bookkeeping graph: recorded with an empty hash
+
+
+def readout(n: int, party: str, day: int = 1) -> list[tuple[rdflib.term.Node, ...]]:
+    """A readout graph: its readout and one engagement (local), one party and one person (shared)."""
+    meeting, org, person = ID[f"engagement/r{n}-1"], ID[f"org/{party}"], ID["person/tang-wenbo"]
+    return [
+        (ID[f"readout/r{n}"], RDF.type, PR.Readout),
+        (meeting, RDF.type, PR.Meeting),
+        (meeting, PR.involves, org),
+        (meeting, PR.participant, person),
+        (meeting, PR.date, Literal(f"2024-05-{day:02d}")),
+        (org, RDF.type, PR.PoliticalParty),
+        (org, RDFS.label, Literal(party.replace("-", " ").title())),
+        (person, RDF.type, PR.Person),
+    ]
+
+
+def filled(store: GraphStore) -> None:
+    for n, party in enumerate(["zeta-workers-party", "eta-party", "theta-union"], start=1):
+        store.replace_graph(GRAPH_BASE + f"r{n}", readout(n, party), f"h{n}")
+    store.replace_graph(LABELS, [(ID["org/eta-party"], RDFS.label, Literal("Eta"))], "")
+
+
+def change_one(store: GraphStore) -> None:
+    store.replace_graph(GRAPH_BASE + "r2", readout(2, "eta-party", day=9), "h2-new")
+
+
+def remove_one(store: GraphStore) -> None:
+    store.remove_graphs([GRAPH_BASE + "r3"])
+
+
+def add_one(store: GraphStore) -> None:
+    store.replace_graph(GRAPH_BASE + "r4", readout(4, "iota-league"), "h4")
+
+
+def relabel(store: GraphStore) -> None:
+    store.replace_subjects(LABELS, [str(ID["org/eta-party"])],
+                           [(ID["org/eta-party"], RDFS.label, Literal("Eta Party"))])
+
+
+def forget_a_hash(store: GraphStore) -> None:
+    store.set_content_hash(GRAPH_BASE + "r1", None)
+
+
+@pytest.mark.parametrize(("change", "graphs_made", "subjects_made"), [
+    (lambda store: None, 0, 0),
+    (change_one, 1, 2),     # its graph, its party and the person it names
+    (remove_one, 0, 1),     # the person (still named by others); its party is gone
+    (add_one, 1, 2),        # the new graph, its new party and the person
+    (relabel, 0, 1),        # a label in the bookkeeping graph
+    (forget_a_hash, 1, 2),  # a graph without a recorded hash is made again
+])
+def test_a_rewrite_makes_only_the_changed_parts_and_gives_the_file_a_fresh_write_gives(
+        tmp_path: Path, change: Callable[[GraphStore], None], graphs_made: int, subjects_made: int):
+    parts = tmp_path / "parts.sqlite"
+    with GraphStore.open(tmp_path / "store") as store:
+        filled(store)
+        write_graph_file(store, tmp_path / "graph.ttl", parts=parts)
+        change(store)
+        stats = write_graph_file(store, tmp_path / "graph.ttl", parts=parts)
+        fresh = write_graph_file(store, tmp_path / "fresh.ttl")
+        union = store.union_graph()
+    assert (stats.graphs_made, stats.subjects_made) == (graphs_made, subjects_made)
+    assert stats.triples == fresh.triples == len(union)
+    assert (tmp_path / "graph.ttl").read_bytes() == (tmp_path / "fresh.ttl").read_bytes()
+    parsed = rdflib.Graph().parse(tmp_path / "graph.ttl", format="turtle")
+    assert set(parsed) == set(union)
+    assert not (tmp_path / "fresh.ttl.parts.tmp").exists()
+
+
+@pytest.mark.parametrize(("spoil", "version"), [
+    (lambda parts: parts.write_bytes(b"not a database"), "v1"),  # unreadable: made again
+    (lambda parts: None, "v2"),                                  # made by another version
+])
+def test_parts_that_cannot_be_used_are_all_made_again(tmp_path: Path, spoil: Callable[[Path], object],
+                                                      version: str):
+    parts = tmp_path / "parts.sqlite"
+    with GraphStore.open(tmp_path / "store") as store:
+        filled(store)
+        first = write_graph_file(store, tmp_path / "graph.ttl", parts=parts, version="v1")
+        before = (tmp_path / "graph.ttl").read_bytes()
+        spoil(parts)
+        again = write_graph_file(store, tmp_path / "graph.ttl", parts=parts, version=version)
+    assert again == GraphFileStats(first.triples, 3, 0, first.subjects_made, 0)
+    assert (tmp_path / "graph.ttl").read_bytes() == before
+
+
+def test_parts_that_cannot_be_written_are_a_store_error_naming_the_file(tmp_path: Path):
+    (tmp_path / "parts.sqlite").mkdir()  # a folder where the parts file should be
+    with GraphStore.memory() as store, pytest.raises(StoreError, match=r"parts\.sqlite"):
+        write_graph_file(store, tmp_path / "graph.ttl", parts=tmp_path / "parts.sqlite")
+    assert not (tmp_path / "graph.ttl").exists()

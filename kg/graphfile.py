@@ -34,6 +34,8 @@ import hashlib
 import os
 import sqlite3
 from collections import defaultdict
+from itertools import groupby
+from operator import attrgetter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,6 +51,7 @@ __all__ = ["GraphFileStats", "write_graph_file"]
 LOCAL_SUBJECTS = (ID_BASE + "readout/", ID_BASE + "engagement/")
 _SCHEMA = "1"
 _BATCH = 500  # rows per INSERT batch
+_SCAN_SHARE = 0.05  # above this share of changed graphs, one scan of the store beats a lookup per graph
 
 
 @dataclass(frozen=True)
@@ -173,15 +176,8 @@ def _update(connection: sqlite3.Connection, store: GraphStore) -> tuple[int, int
     for chunk in _chunks(removed):
         connection.execute(f"DELETE FROM graphs WHERE iri IN ({','.join('?' * len(chunk))})", chunk)
     rows = []
-    for graph in changed:
-        local: list[ox.Triple] = []
-        shared_subjects: set[str] = set()
-        for triple in store.graph_triples(graph):
-            subject = triple.subject
-            if isinstance(subject, ox.NamedNode) and subject.value.startswith(LOCAL_SUBJECTS):
-                local.append(triple)
-            else:
-                shared_subjects.add(str(subject))
+    for graph, local, shared_subjects in _graph_parts(store, changed, scan=len(changed) > _SCAN_SHARE
+                                                      * len(readout_graphs)):
         touched |= shared_subjects
         rows.append((graph, readout_graphs[graph], _turtle(local), len(local),
                      "\n".join(sorted(shared_subjects))))
@@ -209,6 +205,38 @@ def _update(connection: sqlite3.Connection, store: GraphStore) -> tuple[int, int
         connection.execute(f"DELETE FROM subjects WHERE key IN ({','.join('?' * len(chunk))})", chunk)
     return (len(changed), len(readout_graphs) - len(changed), made,
             sum(1 for key in known if key not in touched))
+
+
+def _graph_parts(store: GraphStore, graphs: Sequence[str], *, scan: bool
+                 ) -> Iterable[tuple[str, list[ox.Triple], set[str]]]:
+    """(graph, its local triples, the keys of its other subjects) for each of ``graphs``:
+    read with one scan of the store when many are wanted, else graph by graph."""
+    if not scan:
+        for graph in graphs:
+            yield (graph, *_split(store.quads(graph)))
+        return
+    wanted, seen = set(graphs), set()
+    for name, quads in groupby(store.quads(), key=attrgetter("graph_name")):
+        graph = name.value
+        if graph in seen:  # the store keeps a graph's quads together (graph-first index)
+            raise StoreError(f"the quads of {graph} were not read together; rebuild graph.ttl "
+                             "with a newer partyrel")
+        seen.add(graph)
+        if graph in wanted:
+            yield (graph, *_split(quads))
+
+
+def _split(quads: Iterable[ox.Quad]) -> tuple[list[ox.Triple], set[str]]:
+    """A readout graph's local triples, and the keys of its other subjects."""
+    local: list[ox.Triple] = []
+    shared: set[ox.NamedNode | ox.BlankNode] = set()
+    for quad in quads:
+        subject = quad.subject
+        if isinstance(subject, ox.NamedNode) and subject.value.startswith(LOCAL_SUBJECTS):
+            local.append(quad.triple)
+        else:
+            shared.add(subject)  # type: ignore[arg-type]
+    return local, {str(s) for s in shared}
 
 
 def _book_hashes(store: GraphStore, graphs: Sequence[str]) -> dict[str, str]:

@@ -871,6 +871,31 @@ class GraphStore:
         return sorted(graph.value for graph in data.named_graphs()
                       if isinstance(graph, ox.NamedNode))
 
+    def quads(self, graph_iri: str | None = None) -> Iterator[ox.Quad]:
+        """The quads of one named graph, or (``None``) of every named graph,
+        graph by graph (each graph's quads come together, in no set order of
+        graphs): one scan, much faster than a lookup per graph when most
+        graphs are read.
+
+        Example:
+            >>> from rdflib import Literal, URIRef
+            >>> s, p = URIRef("https://w3id.org/partyrel/id/x"), URIRef("http://www.w3.org/2000/01/rdf-schema#label")
+            >>> with GraphStore.memory() as store:
+            ...     store.replace_graph(GRAPH_BASE + "r1", [(s, p, Literal("X"))], "h1")
+            ...     store.replace_graph(GRAPH_BASE + "r2", [(s, p, Literal("Y"))], "h2")
+            ...     sorted(q.graph_name.value.rsplit("/", 1)[1] for q in store.quads())
+            ['r1', 'r2']
+        """
+        data, _ = self._stores()
+        graph = None if graph_iri is None else self._graph_node(graph_iri)
+        try:
+            for quad in data.quads_for_pattern(None, None, None, graph):
+                if not isinstance(quad.graph_name, ox.DefaultGraph):
+                    yield quad
+        except OSError as err:
+            raise StoreError(f"cannot read the store at {self._location}: {err}; "
+                             "rebuild it") from err
+
     def graph_triples(self, graph_iri: str) -> list[ox.Triple]:
         """The triples of one named graph (empty if there is no such graph).
 

@@ -60,6 +60,13 @@ def forget_a_hash(store: GraphStore) -> None:
     store.set_content_hash(GRAPH_BASE + "r1", None)
 
 
+@pytest.fixture(params=["one scan", "graph by graph"])
+def reading(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Both ways of reading the changed graphs (one scan of the store, or a lookup per graph)."""
+    monkeypatch.setattr("kg.graphfile._SCAN_SHARE", 0.0 if request.param == "one scan" else 1.0)
+    return str(request.param)
+
+
 @pytest.mark.parametrize(("change", "graphs_made", "subjects_made"), [
     (lambda store: None, 0, 0),
     (change_one, 1, 2),     # its graph, its party and the person it names
@@ -69,7 +76,8 @@ def forget_a_hash(store: GraphStore) -> None:
     (forget_a_hash, 1, 2),  # a graph without a recorded hash is made again
 ])
 def test_a_rewrite_makes_only_the_changed_parts_and_gives_the_file_a_fresh_write_gives(
-        tmp_path: Path, change: Callable[[GraphStore], None], graphs_made: int, subjects_made: int):
+        tmp_path: Path, reading: str, change: Callable[[GraphStore], None], graphs_made: int,
+        subjects_made: int):
     parts = tmp_path / "parts.sqlite"
     with GraphStore.open(tmp_path / "store") as store:
         filled(store)

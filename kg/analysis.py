@@ -350,16 +350,15 @@ def _node_key(node: Node) -> str:
 
 # --------------------------------------------------------------------------- loading
 
-class _Text(str):
-    """A literal's lexical form, told apart from an IRI (a plain ``str``) in :func:`load`."""
+#: What :func:`load` reads of a graph: subject key -> predicate IRI -> (the
+#: object IRIs and blank-node keys, the literals' lexical forms).
+Props = dict[str, dict[str, tuple[list[str], list[str]]]]
 
-    __slots__ = ()
 
-
-def _triples(source: rdflib.Graph | GraphStore) -> Iterator[tuple[str, str, str]]:
-    """(subject key, predicate IRI, object) for every predicate :func:`load`
-    reads, each distinct triple once (or more: callers tolerate repeats); an
-    object is a :class:`_Text` for a literal, else its node key.
+def _triples(source: rdflib.Graph | GraphStore) -> Iterator[tuple[str, str, str, bool]]:
+    """(subject key, predicate IRI, object, object is a literal) for every
+    predicate :func:`load` reads, each distinct triple once (or more: callers
+    tolerate repeats); an object is a literal's lexical form or a node key.
 
     A store is read through its predicate index (``GraphStore.union_pairs``),
     and equal subjects and objects share one ``str`` (a store-wide read repeats
@@ -367,23 +366,23 @@ def _triples(source: rdflib.Graph | GraphStore) -> Iterator[tuple[str, str, str]
     if isinstance(source, rdflib.Graph):
         for predicate in _PREDICATES:
             for s, o in source.subject_objects(URIRef(predicate)):
-                value = _Text(str(o)) if isinstance(o, rdflib.Literal) else _node_key(o)
-                yield _node_key(s), predicate, value
+                literal = isinstance(o, rdflib.Literal)
+                yield _node_key(s), predicate, str(o) if literal else _node_key(o), literal
         return
     import pyoxigraph as ox
 
-    keys: dict[object, str] = {}
+    keys: dict[object, tuple[str, bool]] = {}
 
-    def key(term: object) -> str:
+    def key(term: object) -> tuple[str, bool]:
         found = keys.get(term)
         if found is None:
             if isinstance(term, ox.Literal):
-                found = _Text(term.value)
+                found = (term.value, True)
             elif isinstance(term, ox.BlankNode):
-                found = f"_:{term.value}"
+                found = (f"_:{term.value}", False)
             else:
-                found = term.value  # type: ignore[attr-defined]
-            if len(found) < 200:  # long texts (evidence) are rarely repeated
+                found = (term.value, False)  # type: ignore[attr-defined]
+            if len(found[0]) < 200:  # long texts (evidence) are rarely repeated
                 if len(keys) > 2_000_000:
                     keys.clear()
                 keys[term] = found
@@ -391,7 +390,40 @@ def _triples(source: rdflib.Graph | GraphStore) -> Iterator[tuple[str, str, str]
 
     for predicate in _PREDICATES:
         for subject, obj in source.union_pairs(predicate):
-            yield key(subject), predicate, key(obj)
+            value, literal = key(obj)
+            yield key(subject)[0], predicate, value, literal
+
+
+def triple_props(triples: Iterable[tuple[str, str, str, bool]]) -> Props:
+    """Group (subject key, predicate, object, is literal) rows as :data:`Props`,
+    keeping the predicates :func:`load` reads.
+
+    Example:
+        >>> triple_props([("s", "http://www.w3.org/2000/01/rdf-schema#label", "Zeta", True),
+        ...               ("s", "http://example.org/unread", "x", True)])
+        {'s': {'http://www.w3.org/2000/01/rdf-schema#label': ([], ['Zeta'])}}
+    """
+    props: Props = {}
+    for subject, predicate, value, literal in triples:
+        if predicate not in _READ:
+            continue
+        by = props.get(subject)
+        if by is None:
+            by = props[subject] = {}
+        pair = by.get(predicate)
+        if pair is None:
+            pair = by[predicate] = ([], [])
+        pair[literal].append(value)
+    return props
+
+
+_READ = frozenset(_PREDICATES)
+
+
+def _any_class(by: dict[str, tuple[list[str], list[str]]], classes: set[str]) -> bool:
+    """Whether a subject (its :data:`Props` entry) is typed with one of ``classes``."""
+    found = by.get(_RDF_TYPE)
+    return found is not None and not (classes.isdisjoint(found[0]) and classes.isdisjoint(found[1]))
 
 
 def _parse_date(values: Iterable[str]) -> dt.date | None:
@@ -424,23 +456,38 @@ def load(source: rdflib.Graph | GraphStore) -> EngagementData:
         ...     load(store).engagements
         ()
     """
-    props: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
-    for s, p, o in _triples(source):
-        props[s][p].append(o)
+    return load_props(triple_props(_triples(source)))
+
+
+def load_props(props: Props) -> EngagementData:
+    """:func:`load` from what it read (:data:`Props`): also how a build draws
+    its map from the parts kept for ``graph.ttl`` (:mod:`kg.graphfile`).
+
+    Example:
+        >>> load_props({}).engagements
+        ()
+    """
+    nothing: tuple[list[str], list[str]] = ([], [])
+
+    def pair(subject: str, predicate: str) -> tuple[list[str], list[str]]:
+        by = props.get(subject)
+        return by.get(predicate, nothing) if by is not None else nothing
 
     def texts(subject: str, predicate: str) -> list[str]:
-        values = props[subject].get(predicate, []) if subject in props else []
-        return sorted({_one_line(v) for v in values if isinstance(v, _Text)} - {""})
+        return sorted({_one_line(v) for v in pair(subject, predicate)[1]} - {""})
 
     def iris(subject: str, predicate: str) -> tuple[str, ...]:
-        values = props[subject].get(predicate, []) if subject in props else []
-        return tuple(sorted({str(v) for v in values if not isinstance(v, _Text)}))
+        return tuple(sorted(set(pair(subject, predicate)[0])))
+
+    def values(subject: str, predicate: str) -> list[str]:
+        found = pair(subject, predicate)
+        return found[0] + found[1]
 
     engagement_classes = {_PR + t for t in (*ENGAGEMENT_TYPES, "Engagement")}
     engagement_keys = sorted(
         s for s, by in props.items()
-        if by.get(_PR + "involves") or by.get(_PR + "participant")
-        or engagement_classes & {str(c) for c in by.get(_RDF_TYPE, [])})
+        if _PR + "involves" in by or _PR + "participant" in by
+        or _any_class(by, engagement_classes))
 
     readout_titles: dict[str, str] = {}
 
@@ -454,13 +501,13 @@ def load(source: rdflib.Graph | GraphStore) -> EngagementData:
 
     engagements = []
     for key in engagement_keys:
-        classes = {str(c) for c in props[key].get(_RDF_TYPE, [])}
+        classes = set(values(key, _RDF_TYPE))
         kind = next((t for t in ENGAGEMENT_TYPES if _PR + t in classes), "Engagement")
         readouts = sorted(set(iris(key, _PR + "reportedIn")) | set(iris(key, _PROV_DERIVED)))
         readout = readouts[0] if readouts else None
         evidence = texts(key, _PR + "evidence")
         engagements.append(Engagement(
-            iri=key, type=kind, date=_parse_date(props[key].get(_PR + "date", [])),
+            iri=key, type=kind, date=_parse_date(values(key, _PR + "date")),
             readout=readout, readout_title=readout_title(readout),
             evidence=evidence[0] if evidence else "",
             sides=iris(key, _PR + "involves"), participants=iris(key, _PR + "participant"),
@@ -472,13 +519,14 @@ def load(source: rdflib.Graph | GraphStore) -> EngagementData:
         named |= engagement.entities | set(engagement.topics)
     topics = {t for e in engagements for t in e.topics}
     persons = {p for e in engagements for p in (*e.participants, *e.attendees)}
+    kind_classes = {cls for cls, _ in _KIND_OF_CLASS}
     for s, by in props.items():
-        if any(str(c) == cls for c in by.get(_RDF_TYPE, []) for cls, _ in _KIND_OF_CLASS):
+        if _any_class(by, kind_classes):
             named.add(s)
 
     entities: dict[str, Entity] = {}
     for key in sorted(named - set(engagement_keys)):
-        classes = {str(c) for c in props[key].get(_RDF_TYPE, [])} if key in props else set()
+        classes = set(values(key, _RDF_TYPE))
         kind = next((k for cls, k in _KIND_OF_CLASS if cls in classes),
                     "topic" if key in topics else "person" if key in persons else "other_org")
         labels = texts(key, _RDFS_LABEL) or texts(key, _SKOS + "prefLabel")

@@ -31,6 +31,7 @@ which gives the same ``graph.ttl``.
 from __future__ import annotations
 
 import hashlib
+import marshal
 import os
 import sqlite3
 from collections import defaultdict
@@ -42,14 +43,15 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from kg.analysis import EngagementData, Props, load_props, triple_props
 from kg.errors import StoreError
 from kg.store import ID_BASE, PREFIXES, GraphStore, fsync_dir
 
-__all__ = ["GraphFileStats", "write_graph_file"]
+__all__ = ["GraphFileStats", "engagement_data", "write_graph_file"]
 
 #: Subjects whose triples live in their readout's graph only.
 LOCAL_SUBJECTS = (ID_BASE + "readout/", ID_BASE + "engagement/")
-_SCHEMA = "1"
+_SCHEMA = "2"
 _BATCH = 500  # rows per INSERT batch
 _SCAN_SHARE = 0.05  # above this share of changed graphs, one scan of the store beats a lookup per graph
 
@@ -123,6 +125,50 @@ def write_graph_file(store: GraphStore, path: Path | str, *, parts: Path | str |
     return GraphFileStats(triples, *counts)
 
 
+def engagement_data(parts: Path | str) -> EngagementData:
+    """What :func:`kg.analysis.load` reads of the store, from the parts file
+    as :func:`write_graph_file` last left it: valid while the store has not
+    changed since (a build draws its map right after writing ``graph.ttl``).
+
+    Raises:
+        StoreError: the parts file cannot be read.
+
+    Example:
+        >>> import tempfile
+        >>> from rdflib import Literal, URIRef
+        >>> from kg.analysis import load
+        >>> from kg.store import GRAPH_BASE
+        >>> folder = Path(tempfile.mkdtemp())
+        >>> meeting, party = URIRef(ID_BASE + "engagement/r1-1"), URIRef(ID_BASE + "org/zwp")
+        >>> involves = URIRef("https://w3id.org/partyrel/ontology#involves")
+        >>> with GraphStore.memory() as store:
+        ...     store.replace_graph(GRAPH_BASE + "r1", [(meeting, involves, party)], "h1")
+        ...     _ = write_graph_file(store, folder / "graph.ttl", parts=folder / "parts.sqlite")
+        ...     engagement_data(folder / "parts.sqlite") == load(store)
+        True
+    """
+    props: Props = {}
+    try:
+        connection = sqlite3.connect(f"file:{Path(parts)}?mode=ro", uri=True)
+        try:
+            for table in ("graphs", "subjects"):
+                for (blob,) in connection.execute(f"SELECT props FROM {table}"):
+                    for subject, by in marshal.loads(blob).items():
+                        if subject in props:  # stated in two parts: merge, as the union does
+                            for predicate, (nodes, texts) in by.items():
+                                pair = props[subject].setdefault(predicate, ([], []))
+                                pair[0].extend(nodes)
+                                pair[1].extend(texts)
+                        else:
+                            props[subject] = by
+        finally:
+            connection.close()
+    except (sqlite3.Error, ValueError, EOFError, TypeError) as err:
+        raise StoreError(f"cannot read the parts of graph.ttl at {parts}: {err}; build again "
+                         "(or draw the map from the store)") from err
+    return load_props(props)
+
+
 # --------------------------------------------------------------------------- parts
 
 def _connect(path: Path, version: str) -> sqlite3.Connection:
@@ -140,11 +186,11 @@ def _connect(path: Path, version: str) -> sqlite3.Connection:
                     connection.execute("DROP TABLE IF EXISTS subjects")
                     connection.execute("DELETE FROM meta")
                     connection.execute(
-                        "CREATE TABLE graphs (iri TEXT PRIMARY KEY, digest TEXT, "
-                        "turtle BLOB NOT NULL, triples INTEGER NOT NULL, shared TEXT NOT NULL)")
+                        "CREATE TABLE graphs (iri TEXT PRIMARY KEY, digest TEXT, turtle BLOB NOT NULL, "
+                        "triples INTEGER NOT NULL, props BLOB NOT NULL, shared TEXT NOT NULL)")
                     connection.execute(
                         "CREATE TABLE subjects (key TEXT PRIMARY KEY, turtle BLOB NOT NULL, "
-                        "triples INTEGER NOT NULL, book TEXT NOT NULL)")
+                        "triples INTEGER NOT NULL, props BLOB NOT NULL, book TEXT NOT NULL)")
                     connection.executemany("INSERT INTO meta VALUES (?, ?)",
                                            [("schema", _SCHEMA), ("version", version)])
             return connection
@@ -179,12 +225,12 @@ def _update(connection: sqlite3.Connection, store: GraphStore) -> tuple[int, int
     for graph, local, shared_subjects in _graph_parts(store, changed, scan=len(changed) > _SCAN_SHARE
                                                       * len(readout_graphs)):
         touched |= shared_subjects
-        rows.append((graph, readout_graphs[graph], _turtle(local), len(local),
+        rows.append((graph, readout_graphs[graph], _turtle(local), len(local), _props(local),
                      "\n".join(sorted(shared_subjects))))
         if len(rows) >= _BATCH:
-            connection.executemany("INSERT OR REPLACE INTO graphs VALUES (?, ?, ?, ?, ?)", rows)
+            connection.executemany("INSERT OR REPLACE INTO graphs VALUES (?, ?, ?, ?, ?, ?)", rows)
             rows = []
-    connection.executemany("INSERT OR REPLACE INTO graphs VALUES (?, ?, ?, ?, ?)", rows)
+    connection.executemany("INSERT OR REPLACE INTO graphs VALUES (?, ?, ?, ?, ?, ?)", rows)
 
     known = dict(connection.execute("SELECT key, book FROM subjects").fetchall())
     touched.update(key for key, value in book.items() if known.get(key) != value)
@@ -193,14 +239,14 @@ def _update(connection: sqlite3.Connection, store: GraphStore) -> tuple[int, int
     for key in sorted(touched):
         triples = store.subject_triples(_term(key))
         if triples:
-            rows.append((key, _turtle(triples), len(triples), book.get(key, "")))
+            rows.append((key, _turtle(triples), len(triples), _props(triples), book.get(key, "")))
             made += 1
         elif key in known:
             gone.append(key)
         if len(rows) >= _BATCH:
-            connection.executemany("INSERT OR REPLACE INTO subjects VALUES (?, ?, ?, ?)", rows)
+            connection.executemany("INSERT OR REPLACE INTO subjects VALUES (?, ?, ?, ?, ?)", rows)
             rows = []
-    connection.executemany("INSERT OR REPLACE INTO subjects VALUES (?, ?, ?, ?)", rows)
+    connection.executemany("INSERT OR REPLACE INTO subjects VALUES (?, ?, ?, ?, ?)", rows)
     for chunk in _chunks(gone):
         connection.execute(f"DELETE FROM subjects WHERE key IN ({','.join('?' * len(chunk))})", chunk)
     return (len(changed), len(readout_graphs) - len(changed), made,
@@ -294,6 +340,18 @@ def _turtle(triples: Iterable[ox.Triple]) -> bytes:
     ``@prefix`` lines themselves are written once, at the top of the file)."""
     text = ox.serialize(triples, None, ox.RdfFormat.TURTLE, prefixes=dict(PREFIXES)) or b""
     return text[len(_PREAMBLE):] if text.startswith(_PREAMBLE) else text
+
+
+def _props(triples: Sequence[ox.Triple]) -> bytes:
+    """What the map reads of these triples (:data:`kg.analysis.Props`), marshalled."""
+    rows = []
+    for triple in triples:
+        subject, obj = triple.subject, triple.object
+        rows.append((f"_:{subject.value}" if isinstance(subject, ox.BlankNode) else subject.value,
+                     triple.predicate.value,
+                     f"_:{obj.value}" if isinstance(obj, ox.BlankNode) else obj.value,
+                     isinstance(obj, ox.Literal)))
+    return marshal.dumps(triple_props(rows))
 
 
 def _term(key: str) -> ox.NamedNode | ox.BlankNode:

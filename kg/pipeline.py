@@ -61,7 +61,7 @@ from typing import TYPE_CHECKING, Any
 
 from rdflib import Graph
 
-from kg.graphfile import write_graph_file
+from kg.graphfile import engagement_data, write_graph_file
 from kg.extract import extract_doc
 from kg.ingest import DEFAULT_MAX_BYTES, MAX_CHARS, Failure, Stream, format_of, iter_paths
 from kg.lexicon import Lexicon, load_lexicon
@@ -282,7 +282,8 @@ def build(
         graph_due = write_graph and (made.get("graph.ttl", {}).get("state") != state
                                      or not (out / "graph.ttl").is_file())
         beside = None
-        if (map_due and graph_due and jobs > 1
+        parts_fresh = False
+        if (map_due and graph_due and jobs > 1 and report.built > BESIDE_SHARE * report.readouts
                 and MAP_BESIDE_ENGAGEMENTS <= report.engagements < MAP_BESIDE_MAX_ENGAGEMENTS):
             # Both outputs only read the store: with more than one process allowed,
             # the map is drawn in another process while this one writes graph.ttl.
@@ -300,6 +301,7 @@ def build(
                 try:
                     report.triples = write_graph_file(store, report.graph_path, parts=out / GRAPH_PARTS,
                                                       version=extractor_fingerprint()).triples
+                    parts_fresh = True
                 except BaseException:
                     if beside is not None:
                         beside.stop()
@@ -316,7 +318,10 @@ def build(
             if beside is not None:
                 beside.wait()  # drawn beside graph.ttl: the phase is the time left waiting for it
             elif map_due:
-                render_map(store, report.map_path)
+                # the parts graph.ttl was just written from hold what the map reads, and are
+                # faster to read than the store (10k readouts: 2.4 s against 6.3 s)
+                render_map(engagement_data(out / GRAPH_PARTS) if parts_fresh else store,
+                           report.map_path)
             if map_due:
                 made["map.html"] = {"state": state}
                 _write_outputs(out, made)
@@ -340,6 +345,10 @@ MAP_BESIDE_ENGAGEMENTS = 5_000
 #: 130,000 engagements), so beside the build process (0.6 GiB) a build of 100,000
 #: readouts would need 2.2 GiB; one after the other it stays under 2 GiB.
 MAP_BESIDE_MAX_ENGAGEMENTS = 100_000
+#: ... and only when more than this share of the readouts was built: otherwise
+#: graph.ttl is written in a few seconds from the parts it keeps, and the map
+#: drawn after it reads those parts instead of the store (faster than a worker).
+BESIDE_SHARE = 0.05
 
 
 def _draw_map(out: str, path: str) -> None:

@@ -272,6 +272,24 @@ def test_graph_and_map_are_written_again_only_when_the_store_changed(
         assert ((out / "map.html").stat().st_mtime_ns != 1) == rewritten
 
 
+@pytest.mark.parametrize("rebuilt", [False, True])
+def test_the_map_a_build_draws_from_the_graph_parts_is_the_map_of_the_store(
+        corpus: Path, tmp_path: Path, rebuilt: bool):
+    from kg.mapviz import render_map
+
+    src = tmp_path / "in"
+    shutil.copytree(corpus, src)
+    out = tmp_path / "out"
+    build([src], out)
+    if rebuilt:  # one readout changed and one deleted: the parts are updated, not made anew
+        gen.mutate(src, 0.03, seed=5)
+        sorted(src.rglob("*.txt"))[0].unlink()
+        assert build([src], out, prune=True).built > 0
+    with GraphStore.open(out, read_only=True) as store:
+        render_map(store, tmp_path / "from-store.html")
+    assert (out / "map.html").read_bytes() == (tmp_path / "from-store.html").read_bytes()
+
+
 @pytest.mark.slow
 def test_with_two_processes_the_map_drawn_beside_graph_ttl_is_the_same(corpus: Path, tmp_path: Path,
                                                                         workers_from_the_start: None,

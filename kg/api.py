@@ -270,9 +270,9 @@ class KnowledgeBase:
 
     def _engagement_data(self) -> EngagementData:
         if self._data is None:
-            from kg.analysis import load
+            from kg.pipeline import built_engagement_data
 
-            self._data = load(self._store)
+            self._data = built_engagement_data(self._store)
         return self._data
 
     def graph(self, kind: str = "organizations", **filters: Any) -> networkx.Graph:

@@ -317,13 +317,14 @@ def _analysis_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 
 def _analysis_input(args: argparse.Namespace) -> tuple[EngagementData, Filters]:
-    from kg.analysis import Filters, load
+    from kg.analysis import Filters
+    from kg.pipeline import built_engagement_data
     from kg.store import GraphStore
 
     filters = Filters(date_from=args.date_from, date_to=args.date_to, type=args.type,
                       topic=args.topic, ego=args.ego)
     with GraphStore.open(args.store, read_only=True) as store:
-        data = load(store)
+        data = built_engagement_data(store)
     return data, filters
 
 

@@ -68,7 +68,7 @@ class GraphFileStats:
 
 
 def write_graph_file(store: GraphStore, path: Path | str, *, parts: Path | str | None = None,
-                     version: str = "") -> GraphFileStats:
+                     version: str = "", state: str = "") -> GraphFileStats:
     """Write the union of the store's named graphs as Turtle at ``path``
     (atomically) and return what was written.
 
@@ -79,6 +79,8 @@ def write_graph_file(store: GraphStore, path: Path | str, *, parts: Path | str |
             without it the parts are made in a temporary file next to ``path``.
         version: what the parts were made by (the build passes its extractor
             fingerprint); parts of another version are all made again.
+        state: a key of the store's content, recorded with the parts (see
+            :func:`engagement_data`).
 
     Raises:
         StoreError: the file or the parts file cannot be written.
@@ -112,7 +114,9 @@ def write_graph_file(store: GraphStore, path: Path | str, *, parts: Path | str |
                          "folder is writable and the disk has space") from err
     try:
         with connection:
+            connection.execute("DELETE FROM meta WHERE key = 'state'")
             counts = _update(connection, store)
+            connection.execute("INSERT INTO meta VALUES ('state', ?)", (state,))
         triples = _concatenate(connection, target)
     except sqlite3.Error as err:
         raise StoreError(f"cannot write the parts of {target} at {cache}: {err}; delete that file "
@@ -125,13 +129,14 @@ def write_graph_file(store: GraphStore, path: Path | str, *, parts: Path | str |
     return GraphFileStats(triples, *counts)
 
 
-def engagement_data(parts: Path | str) -> EngagementData:
+def engagement_data(parts: Path | str, *, state: str | None = None) -> EngagementData:
     """What :func:`kg.analysis.load` reads of the store, from the parts file
     as :func:`write_graph_file` last left it: valid while the store has not
     changed since (a build draws its map right after writing ``graph.ttl``).
 
     Raises:
-        StoreError: the parts file cannot be read.
+        StoreError: the parts file cannot be read, or (with ``state``) was
+            not written for that state of the store.
 
     Example:
         >>> import tempfile
@@ -149,8 +154,12 @@ def engagement_data(parts: Path | str) -> EngagementData:
     """
     props: Props = {}
     try:
-        connection = sqlite3.connect(f"file:{Path(parts)}?mode=ro", uri=True)
+        connection = sqlite3.connect(Path(parts).resolve().as_uri() + "?mode=ro", uri=True)
         try:
+            made_for = connection.execute("SELECT value FROM meta WHERE key = 'state'").fetchone()
+            if state is not None and (made_for is None or made_for[0] != state):
+                raise StoreError(f"the parts of graph.ttl at {parts} were written for another "
+                                 "state of the store; build again")
             for table in ("graphs", "subjects"):
                 for (blob,) in connection.execute(f"SELECT props FROM {table}"):
                     for subject, by in marshal.loads(blob).items():
@@ -180,6 +189,7 @@ def _connect(path: Path, version: str) -> sqlite3.Connection:
             connection.execute("PRAGMA synchronous=NORMAL")
             connection.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
             made_by = dict(connection.execute("SELECT key, value FROM meta").fetchall())
+            made_by.pop("state", None)
             if made_by != {"schema": _SCHEMA, "version": version}:
                 with connection:
                     connection.execute("DROP TABLE IF EXISTS graphs")

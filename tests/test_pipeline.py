@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 import rdflib
 from rdflib.compare import graph_diff, isomorphic, to_isomorphic
 
-from kg.pipeline import build
+from kg.pipeline import GRAPH_PARTS, build, built_engagement_data
 from kg.store import GraphStore
 
 GOOD = ("Talks in Kunming\n ( 2024.03.12 )\n\nKunming, March 11th--Tang Wenbo, Vice-minister of the IDCPC"
@@ -81,3 +83,33 @@ def test_every_entity_has_exactly_one_label(built_sample: Path):
         for node in g.subjects(rdflib.RDF.type, cls):
             labels = list(g.objects(node, rdflib.RDFS.label))
             assert len(labels) == 1, (node, labels)
+
+
+def _change_with_no_graph(src: Path, out: Path) -> None:
+    (src / "extra.txt").write_text(GOOD, encoding="utf-8")
+    build([src], out, write_graph=False, write_map=False)  # the parts now lag behind the store
+
+
+@pytest.mark.parametrize(("after_the_build", "from_parts"), [
+    (lambda src, out: None, True),                                              # fresh parts are read
+    (_change_with_no_graph, False),                                             # stale parts: the store
+    (lambda src, out: (out / GRAPH_PARTS).write_bytes(b"not a database"), False),  # unreadable: the store
+    (lambda src, out: (out / GRAPH_PARTS).unlink(), False),                     # missing: the store
+])
+def test_the_engagement_data_of_a_built_store_is_read_from_fresh_parts_only(
+        tmp_path: Path, sample_dir: Path, monkeypatch: pytest.MonkeyPatch,
+        after_the_build: Callable[[Path, Path], object], from_parts: bool):
+    import kg.analysis
+
+    src, out = tmp_path / "in", tmp_path / "out"
+    shutil.copytree(sample_dir, src)
+    build([src], out, write_map=False)
+    after_the_build(src, out)
+    with GraphStore.open(out, read_only=True) as store:
+        expected = kg.analysis.load(store)
+        calls: list[object] = []
+        real_load = kg.analysis.load
+        monkeypatch.setattr(kg.analysis, "load", lambda source: calls.append(source) or real_load(source))
+        data = built_engagement_data(store)
+    assert data == expected and len(data.engagements) > 0
+    assert (calls == []) == from_parts

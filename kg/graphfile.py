@@ -34,6 +34,7 @@ import hashlib
 import marshal
 import os
 import sqlite3
+from sys import intern
 from collections import defaultdict
 from itertools import groupby
 from operator import attrgetter
@@ -163,6 +164,12 @@ def engagement_data(parts: Path | str, *, state: str | None = None) -> Engagemen
             for table in ("graphs", "subjects"):
                 for (blob,) in connection.execute(f"SELECT props FROM {table}"):
                     for subject, by in marshal.loads(blob).items():
+                        # one str per IRI, as a read of the store gives (each part has its own
+                        # copies): at 100k readouts, peak 1.4 GiB in 21 s; 2.0 GiB without
+                        # interning; 1.7 GiB in 74 s reading the store
+                        by = {intern(p): ([intern(v) for v in nodes], texts)
+                              for p, (nodes, texts) in by.items()}
+                        subject = intern(subject)
                         if subject in props:  # stated in two parts: merge, as the union does
                             for predicate, (nodes, texts) in by.items():
                                 pair = props[subject].setdefault(predicate, ([], []))

@@ -4,6 +4,7 @@ rebuilds, named-query latency and map time for synthetic corpora.
 
 usage: python bench/throughput.py [SIZE ...] [--jobs 1,2] [--workdir DIR]
                                   [--extract-sample N] [--repeat R] [--keep]
+                                  [--no-queries | --queries-only OUT]
 
 SIZE is a number of readouts (default: 1000 10000; 100000 takes about an
 hour on the machine of record). For each size it generates the corpus with
@@ -270,6 +271,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--repeat", type=int, default=5)
     p.add_argument("--keep", action="store_true", help="keep the stores (corpora are always kept "
                    "in --workdir)")
+    p.add_argument("--no-queries", dest="queries", action="store_false",
+                   help="skip the named queries (at 100k they take about half an hour)")
     p.add_argument("--queries-only", type=Path, metavar="OUT",
                    help="only measure the named queries on the store built at OUT")
     args = p.parse_args(args_list)
@@ -329,8 +332,9 @@ def main(argv: list[str] | None = None) -> int:
                   f"{reference:.1f} s{'' if outputs else ' (its wall time less graph and map)'} "
                   "(target < 5 %)")
         shutil.rmtree(work, ignore_errors=True)
-        print(f"named queries (median of {args.repeat} runs each)")
-        query_latency(out, args.repeat)
+        if args.queries:
+            print(f"named queries (median of {args.repeat} runs each)")
+            query_latency(out, args.repeat)
         print("map")
         map_time(out)
         if not args.keep:

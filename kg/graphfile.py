@@ -287,6 +287,9 @@ def _graph_parts(store: GraphStore, graphs: Sequence[str], *, scan: bool
         seen.add(graph)
         if graph in wanted:
             yield (graph, *_split(quads))
+    for graph in graphs:
+        if graph not in seen:  # an empty graph has no quads to scan
+            yield graph, [], set()
 
 
 def _split(quads: Iterable[ox.Quad]) -> tuple[list[ox.Triple], set[str]]:

@@ -47,6 +47,10 @@ def remove_one(store: GraphStore) -> None:
     store.remove_graphs([GRAPH_BASE + "r3"])
 
 
+def empty_one(store: GraphStore) -> None:
+    store.replace_graph(GRAPH_BASE + "r2", [], "h2-empty")
+
+
 def add_one(store: GraphStore) -> None:
     store.replace_graph(GRAPH_BASE + "r4", readout(4, "iota-league"), "h4")
 
@@ -71,6 +75,7 @@ def reading(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> 
     (lambda store: None, 0, 0),
     (change_one, 1, 2),     # its graph, its party and the person it names
     (remove_one, 0, 1),     # the person (still named by others); its party is gone
+    (empty_one, 1, 2),      # its graph (now empty), the person, its party (still labelled)
     (add_one, 1, 2),        # the new graph, its new party and the person
     (relabel, 0, 1),        # a label in the bookkeeping graph
     (forget_a_hash, 1, 2),  # a graph without a recorded hash is made again

@@ -323,8 +323,11 @@ def build(
                 beside.wait()  # drawn beside graph.ttl: the phase is the time left waiting for it
             elif map_due:
                 # the parts graph.ttl was just written from hold what the map reads, and are
-                # faster to read than the store (10k readouts: 2.4 s against 6.3 s)
-                render_map(engagement_data(out / GRAPH_PARTS) if parts_fresh else store,
+                # faster to read than the store (10k readouts: 2.4 s against 6.3 s); but above
+                # MAP_BESIDE_MAX_ENGAGEMENTS the store's own caches plus the data read from the
+                # parts passed 2 GiB (100k readouts: 2,166 MiB), reading the store stays under
+                from_parts = parts_fresh and report.engagements < MAP_BESIDE_MAX_ENGAGEMENTS
+                render_map(engagement_data(out / GRAPH_PARTS) if from_parts else store,
                            report.map_path)
             if map_due:
                 made["map.html"] = {"state": state}

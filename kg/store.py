@@ -907,13 +907,7 @@ class GraphStore:
             ...     [str(t.object) for t in store.graph_triples(GRAPH_BASE + "r1")]
             ['"X"']
         """
-        data, _ = self._stores()
-        try:
-            quads = data.quads_for_pattern(None, None, None, self._graph_node(graph_iri))
-            return [ox.Triple(quad.subject, quad.predicate, quad.object) for quad in quads]
-        except OSError as err:
-            raise StoreError(f"cannot read the store at {self._location}: {err}; "
-                             "rebuild it") from err
+        return [quad.triple for quad in self.quads(graph_iri)]
 
     def content_stamp(self) -> str:
         """A short text that changes whenever the instance data may have changed:

@@ -56,7 +56,8 @@ from rdflib.term import BNode, Literal, Node, URIRef
 
 from kg.errors import PartyrelError, QueryError
 from kg.query import QueryResult
-from kg.store import PREFIXES, GraphStore, from_ox_term, to_ox_term
+from kg.sparql_bind import bind_by_values
+from kg.store import PREFIXES, BindingValue, GraphStore, from_ox_term
 
 __all__ = ["DEFAULT_TIMEOUT", "Endpoint", "PushError", "PushReport", "push", "remote_query"]
 
@@ -249,50 +250,6 @@ def _with_prefixes(text: str) -> str:
     return declared + text
 
 
-def _term_text(value: object) -> str:
-    """A parameter value as SPARQL term text, rendered (and escaped) by pyoxigraph."""
-    if isinstance(value, (URIRef, BNode, Literal)):
-        return str(to_ox_term(value))
-    if isinstance(value, ox.NamedNode | ox.Literal):
-        return str(value)
-    from kg.store import _substitutions  # the store's own conversion
-
-    converted = _substitutions({"x": value})  # type: ignore[dict-item]
-    return str(next(iter(converted.values()))) if converted else str(ox.Literal(str(value)))
-
-
-def _bind_remotely(text: str, bindings: Mapping[str, object]) -> str:
-    """Bind parameters by a ``VALUES`` block opening each WHERE group of the query.
-
-    That is how pyoxigraph's substitutions behave for the library's queries
-    (checked for each of them against the Oxigraph server by the tests),
-    except for a variable the query computes with ``BIND (... AS ?v)``: there
-    a given value must equal the computed one (and is kept when the
-    expression fails), so such a BIND is rewritten to compute ``?v_computed``
-    and to keep only compatible rows.
-    """
-    import re
-
-    if not bindings:
-        return text
-    for name in bindings:
-        pattern = re.compile(r"BIND\s*\((?P<expr>.+?)\s+AS\s+\?" + re.escape(name) + r"\s*\)",
-                             re.IGNORECASE)
-        computed = f"?{name}__computed"
-        text = pattern.sub(lambda m, name=name, computed=computed: (
-            f"BIND ({m.group('expr')} AS {computed}) "
-            f"FILTER (!BOUND({computed}) || {computed} = ?{name})"), text)
-    names = " ".join(f"?{name}" for name in bindings)
-    values = " ".join(_term_text(value) for value in bindings.values())
-    block = f"VALUES ({names}) {{ ({values}) }}"
-    where = re.compile(r"\bWHERE\s*\{", re.IGNORECASE)
-    if where.search(text) is None:
-        raise QueryError("cannot bind parameters for a remote endpoint: the query has no WHERE "
-                         "{ ... } group; write the value into the query")
-    # every WHERE group, sub-selects included: a substitution binds the variable everywhere
-    return where.sub(lambda m: m.group(0) + "\n  " + block + "\n", text)
-
-
 def _from_json(cell: Mapping[str, str]) -> Node:
     kind, value = cell.get("type"), cell.get("value", "")
     if kind == "uri":
@@ -314,12 +271,12 @@ def remote_query(endpoint: Endpoint, query_or_file: str,
     Parameters are converted as for a local query (a named query's ``iri``
     parameter given as a name is looked up on the server) and bound as RDF
     terms, rendered and escaped by pyoxigraph, in a ``VALUES`` block (see
-    ``_bind_remotely``).
+    :func:`kg.sparql_bind.bind_by_values`).
     """
     from kg.query import _load_query, _named_query, _param_value
 
     named = _named_query(query_or_file)
-    bindings: dict[str, object]
+    bindings: dict[str, BindingValue]
     if named is not None:
         from kg.named_queries import bind_parameters
 
@@ -330,7 +287,7 @@ def remote_query(endpoint: Endpoint, query_or_file: str,
         text = _load_query(query_or_file)[0]
         bindings = {name: _param_value(value)  # type: ignore[arg-type]
                     for name, value in (params or {}).items()}
-    return _run(endpoint, _bind_remotely(text, bindings))
+    return _run(endpoint, bind_by_values(text, bindings))
 
 
 class _RemoteRows:
@@ -340,9 +297,9 @@ class _RemoteRows:
     def __init__(self, endpoint: Endpoint) -> None:
         self.endpoint = endpoint
 
-    def select_rows(self, sparql: str, bindings: Mapping[str, object] | None = None
+    def select_rows(self, sparql: str, bindings: Mapping[str, BindingValue] | None = None
                     ) -> tuple[list[str], list[list[Node | None]]]:
-        result = _run(self.endpoint, _bind_remotely(sparql, bindings or {}))
+        result = _run(self.endpoint, bind_by_values(sparql, bindings or {}))
         return result.columns, [list(row) for row in result.terms]
 
 

@@ -57,7 +57,7 @@ import datetime as dt
 import difflib
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -95,6 +95,9 @@ PARAMETER_KINDS: Mapping[str, str] = {
     "string": "a text (bound as a plain literal)",
 }
 
+#: The folder of ``kg/queries`` holding the library's queries tuned for pyoxigraph.
+TUNED_FOLDER = "pyoxigraph"
+
 _NAME = re.compile(r"[a-z0-9][a-z0-9-]*")
 _PARAMETER_LINE = re.compile(r"^\s{2,}([A-Za-z_][A-Za-z0-9_]*)\s+\((\w+)\):\s*(.*)$")
 _TITLE_LINE = re.compile(r"^([^:]+):\s*(.*)$")
@@ -120,6 +123,12 @@ class Parameter:
 class NamedQuery:
     """A query of the library, parsed from its file.
 
+    ``text`` is portable SPARQL 1.1 (what ``kg query --show`` prints and a
+    remote server runs). ``tuned`` is the same question written for the
+    embedded store's planner (``kg/queries/pyoxigraph/NAME.rq``: ``LATERAL``
+    joins that start from a given parameter), when the library has one; the
+    tests check that both give the same rows for every parameter.
+
     Example:
         >>> query = get_query("presides")
         >>> query.parameter("org").kind, query.path.name
@@ -133,6 +142,12 @@ class NamedQuery:
     example: str
     text: str
     path: Path
+    tuned: str | None = None
+
+    @property
+    def local_text(self) -> str:
+        """The text the embedded store runs: ``tuned`` if there is one, else ``text``."""
+        return self.tuned if self.tuned is not None else self.text
 
     def parameter(self, name: str) -> Parameter:
         """The parameter called ``name`` (a leading ``?`` or ``$`` is ignored).
@@ -246,16 +261,22 @@ def parse_query(text: str, name: str, path: Path | None = None) -> NamedQuery:
                       path=path if path is not None else Path(f"{name}.rq"))
 
 
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as err:
+        raise QueryError(f"cannot read the named query {path}: {err}; reinstall partyrel") from err
+
+
 @lru_cache(maxsize=1)
 def _library(folder: Path) -> tuple[NamedQuery, ...]:
     queries = []
     for path in sorted(folder.glob("*.rq")):
-        try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as err:
-            raise QueryError(f"cannot read the named query {path}: {err}; reinstall "
-                             "partyrel") from err
-        queries.append(parse_query(text, path.stem, path))
+        query = parse_query(_read(path), path.stem, path)
+        tuned = folder / TUNED_FOLDER / path.name
+        if tuned.is_file():
+            query = replace(query, tuned=_read(tuned))
+        queries.append(query)
     return tuple(queries)
 
 

@@ -167,7 +167,7 @@ def run_query(store: GraphStore, query_or_file: str,
     if named is not None:
         from kg.named_queries import bind_parameters
 
-        text, source = named.text, f"named query {named.name}"
+        text, source = named.local_text, f"named query {named.name}"
         bindings: dict[str, BindingValue] = bind_parameters(store, named, params or {})
     else:
         text, source = _load_query(query_or_file)

@@ -1,6 +1,7 @@
-"""Binding parameters in the query text (kg.sparql_bind): the named queries
-bound laterally answer as pyoxigraph's substitutions do, for every parameter;
-values are escaped terms; comments and strings are left alone."""
+"""Binding parameters in the query text (kg.sparql_bind): the named queries,
+portable and tuned, bound laterally or by VALUES, answer as pyoxigraph's
+substitutions do, for every parameter; values are escaped terms; comments
+and strings are left alone."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from rdflib import URIRef
 from tiny_world import ALAND, ALPHA, ANA, BETA, BO, BORDURIA, CLIMATE, CY, GAMMA, YOUTH, fill
 
 from kg.errors import QueryError
-from kg.named_queries import bind_parameters, list_queries
+from kg.named_queries import TUNED_FOLDER, bind_parameters, list_queries, queries_dir
 from kg.sparql_bind import bind_by_values, bind_laterally
 from kg.store import BindingValue, GraphStore
 
@@ -74,6 +75,19 @@ def test_a_named_query_bound_laterally_answers_as_substitutions_do(
     substituted = _rows(world, query.text, bindings)
     assert _rows(world, bind_laterally(query.text, bindings)) == substituted
     assert _rows(world, bind_by_values(query.text, bindings)) == substituted
+    assert _rows(world, bind_laterally(query.local_text, bindings)) == substituted
+
+
+@pytest.mark.parametrize("name", [q.name for q in list_queries() if q.tuned is not None])
+def test_a_tuned_query_answers_as_the_portable_one_without_parameters(world: GraphStore,
+                                                                      name: str) -> None:
+    query = next(q for q in list_queries() if q.name == name)
+    assert _rows(world, query.local_text) == _rows(world, query.text) != []
+
+
+def test_every_tuned_query_is_the_tuning_of_a_portable_one() -> None:
+    tuned = {path.stem for path in (queries_dir() / TUNED_FOLDER).glob("*.rq")}
+    assert tuned and tuned <= {q.name for q in list_queries() if q.tuned is not None}
 
 
 def test_some_tried_values_match_rows_so_the_comparison_is_not_of_empty_answers(

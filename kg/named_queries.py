@@ -20,8 +20,13 @@ The first line is ``Title: summary``; a parameter is ``name (kind): text``
 none.
 
 Every parameter is optional and binds the query variable of the same name
-as an RDF term (never pasted into the text): a value given narrows the
+as an RDF term (rendered and escaped by pyoxigraph, never the raw value
+pasted into the text; see :mod:`kg.sparql_bind`): a value given narrows the
 answer, no value leaves the question open (all organizations, all years).
+The embedded store gets the values in a ``VALUES`` row joined ``LATERAL``
+to the query, so its planner starts from them; a query may also have a
+text tuned for pyoxigraph in ``kg/queries/pyoxigraph/`` (see
+:class:`NamedQuery`).
 Values are converted by kind, so ``--param year=2022`` and ``year=2022`` from
 Python both bind ``"2022"^^xsd:integer``; an ``iri`` parameter takes an IRI
 (``<https://...>``, ``https://...``, ``id:org/...``) or the name of an

@@ -143,8 +143,8 @@ def run_query(store: GraphStore, query_or_file: str,
     library (``kg/queries/NAME.rq``, see :mod:`kg.named_queries`) over the
     store's readout graphs.
 
-    ``params`` bind query variables safely (substituted as RDF terms, never
-    pasted into the text). For a named query each value is converted by the
+    ``params`` bind query variables safely (as RDF terms, never the raw
+    value pasted into the text). For a named query each value is converted by the
     parameter's declared kind (``year="2022"`` binds the integer 2022, an
     ``iri`` parameter takes an IRI or an entity's name). For other queries a
     string written ``<https://...>`` is an IRI, any other string a plain

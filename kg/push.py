@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import time
 import urllib.error
 import urllib.parse
@@ -142,7 +143,9 @@ class Endpoint:
 
 def _refused(what: str, url: str, status: int, body: bytes) -> PushError:
     text = " ".join(body.decode("utf-8", "replace").split())[:300]
-    return PushError(f"{what} refused by {url}: HTTP {status}{': ' + text if text else ''}")
+    again = (f" (sent {WRITE_ATTEMPTS} times; the server kept failing: push again later)"
+             if _transient(status, body) else "")
+    return PushError(f"{what} refused by {url}: HTTP {status}{': ' + text if text else ''}{again}")
 
 
 # --------------------------------------------------------------------------- push
@@ -164,10 +167,39 @@ def _graph_text(store: GraphStore, graph: str) -> tuple[str, int]:
     return text.decode("utf-8"), len(triples)
 
 
+#: How often a write the server could not serialize (a deadlock between two
+#: concurrent writes, HTTP 503) is sent again, and the first wait in seconds
+#: (doubled each time): Virtuoso answers concurrent graph PUTs now and then
+#: with "SR172: Transaction deadlocked" (SQLSTATE 40001), which asks the
+#: client to try again.
+WRITE_ATTEMPTS = 6
+FIRST_WAIT = 0.1
+_TRANSIENT = re.compile(rb"deadlock|\b40001\b|serializ", re.IGNORECASE)
+
+
+def _transient(status: int, body: bytes) -> bool:
+    """Whether a failed write is worth sending again (the server said so)."""
+    return status == 503 or (status == 500 and _TRANSIENT.search(body) is not None)
+
+
+def _write(endpoint: Endpoint, method: str, url: str, data: bytes,
+           headers: Mapping[str, str]) -> tuple[int, bytes]:
+    """One write request, sent again (up to :data:`WRITE_ATTEMPTS` times, waiting
+    longer each time) while the server answers with a transient failure."""
+    wait = FIRST_WAIT
+    for attempt in range(1, WRITE_ATTEMPTS + 1):
+        status, _, body = endpoint.request(method, url, data, headers)
+        if attempt == WRITE_ATTEMPTS or not _transient(status, body):
+            return status, body
+        time.sleep(wait)
+        wait *= 2
+    raise AssertionError("unreachable")  # the loop returns on its last attempt
+
+
 def _put(endpoint: Endpoint, graph: str, text: str) -> int:
     url = endpoint.graph_store + "?" + urllib.parse.urlencode({"graph": graph})
-    status, _, body = endpoint.request("PUT", url, text.encode("utf-8"),
-                                       {"Content-Type": "text/turtle; charset=utf-8"})
+    status, body = _write(endpoint, "PUT", url, text.encode("utf-8"),
+                          {"Content-Type": "text/turtle; charset=utf-8"})
     if status not in (200, 201, 204) and status not in _GSP_UNSUPPORTED:
         raise _refused(f"PUT of graph {graph}", url, status, body)
     return status
@@ -176,8 +208,8 @@ def _put(endpoint: Endpoint, graph: str, text: str) -> int:
 def _update(endpoint: Endpoint, graph: str, text: str) -> None:
     node = str(ox.NamedNode(graph))
     update = f"DROP SILENT GRAPH {node} ;\nINSERT DATA {{ GRAPH {node} {{\n{text}\n}} }}"
-    status, _, body = endpoint.request(
-        "POST", endpoint.update, urllib.parse.urlencode({"update": update}).encode(),
+    status, body = _write(
+        endpoint, "POST", endpoint.update, urllib.parse.urlencode({"update": update}).encode(),
         {"Content-Type": "application/x-www-form-urlencoded"})
     if status not in (200, 204):
         raise _refused(f"SPARQL Update of graph {graph}", endpoint.update, status, body)

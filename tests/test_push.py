@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import re
 import shutil
+import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -14,7 +17,7 @@ import pytest
 from kg.cli import main
 from kg.named_queries import list_queries
 from kg.pipeline import build
-from kg.push import Endpoint, PushError, push, remote_query
+from kg.push import WRITE_ATTEMPTS, Endpoint, PushError, push, remote_query
 from kg.query import format_result, run_query
 from kg.store import GRAPH_BASE, GraphStore
 from sparql_servers import oxigraph_server, silent_server, virtuoso_server
@@ -81,6 +84,63 @@ def test_a_server_that_never_answers_times_out(built_sample: Path, action: str):
             else:
                 remote_query(endpoint, "ASK { ?s ?p ?o }")
         assert time.monotonic() - started < 10
+
+
+@contextmanager
+def _deadlocking_server(failures: int) -> Iterator[tuple[str, list[str]]]:
+    """A Graph Store that answers each graph's first ``failures`` PUTs as
+    Virtuoso does under concurrent writes (HTTP 500, SR172 deadlock), then 201;
+    yields its query URL and the graphs stored."""
+    seen: dict[str, int] = {}
+    stored: list[str] = []
+    lock = threading.Lock()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_PUT(self) -> None:  # noqa: N802 - the http.server interface
+            self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            graph = self.path.split("graph=", 1)[1]
+            with lock:
+                seen[graph] = seen.get(graph, 0) + 1
+                failed = seen[graph] <= failures
+                if not failed:
+                    stored.append(graph)
+            if failed:
+                body = b"<h3>Error 40001</h3> <xmp>SR172: Transaction deadlocked</xmp>"
+                self.send_response(500)
+            else:
+                body = b""
+                self.send_response(201)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/sparql", stored
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.mark.parametrize(("failures", "pushed"), [(0, True), (2, True), (WRITE_ATTEMPTS - 1, True),
+                                                  (WRITE_ATTEMPTS, False)])
+def test_a_write_the_server_deadlocked_is_sent_again(built_sample: Path, monkeypatch,
+                                                     failures: int, pushed: bool):
+    monkeypatch.setattr("kg.push.FIRST_WAIT", 0.001)
+    with _deadlocking_server(failures) as (url, stored):
+        endpoint = Endpoint.from_url(url, timeout=5)
+        if pushed:
+            report = push(built_sample, endpoint, method="gsp")
+            assert report.graphs == len(stored) == len(_local_counts(built_sample))
+        else:
+            with pytest.raises(PushError, match=f"Transaction deadlocked.*sent {WRITE_ATTEMPTS} "
+                                                "times; the server kept failing: push again later"):
+                push(built_sample, endpoint, method="gsp")
 
 
 def test_kg_query_takes_a_store_or_an_endpoint_not_both(capsys: pytest.CaptureFixture[str]):

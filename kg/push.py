@@ -187,13 +187,14 @@ def _write(endpoint: Endpoint, method: str, url: str, data: bytes,
     """One write request, sent again (up to :data:`WRITE_ATTEMPTS` times, waiting
     longer each time) while the server answers with a transient failure."""
     wait = FIRST_WAIT
-    for attempt in range(1, WRITE_ATTEMPTS + 1):
-        status, _, body = endpoint.request(method, url, data, headers)
-        if attempt == WRITE_ATTEMPTS or not _transient(status, body):
-            return status, body
+    status, _, body = endpoint.request(method, url, data, headers)
+    for _ in range(WRITE_ATTEMPTS - 1):
+        if not _transient(status, body):
+            break
         time.sleep(wait)
         wait *= 2
-    raise AssertionError("unreachable")  # the loop returns on its last attempt
+        status, _, body = endpoint.request(method, url, data, headers)
+    return status, body
 
 
 def _put(endpoint: Endpoint, graph: str, text: str) -> int:

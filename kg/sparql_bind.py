@@ -28,11 +28,8 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-import pyoxigraph as ox
-from rdflib.term import BNode, Literal, URIRef
-
 from kg.errors import QueryError
-from kg.store import BindingValue, _binding_term, to_ox_term
+from kg.store import BindingValue, _binding_term
 
 __all__ = ["bind_by_values", "bind_laterally", "term_text"]
 
@@ -49,11 +46,7 @@ def term_text(name: str, value: BindingValue) -> str:
         >>> term_text("type", 'Meeting" } #')
         '"Meeting\\\\" } #"'
     """
-    if isinstance(value, (URIRef, BNode, Literal)):
-        return str(to_ox_term(value))
-    if isinstance(value, ox.NamedNode | ox.Literal):
-        return str(value)
-    return str(_binding_term(name, value))
+    return str(_binding_term(name, value))  # the store's own conversion, rdflib terms included
 
 
 def _computed_binds(text: str, names: list[str]) -> str:
@@ -106,6 +99,7 @@ def bind_laterally(text: str, bindings: Mapping[str, BindingValue]) -> str:
     that cannot be bound.
 
     Example:
+        >>> from rdflib import URIRef
         >>> print(bind_laterally("SELECT ?s WHERE { ?s ?p ?o }", {"s": URIRef("http://e.org/a")}))
         SELECT ?s WHERE { VALUES (?s) { (<http://e.org/a>) } LATERAL { ?s ?p ?o } }
     """

@@ -203,15 +203,19 @@ def _typical_params(store: object, org: str = "") -> dict[str, str]:
             "name": "Communist"}
 
 
-def query_latency(out: Path, repeat: int, *, org: str = "", whole: bool = True) -> None:
+def query_latency(out: Path, repeat: int, *, org: str = "", whole: bool = True,
+                  summary: bool = True) -> None:
     """Cold: the query runs (``cache=False``), median of ``repeat``; cached: the
     answer read back from ``OUT/query-cache`` by a newly opened store, as a
     repeated ``kg query`` gets it (median of ``repeat``). Both give the same rows.
     ``org`` replaces the CPC as the ``org`` parameter; ``whole`` false
-    measures only the queries given parameters."""
-    from kg.named_queries import list_queries
+    measures only the queries given parameters; ``summary`` false runs the
+    SPARQL of the queries the engagement summary answers. The last column
+    says which answered the run: the summary or the SPARQL."""
+    from kg.named_queries import bind_parameters, list_queries
     from kg.query import run_query
     from kg.store import GraphStore
+    from kg.summary import answer
 
     shutil.rmtree(out / "query-cache", ignore_errors=True)
     rows = []
@@ -223,27 +227,31 @@ def query_latency(out: Path, repeat: int, *, org: str = "", whole: bool = True) 
         for params in ([{}] if whole else []) + [given]:
             cold, cached, count = [], [], 0
             with GraphStore.open(out, read_only=True) as store:  # one store, as before the cache
+                via = ("summary" if summary and answer(store, query, bind_parameters(store, query, params))
+                       is not None else "sparql")
                 for _ in range(repeat):
                     started = time.perf_counter()
-                    count = len(run_query(store, query.name, params, cache=False).rows)
+                    count = len(run_query(store, query.name, params, cache=False,
+                                          summary=summary).rows)
                     cold.append(time.perf_counter() - started)
-                run_query(store, query.name, params)  # fills the cache
+                run_query(store, query.name, params, summary=summary)  # fills the cache
             for _ in range(repeat):
                 with GraphStore.open(out, read_only=True) as store:
                     started = time.perf_counter()
-                    found = len(run_query(store, query.name, params).rows)
+                    found = len(run_query(store, query.name, params, summary=summary).rows)
                     cached.append(time.perf_counter() - started)
                     assert found == count
             figures.append((statistics.median(cold) * 1000, statistics.median(cached) * 1000,
-                            count, params))
+                            count, params, via))
         rows.append((query.name, figures))
     columns = ["whole store", "with parameters"] if whole else ["with parameters"]
     print(f"  {'query':<26}" + "".join(f" {c + ': run':>22} {'cached':>9} {'rows':>8}" for c in columns)
-          + "  parameters")
+          + "  parameters (answered by)")
     for name, figures in rows:
         shown = ", ".join(f"{k}={v.rsplit('/', 1)[-1].rstrip('>')}" for k, v in figures[-1][3].items())
         print(f"  {name:<26}" + "".join(f" {run:19,.1f} ms {hit:6,.1f} ms {count:8,}"
-                                        for run, hit, count, _ in figures) + f"  {shown}")
+                                        for run, hit, count, _, _ in figures)
+              + f"  {shown} ({figures[-1][4]})")
     for column, words in enumerate(columns):
         for index, how in ((0, "run"), (1, "cached")):
             medians = [figures[column][index] for _, figures in rows]
@@ -283,10 +291,13 @@ def main(argv: list[str] | None = None) -> int:
                    help="the org parameter of the named queries (default: the CPC, the busiest)")
     p.add_argument("--params-only", action="store_true",
                    help="measure the named queries with parameters only")
+    p.add_argument("--no-summary", dest="summary", action="store_false",
+                   help="run the SPARQL of the queries the engagement summary answers")
     args = p.parse_args(args_list)
     if args.queries_only:
         print(f"named queries on {args.queries_only} (median of {args.repeat} runs each)")
-        query_latency(args.queries_only, args.repeat, org=args.org, whole=not args.params_only)
+        query_latency(args.queries_only, args.repeat, org=args.org, whole=not args.params_only,
+                      summary=args.summary)
         return 0
     jobs = [int(j) for j in args.jobs.split(",")]
     root = args.workdir or Path(tempfile.mkdtemp(prefix="kg-bench-"))
@@ -324,7 +335,8 @@ def main(argv: list[str] | None = None) -> int:
         store = folder_size(out / "store") + folder_size(out / "store-meta")
         print(f"store on disk   {mib(store)} ({store / size / 1024:.1f} KiB per readout); "
               f"graph.ttl {mib((out / 'graph.ttl').stat().st_size)}; "
-              f"{full['triples']:,} triples")
+              f"{full['triples']:,} triples; engagement summary "
+              f"{mib(sum(p.stat().st_size for p in out.glob('.summary.sqlite*')))}")
         phases = full["seconds"]
         assert isinstance(phases, dict)
         store_only = float(full["wall"]) - phases.get("graph", 0) - phases.get("map", 0)  # type: ignore[arg-type]
@@ -342,7 +354,8 @@ def main(argv: list[str] | None = None) -> int:
         shutil.rmtree(work, ignore_errors=True)
         if args.queries:
             print(f"named queries (median of {args.repeat} runs each)")
-            query_latency(out, args.repeat, org=args.org, whole=not args.params_only)
+            query_latency(out, args.repeat, org=args.org, whole=not args.params_only,
+                          summary=args.summary)
         print("map")
         map_time(out)
         if not args.keep:

@@ -20,6 +20,13 @@ Faults and repeated runs:
   in ``OUT/.graph-parts.sqlite`` (:mod:`kg.graphfile`): a rebuild makes the
   parts of the readouts that changed and of the entities they name, and
   copies the rest.
+* ``OUT/.summary.sqlite`` (:mod:`kg.summary`) keeps every engagement's date,
+  types, sides and topics, written with each batch of readouts, and the
+  aggregates five named queries answer from, derived again at the end of a
+  build that changed them. It is sealed with the store's content stamp once
+  the store is closed; a summary that does not match the store (a build
+  killed half-way, a write by another program) is not used, and the next
+  build reads the readouts it misses from the store.
 * The store's writer lock admits one build at a time: a second ``kg build``
   on the same ``-o`` waits ``wait`` seconds (default: none) and then refuses
   with a :class:`~kg.errors.StoreError` naming the process that holds it.
@@ -57,6 +64,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from rdflib import Graph
@@ -71,6 +79,7 @@ from kg.nlp import make_nlp
 from kg.records import Readout, ReadoutFacts
 from kg.resources import ontology_dir
 from kg.store import GRAPH_BASE, GraphData, GraphStore
+from kg.summary import SUMMARY_FILE, Summary
 from kg.triples import counted_label_triples, graph_iri, readout_triples
 
 if TYPE_CHECKING:
@@ -221,7 +230,7 @@ def build(
 
     started = time.perf_counter()
     report = BuildReport()
-    with GraphStore.open(out, wait=wait) as store:
+    with _BuildSummary(out, report) as summary, GraphStore.open(out, wait=wait) as store:
         known = store.content_hashes()
         stats = {} if reread else store.source_stats()
         fingerprint = extractor_fingerprint()
@@ -258,7 +267,8 @@ def build(
             else:
                 results = local_results(batches, options)
             stack.callback(results.close)  # stops the workers on an error or Ctrl-C
-            given = _store_results(store, results, report, progress, tell, batch_size, touched)
+            given = _store_results(store, results, report, progress, tell, batch_size, touched,
+                                   summary.summary)
         report.seconds["read"] = time.perf_counter() - started
         if prune:
             if unlisted:
@@ -278,6 +288,9 @@ def build(
             refresh_labels(store, touched.entities)
         _count(store, report)
         report.seconds["labels"] = time.perf_counter() - mark
+        mark = time.perf_counter()
+        summary.update(store)
+        report.seconds["summary"] = time.perf_counter() - mark
         state = _outputs_key(store) if (write_graph or write_map) else ""
         made = _read_outputs(out)
         map_path = out / "map.html"
@@ -452,6 +465,59 @@ def _write_outputs(out: Path, made: dict[str, dict[str, Any]]) -> None:
         tmp.unlink(missing_ok=True)  # only an optimisation: the next build writes the files again
 
 
+class _BuildSummary:
+    """The build's side of the engagement summary (:mod:`kg.summary`): open
+    beside the store, updated with it, and sealed with the store's content
+    stamp once the store is closed (closing changes it). The summary only
+    speeds queries up: one that cannot be opened or written is left behind
+    with a warning, and the queries run as SPARQL."""
+
+    def __init__(self, out: Path, report: BuildReport) -> None:
+        self._out = out
+        self._report = report
+        self.summary: Summary | None = None
+        self._updated = False
+
+    def __enter__(self) -> _BuildSummary:
+        try:
+            self.summary = Summary.open(self._out)
+        except StoreError as err:
+            self._give_up(err)
+        return self
+
+    def _give_up(self, err: StoreError) -> None:
+        self._report.warnings.append((str(self._out / SUMMARY_FILE), f"{err} (queries run "
+                                      "without it, slower)"))
+        if self.summary is not None:
+            self.summary.close()
+        self.summary = None
+
+    def update(self, store: GraphStore) -> None:
+        """Match the summary to the store and derive its aggregates again."""
+        if self.summary is None:
+            return
+        try:
+            self.summary.sync(store)
+            self.summary.finish()
+            self._updated = True
+        except StoreError as err:
+            self._give_up(err)
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        if self.summary is None:
+            return
+        try:
+            if exc_type is None and self._updated:
+                with GraphStore.open(self._out, read_only=True) as store:
+                    self.summary.seal(store.content_stamp())
+        except StoreError as err:
+            self._give_up(err)
+        finally:
+            if self.summary is not None:
+                self.summary.close()
+
+
 class _Teller:
     """Sends :class:`BuildProgress` to the caller's callback (if any)."""
 
@@ -526,10 +592,11 @@ def _duplicate_hint(first: str, second: str) -> str:
 
 def _store_results(store: GraphStore, results: Iterable[list[Extracted]], report: BuildReport,
                    progress: Callable[[int, str], None] | None, tell: _Teller,
-                   batch_size: int, touched: _Touched) -> set[str]:
-    """Write extracted readouts to the store in batches, in input order; count
-    them and collect warnings and failures (a second input giving the same
-    readout id is refused). Return the graphs of the readouts given."""
+                   batch_size: int, touched: _Touched, summary: Summary | None = None) -> set[str]:
+    """Write extracted readouts to the store (and their rows to the summary) in
+    batches, in input order; count them and collect warnings and failures (a
+    second input giving the same readout id is refused). Return the graphs of
+    the readouts given."""
     seen: dict[str, str] = {}  # graph IRI -> the file that gave it
     pending: list[GraphData] = []
     for batch in results:
@@ -558,10 +625,14 @@ def _store_results(store: GraphStore, results: Iterable[list[Extracted]], report
             if len(pending) >= batch_size:
                 touched.before_replacing(store, [g.iri for g in pending])
                 store.replace_graphs(pending)
+                if summary is not None:
+                    summary.record(pending)
                 pending = []
         tell("read")
     touched.before_replacing(store, [g.iri for g in pending])
     store.replace_graphs(pending)
+    if summary is not None:
+        summary.record(pending)
     return set(seen)
 
 

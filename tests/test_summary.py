@@ -1,0 +1,287 @@
+"""The engagement summary (kg.summary): the aggregate named queries answered
+from it give exactly the SPARQL's answer (rows, order and terms) for every
+parameter value, on a hand-built store and on built ones; the summary follows
+rebuilds and prunes, and is left unused when it does not match the store."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from rdflib import Literal, URIRef
+from rdflib.namespace import RDF, RDFS, XSD
+from readout_gen import write as write_readouts
+from test_sparql_bind import VALUES
+from tiny_world import ALPHA, BETA, ID, PR, fill
+
+import kg.summary
+from kg.named_queries import get_query
+from kg.pipeline import build
+from kg.query import QueryResult, run_query
+from kg.store import GRAPH_BASE, GraphStore
+from kg.summary import QUERY_DIGESTS, SUMMARY_FILE, Summary, answer, engagement_rows, query_digest
+
+SUMMARIZED = sorted(QUERY_DIGESTS)
+UNLABELLED = ID["org/unlabelled-front"]
+
+
+def _cases() -> list[tuple[str, dict[str, object]]]:
+    """Each summarized query whole, with each tried value of each parameter,
+    and with its parameters together."""
+    cases: list[tuple[str, dict[str, object]]] = []
+    for name in SUMMARIZED:
+        names = [p.name for p in get_query(name).parameters]
+        cases.append((name, {}))
+        cases += [(name, {p: value}) for p in names for value in VALUES[p]]
+        if len(names) == 2:
+            cases += [(name, {names[0]: a, names[1]: b})
+                      for a in VALUES[names[0]][:2] for b in VALUES[names[1]][:2]]
+    return cases
+
+
+CASES = _cases()
+
+
+def _seal(out: Path) -> None:
+    """Make the summary of a store written without a build, as a build does."""
+    with Summary.open(out) as summary:
+        with GraphStore.open(out) as store:
+            summary.sync(store)
+            summary.finish()
+        with GraphStore.open(out, read_only=True) as store:
+            summary.seal(store.content_stamp())
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GraphStore]:
+    """The tiny world on disk, plus a readout whose side has no label and that
+    labels Beta Union twice more (once with the label it has): the union gives
+    a label as often as graphs state it."""
+    out = tmp_path_factory.mktemp("summary-world")
+    with GraphStore.open(out) as store:
+        fill(store)
+        e = ID["engagement/r4-1"]
+        store.replace_graph(GRAPH_BASE + "r4", [
+            (e, RDF.type, PR.Engagement), (e, RDF.type, PR.Meeting),
+            (e, PR.date, Literal("2023-05-10", datatype=XSD.date)),
+            (e, PR.involves, BETA), (e, PR.involves, UNLABELLED), (e, PR.topic, ID["topic/youth"]),
+            (BETA, RDFS.label, Literal("Beta Union", lang="en")),
+            (BETA, RDFS.label, Literal("BU")),
+        ], "r4")
+    _seal(out)
+    with GraphStore.open(out, read_only=True) as store:
+        yield store
+
+
+def _same(summarized: QueryResult, sparql: QueryResult) -> None:
+    assert summarized.columns == sparql.columns
+    assert summarized.rows == sparql.rows
+    assert [tuple(map(repr, row)) for row in summarized.terms] == \
+        [tuple(map(repr, row)) for row in sparql.terms]
+
+
+@pytest.mark.parametrize(("name", "params"), CASES,
+                         ids=[f"{n}-{'-'.join(str(v).rsplit('/', 1)[-1] for v in p.values())}"
+                              for n, p in CASES])
+def test_the_summary_answers_as_the_sparql_does_for_every_parameter(
+        world: GraphStore, name: str, params: dict[str, object]) -> None:
+    from kg.named_queries import bind_parameters
+
+    query = get_query(name)
+    assert answer(world, query, bind_parameters(world, query, params)) is not None
+    _same(run_query(world, name, params, cache=False),
+          run_query(world, name, params, cache=False, summary=False))
+
+
+def test_some_summarized_answers_have_rows_so_the_comparison_is_not_of_empty_answers(
+        world: GraphStore) -> None:
+    answered = {name for name, params in CASES
+                if run_query(world, name, params, cache=False).rows}
+    assert answered == set(SUMMARIZED)
+
+
+def test_each_label_a_graph_states_counts_as_the_union_gives_it(world: GraphStore) -> None:
+    rows = run_query(world, "first-last-contact", {"org": BETA}, cache=False).rows
+    names = [row[1] for row in rows if row[2] == str(UNLABELLED)]
+    # the labels graph's "Beta Union", r4's copy of it, and r4's "BU"
+    assert sorted(names, key=str) == ["BU", "Beta Union", "Beta Union"]
+    grouped = run_query(world, "counterparts-by-year", {"org": BETA, "year": 2023}, cache=False)
+    assert sorted(row[1] for row in grouped.rows if row[3] == str(UNLABELLED)) == ["BU", "Beta Union"]
+
+
+def test_every_summarized_query_is_the_text_its_answer_was_written_for() -> None:
+    # change a query and its answer in kg/summary.py together, then its digest here
+    assert {name: query_digest(get_query(name).text) for name in SUMMARIZED} == QUERY_DIGESTS
+
+
+def test_an_edited_query_runs_as_sparql(world: GraphStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(kg.summary.QUERY_DIGESTS, "engagements-by-year", "0" * 16)
+    assert answer(world, get_query("engagements-by-year"), {}) is None
+
+
+def test_a_store_without_a_summary_or_in_memory_runs_the_sparql(tmp_path: Path) -> None:
+    with GraphStore.open(tmp_path) as store:
+        fill(store)
+        assert answer(store, get_query("engagements-by-type"), {}) is None
+        assert run_query(store, "engagements-by-type", cache=False).rows
+    with GraphStore.memory() as store:
+        fill(store)
+        assert answer(store, get_query("engagements-by-type"), {}) is None
+
+
+def test_a_write_after_the_seal_makes_the_summary_unused(tmp_path: Path) -> None:
+    with GraphStore.open(tmp_path) as store:
+        fill(store)
+    _seal(tmp_path)
+    query = get_query("engagements-by-type")
+    with GraphStore.open(tmp_path) as store:
+        assert answer(store, query, {}) is None  # opening for writing changes the stamp
+        store.remove_graph(GRAPH_BASE + "r3")
+        result = run_query(store, "engagements-by-type", cache=False)
+        assert "Talks" not in {row[0] for row in result.rows}
+
+
+def test_rows_written_without_finishing_are_not_used(tmp_path: Path) -> None:
+    with GraphStore.open(tmp_path) as store:
+        fill(store)
+    _seal(tmp_path)
+    with Summary.open(tmp_path) as summary:
+        summary.record([])  # nothing: the seal stays
+        with GraphStore.open(tmp_path, read_only=True) as store:
+            assert answer(store, get_query("engagements-by-type"), {}) is not None
+        with GraphStore.open(tmp_path, read_only=True) as store:
+            triples = store.graph_triples(GRAPH_BASE + "r1")
+        from kg.store import GraphData
+
+        summary.record([GraphData(GRAPH_BASE + "r1", "\n".join(f"{t} ." for t in triples), "r1")])
+        with GraphStore.open(tmp_path, read_only=True) as store:
+            assert answer(store, get_query("engagements-by-type"), {}) is None
+
+
+E = "<https://w3id.org/partyrel/id/engagement/r9-1>"
+TYPED = f"{E} <{RDF.type}> <{PR.Engagement}> ."
+DATE = f'{E} <{PR.date}> "2024-03-11"^^<{XSD.date}> .'
+
+
+@pytest.mark.parametrize(("text", "why"), [
+    (f"{TYPED}\n{DATE}\n{E} <{PR.date}> \"2024-03-12\"^^<{XSD.date}> .", "two dates"),
+    (f"{TYPED}\n{E} <{PR.date}> \"2024-03\"^^<{XSD.gYearMonth}> .", "a date that is not xsd:date"),
+    (f"{TYPED}\n{E} <{PR.date}> \"2024-03-11\" .", "a date as plain text"),
+    (f"{TYPED}\n{E} <{PR.involves}> \"Alpha Party\" .", "a side given as text"),
+    (f"{TYPED}\n{E} <{PR.topic}> \"youth\" .", "a topic given as text"),
+    (f"{TYPED}\n<https://w3id.org/partyrel/id/other/x> <{RDF.type}> <{PR.Engagement}> .",
+     "an engagement outside id/engagement/"),
+])
+def test_a_readout_of_a_shape_the_summary_does_not_read_gives_no_rows(text: str, why: str) -> None:
+    assert engagement_rows(text) is None, why
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # an engagement's date, year, types (only the ontology's, not pr:Engagement), sides, topics
+    (f"{TYPED}\n{DATE}\n{E} <{RDF.type}> <{PR.Talks}> .\n{E} <{RDF.type}> <http://example.org/X> .\n"
+     f"{E} <{PR.involves}> <{ALPHA}> .\n{E} <{PR.topic}> <{ID['topic/youth']}> .",
+     ([(E[1:-1], "2024-03-11", 2024)], [(E[1:-1], "Talks")], [(E[1:-1], str(ALPHA))],
+      [(E[1:-1], str(ID["topic/youth"]))])),
+    # facts of a subject not typed pr:Engagement are not engagements
+    (f"{DATE}\n{E} <{PR.involves}> <{ALPHA}> .", ([], [], [], [])),
+    # an undated engagement
+    (TYPED, ([(E[1:-1], None, None)], [], [], [])),
+])
+def test_the_rows_of_a_readout_are_its_engagements_facts(text: str, expected: object) -> None:
+    assert engagement_rows(text) == expected
+
+
+def test_a_store_with_an_irregular_readout_runs_the_sparql(tmp_path: Path) -> None:
+    e = ID["engagement/r9-1"]
+    with GraphStore.open(tmp_path) as store:
+        fill(store)
+        store.replace_graph(GRAPH_BASE + "r9", [
+            (e, RDF.type, PR.Engagement), (e, RDF.type, PR.Meeting),
+            (e, PR.date, Literal("2024-03", datatype=XSD.gYearMonth))], "r9")
+    _seal(tmp_path)
+    with GraphStore.open(tmp_path, read_only=True) as store:
+        assert answer(store, get_query("engagements-by-year"), {}) is None
+        assert run_query(store, "engagements-by-year", cache=False).rows
+
+
+def _compare_all(out: Path) -> None:
+    with GraphStore.open(out, read_only=True) as store:
+        for name, params in CASES:
+            query = get_query(name)
+            from kg.named_queries import bind_parameters
+
+            assert answer(store, query, bind_parameters(store, query, params)) is not None, name
+            _same(run_query(store, name, params, cache=False),
+                  run_query(store, name, params, cache=False, summary=False))
+
+
+def _typical(out: Path) -> dict[str, object]:
+    with GraphStore.open(out, read_only=True) as store:
+        result = run_query(store, "first-last-contact", cache=False, summary=False)
+    return {"org": URIRef(max(result.rows, key=lambda row: int(row[-1] or 0))[0])}
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_build_keeps_the_summary_through_changes_and_prunes(
+        tmp_path: Path, jobs: int, workers_from_the_start: None) -> None:
+    corpus, out = tmp_path / "in", tmp_path / "out"
+    files = write_readouts(corpus, 40, seed=7)
+    report = build([corpus], out, jobs=jobs, write_map=False, write_graph=False)
+    assert report.ok and (out / SUMMARY_FILE).is_file()
+    _compare_all(out)
+    org = _typical(out)
+    with GraphStore.open(out, read_only=True) as store:
+        before = run_query(store, "first-last-contact", org, cache=False).rows
+    # one readout changed, one gone, one new: the answers follow
+    files[0].write_text(files[1].read_text(encoding="utf-8").replace("today", "yesterday"),
+                        encoding="utf-8")
+    files[2].unlink()
+    shutil.copy(files[3], corpus / "copy-of-three.txt")
+    report = build([corpus], out, jobs=jobs, prune=True, write_map=False, write_graph=False)
+    assert report.ok and report.removed == 1 and report.built == 2
+    _compare_all(out)
+    with GraphStore.open(out, read_only=True) as store:
+        after = run_query(store, "first-last-contact", org, cache=False).rows
+        engagements = len(store.select_rows("SELECT ?e WHERE { ?e a pr:Engagement }")[1])
+    assert after != before
+    with Summary.open(out) as summary:
+        assert summary.rows("SELECT COUNT(*) FROM eng") == [(engagements,)]
+
+
+def test_a_summary_made_after_the_store_is_made_from_the_store(tmp_path: Path) -> None:
+    corpus, out = tmp_path / "in", tmp_path / "out"
+    write_readouts(corpus, 20, seed=3)
+    assert build([corpus], out, write_map=False, write_graph=False).ok
+    (out / SUMMARY_FILE).unlink()  # a store built before summaries existed
+    report = build([corpus], out, write_map=False, write_graph=False)
+    assert report.ok and report.built == 0
+    _compare_all(out)
+
+
+def test_a_summary_that_cannot_be_written_is_a_warning_and_the_queries_still_answer(
+        tmp_path: Path) -> None:
+    corpus, out = tmp_path / "in", tmp_path / "out"
+    write_readouts(corpus, 10, seed=5)
+    (out / SUMMARY_FILE).mkdir(parents=True)  # a folder where the file should be
+    report = build([corpus], out, write_map=False, write_graph=False)
+    assert report.ok
+    assert any(SUMMARY_FILE in where and "cannot open the summary" in why
+               for where, why in report.warnings)
+    with GraphStore.open(out, read_only=True) as store:
+        assert run_query(store, "engagements-by-type", cache=False).rows
+
+
+@pytest.mark.parametrize("spoil", [
+    lambda path: path.write_bytes(b"not a database"),
+    lambda path: Summary.open(path.parent).rows("UPDATE meta SET value = 'old' WHERE key = 'version'"),
+], ids=["not-a-database", "another-version"])
+def test_a_summary_file_the_build_cannot_use_is_made_again(tmp_path: Path, spoil: object) -> None:
+    corpus, out = tmp_path / "in", tmp_path / "out"
+    write_readouts(corpus, 10, seed=11)
+    assert build([corpus], out, write_map=False, write_graph=False).ok
+    spoil(out / SUMMARY_FILE)  # type: ignore[operator]
+    report = build([corpus], out, write_map=False, write_graph=False)
+    assert report.ok and not report.warnings
+    _compare_all(out)

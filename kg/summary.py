@@ -65,7 +65,7 @@ if TYPE_CHECKING:
     from kg.named_queries import NamedQuery
     from kg.query import QueryResult
 
-__all__ = ["QUERY_DIGESTS", "SUMMARY_FILE", "Summary", "answer", "query_digest"]
+__all__ = ["DERIVED_GRAPHS", "QUERY_DIGESTS", "SUMMARY_FILE", "Summary", "answer", "query_digest"]
 
 #: The summary's file in the output folder.
 SUMMARY_FILE = ".summary.sqlite"
@@ -76,6 +76,8 @@ RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 XSD_DATE = "http://www.w3.org/2001/XMLSchema#date"
 _XSD_INTEGER = "http://www.w3.org/2001/XMLSchema#integer"
 _RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
+#: The graphs a build derives from all readouts (labels, the topic scheme): no engagements.
+DERIVED_GRAPHS = frozenset({GRAPH_BASE + "_labels", GRAPH_BASE + "_topics"})
 _ENGAGEMENT_LINE = f"<{ID_BASE}engagement/"
 _TYPE = f"<{RDF_TYPE}>"
 _ENGAGEMENT_CLASS = f"<{PR_NS}Engagement>"
@@ -323,23 +325,23 @@ class Summary:
 
     def sync(self, store: GraphStore, hashes: Mapping[str, str] | None = None,
              on_graph: Callable[[int, int], None] | None = None) -> int:
-        """Make the rows match the store's readout graphs: remove those of
-        graphs the store no longer has, and read again from the store those
-        whose content hash differs from the one recorded (``hashes``, the
+        """Make the rows match the store's graphs (all but the labels and topics
+        a build derives, :data:`DERIVED_GRAPHS`): remove those of graphs the
+        store no longer has, and read again from the store those whose content
+        hash differs from the one recorded, or that have none (``hashes``: the
         store's, when the caller has them). Return how many graphs were read.
         """
         hashes = store.content_hashes() if hashes is None else hashes
         known = self.digests()
-        readouts = {iri: digest for iri, digest in hashes.items()
-                    if iri.startswith(GRAPH_BASE) and not iri.startswith(GRAPH_BASE + "_")}
-        gone = [iri for iri in known if iri not in readouts]
-        stale = [iri for iri, digest in readouts.items() if known.get(iri) != digest]
+        present = {iri: hashes.get(iri) for iri in store.graph_iris() if iri not in DERIVED_GRAPHS}
+        gone = [iri for iri in known if iri not in present]
+        stale = [iri for iri, digest in present.items() if digest is None or known.get(iri) != digest]
         if gone:
             with self._writing():
                 self._remove(gone)
         for number, chunk in enumerate(_chunks(stale, 256)):
             graphs = [GraphData(iri, "\n".join(f"{triple} ." for triple in store.graph_triples(iri)),
-                                readouts[iri]) for iri in chunk]
+                                present[iri] or "") for iri in chunk]
             self.record(graphs)
             if on_graph is not None:
                 on_graph(min((number + 1) * 256, len(stale)), len(stale))

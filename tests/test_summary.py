@@ -285,3 +285,27 @@ def test_a_summary_file_the_build_cannot_use_is_made_again(tmp_path: Path, spoil
     report = build([corpus], out, write_map=False, write_graph=False)
     assert report.ok and not report.warnings
     _compare_all(out)
+
+
+def test_the_graphs_left_out_of_the_summary_are_those_a_build_derives() -> None:
+    from kg.pipeline import LABELS_GRAPH, TOPICS_GRAPH
+    from kg.summary import DERIVED_GRAPHS
+
+    assert {LABELS_GRAPH, TOPICS_GRAPH} == DERIVED_GRAPHS
+
+
+def test_a_graph_written_by_hand_is_summarized_when_the_next_build_seals(tmp_path: Path) -> None:
+    corpus, out = tmp_path / "in", tmp_path / "out"
+    write_readouts(corpus, 10, seed=13)
+    assert build([corpus], out, write_map=False, write_graph=False).ok
+    e = ID["engagement/by-hand-1"]
+    with GraphStore.open(out) as store:  # an analyst's own graph, beside the readouts
+        store.replace_graph(GRAPH_BASE + "_by-hand", [
+            (e, RDF.type, PR.Engagement), (e, RDF.type, PR.Forum),
+            (e, PR.date, Literal("2031-01-02", datatype=XSD.date)), (e, PR.involves, ALPHA),
+            (e, PR.involves, BETA)], "by-hand")
+    assert build([corpus], out, write_map=False, write_graph=False).ok
+    _compare_all(out)
+    with GraphStore.open(out, read_only=True) as store:
+        assert run_query(store, "engagements-by-year", {"year": 2031}, cache=False).rows == [
+            ("2031", "Forum", "1")]

@@ -50,10 +50,10 @@ import re
 import sqlite3
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import closing
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Self
+from typing import TYPE_CHECKING, Any, NamedTuple, Self
 
 import pyoxigraph as ox
 from rdflib.term import Node, URIRef
@@ -70,7 +70,7 @@ __all__ = ["DERIVED_GRAPHS", "QUERY_DIGESTS", "SUMMARY_FILE", "Summary", "answer
 #: The summary's file in the output folder.
 SUMMARY_FILE = ".summary.sqlite"
 #: Changes whenever the tables or their meaning change (an older file is made again).
-_VERSION = "partyrel-summary-2"
+_VERSION = "partyrel-summary-3"
 
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 XSD_DATE = "http://www.w3.org/2001/XMLSchema#date"
@@ -84,6 +84,11 @@ _ENGAGEMENT_CLASS = f"<{PR_NS}Engagement>"
 _DATE = f"<{PR_NS}date>"
 _INVOLVES = f"<{PR_NS}involves>"
 _TOPIC = f"<{PR_NS}topic>"
+_PARTICIPANT = f"<{PR_NS}participant>"
+_REPORTED_IN = f"<{PR_NS}reportedIn>"
+_DIALOGUE = f"<{PR_NS}dialoguesWith>"
+_IDENTIFIER = "<http://purl.org/dc/terms/identifier>"
+_READOUT_LINE = f"<{ID_BASE}readout/"
 _TYPED_ENGAGEMENT = f" {_TYPE} {_ENGAGEMENT_CLASS} ."
 _DATE_LITERAL = re.compile(r'"(\d{4})-\d{2}-\d{2}"\^\^<' + re.escape(XSD_DATE) + ">")
 
@@ -102,6 +107,19 @@ CREATE TABLE IF NOT EXISTS inv (eid INTEGER NOT NULL, org INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS inv_eid ON inv (eid);
 CREATE TABLE IF NOT EXISTS top (eid INTEGER NOT NULL, topic INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS top_eid ON top (eid);
+CREATE TABLE IF NOT EXISTS part (eid INTEGER NOT NULL, person INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS part_eid ON part (eid);
+CREATE TABLE IF NOT EXISTS report (eid INTEGER NOT NULL, readout TEXT NOT NULL,
+  identifier TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS report_eid ON report (eid);
+CREATE TABLE IF NOT EXISTS dia (rid INTEGER NOT NULL, source INTEGER NOT NULL,
+  target INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS dia_rid ON dia (rid);
+CREATE INDEX IF NOT EXISTS eng_type_type ON eng_type (type, eid);
+CREATE TABLE IF NOT EXISTS pairs (source INTEGER NOT NULL, target INTEGER NOT NULL,
+  PRIMARY KEY (source, target)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS by_pair_day (
+  source INTEGER NOT NULL, target INTEGER NOT NULL, date TEXT, n INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS by_year_type (year INTEGER, type TEXT NOT NULL, n INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS by_type (type TEXT NOT NULL, n INTEGER NOT NULL, first TEXT, last TEXT);
 CREATE TABLE IF NOT EXISTS by_year_topic (year INTEGER, topic INTEGER NOT NULL, n INTEGER NOT NULL);
@@ -131,6 +149,16 @@ _AGGREGATES = (
     ("by_pair", """INSERT INTO by_pair
         SELECT a.org, b.org, COUNT(*), MIN(e.date), MAX(e.date) FROM eng e JOIN inv a ON a.eid = e.id
         JOIN inv b ON b.eid = e.id AND b.org != a.org GROUP BY a.org, b.org""", ("org",)),
+    # dialogue-edges: the pairs in dialogue, once (the IRI that sorts first as source) ...
+    ("pairs", """INSERT INTO pairs
+        SELECT DISTINCT d.source, d.target FROM dia d JOIN terms s ON s.id = d.source
+        JOIN terms t ON t.id = d.target WHERE s.iri < t.iri""", ()),
+    # ... and their engagements per day, for a period
+    ("by_pair_day", """INSERT INTO by_pair_day
+        SELECT a.org, b.org, e.date, COUNT(*) FROM eng e JOIN inv a ON a.eid = e.id
+        JOIN inv b ON b.eid = e.id AND b.org != a.org
+        WHERE EXISTS (SELECT 1 FROM pairs p WHERE p.source = a.org AND p.target = b.org)
+        GROUP BY a.org, b.org, e.date""", ("date",)),
 )
 
 
@@ -139,56 +167,91 @@ def _local_name(iri: str) -> str | None:
     return iri[len(PR_NS):] if iri.startswith(PR_NS) and len(iri) > len(PR_NS) else None
 
 
-def engagement_rows(ntriples: str) -> tuple[list[tuple[str, str | None, int | None]],
-                                            list[tuple[str, str]], list[tuple[str, str]],
-                                            list[tuple[str, str]]] | None:
+class Rows(NamedTuple):
+    """What the summary keeps of one readout graph (IRIs without brackets)."""
+
+    engagements: list[tuple[str, str | None, int | None]]  # IRI, date, year
+    types: list[tuple[str, str]]  # engagement, class name ("Talks")
+    sides: list[tuple[str, str]]  # engagement, organization or country
+    topics: list[tuple[str, str]]  # engagement, topic
+    participants: list[tuple[str, str]]  # engagement, person
+    reports: list[tuple[str, str, str]]  # engagement, readout, its identifier (N-Triples)
+    dialogues: list[tuple[str, str]]  # pr:dialoguesWith: subject, object
+
+
+def readout_rows(ntriples: str) -> Rows | None:
     """The summary rows of one readout graph's N-Triples text (as
-    :func:`kg.store.render_ntriples` writes it): engagements (IRI, date,
-    year), their types, sides and topics. None when the text has a shape the
-    summary does not read (two dates for an engagement, a date that is not an
-    ``xsd:date``, a side or topic that is not an IRI, an engagement outside
-    ``id/engagement/``): the queries then run as SPARQL.
+    :func:`kg.store.render_ntriples` writes it). None when the text has a
+    shape the summary does not read (two dates for an engagement, a date that
+    is not an ``xsd:date``, a side, topic, participant, source or dialogue
+    partner that is not an IRI, an engagement outside ``id/engagement/`` or
+    one typed without ``pr:Engagement``): the queries then run as SPARQL.
 
     Example:
         >>> e = "<https://w3id.org/partyrel/id/engagement/r1-1>"
-        >>> engagement_rows(f"{e} <{RDF_TYPE}> <{PR_NS}Engagement> .\\n"
-        ...                 f"{e} <{PR_NS}involves> <https://w3id.org/partyrel/id/org/zwp> .")
-        ([('https://w3id.org/partyrel/id/engagement/r1-1', None, None)], [], [('https://w3id.org/partyrel/id/engagement/r1-1', 'https://w3id.org/partyrel/id/org/zwp')], [])
+        >>> rows = readout_rows(f"{e} <{RDF_TYPE}> <{PR_NS}Engagement> .\n"
+        ...                     f"{e} <{PR_NS}involves> <https://w3id.org/partyrel/id/org/zwp> .")
+        >>> rows.engagements, rows.sides
+        ([('https://w3id.org/partyrel/id/engagement/r1-1', None, None)], [('https://w3id.org/partyrel/id/engagement/r1-1', 'https://w3id.org/partyrel/id/org/zwp')])
     """
     engaged: set[str] = set()
     dates: dict[str, tuple[str, int]] = {}
     types: list[tuple[str, str]] = []
-    sides: list[tuple[str, str]] = []
-    topics: list[tuple[str, str]] = []
+    links: dict[str, list[tuple[str, str]]] = {_INVOLVES: [], _TOPIC: [], _PARTICIPANT: [],
+                                               _REPORTED_IN: []}
+    identifiers: dict[str, list[str]] = {}
+    dialogues: list[tuple[str, str]] = []
     for line in ntriples.split("\n"):
-        if not line.startswith(_ENGAGEMENT_LINE):
-            continue
-        subject, predicate, rest = line.split(" ", 2)
-        if not rest.endswith(" ."):
-            return None
-        obj = rest[:-2]
-        e = subject[1:-1]
-        if predicate == _TYPE:
-            if obj == _ENGAGEMENT_CLASS:
-                engaged.add(e)
-            elif obj.startswith("<"):
-                name = _local_name(obj[1:-1])
-                if name is not None:
-                    types.append((e, name))
-        elif predicate == _DATE:
-            found = _DATE_LITERAL.fullmatch(obj)
-            if found is None or e in dates:
+        if line.startswith(_ENGAGEMENT_LINE):
+            subject, predicate, rest = line.split(" ", 2)
+            if not rest.endswith(" ."):
                 return None
-            dates[e] = (obj[1:11], int(found.group(1)))
-        elif predicate in (_INVOLVES, _TOPIC):
-            if not obj.startswith("<"):
-                return None
-            (sides if predicate == _INVOLVES else topics).append((e, obj[1:-1]))
+            obj = rest[:-2]
+            e = subject[1:-1]
+            if predicate == _TYPE:
+                if obj == _ENGAGEMENT_CLASS:
+                    engaged.add(e)
+                elif obj.startswith("<"):
+                    name = _local_name(obj[1:-1])
+                    if name is not None:
+                        types.append((e, name))
+            elif predicate == _DATE:
+                found = _DATE_LITERAL.fullmatch(obj)
+                if found is None or e in dates:
+                    return None
+                dates[e] = (obj[1:11], int(found.group(1)))
+            elif predicate in links:
+                if not obj.startswith("<"):
+                    return None
+                links[predicate].append((e, obj[1:-1]))
+            elif predicate == _DIALOGUE:
+                return None  # an engagement in dialogue: not a shape a build writes
+        elif _DIALOGUE in line or (line.startswith(_READOUT_LINE) and _IDENTIFIER in line):
+            subject, predicate, rest = line.split(" ", 2)
+            obj = rest[:-2]
+            if predicate == _IDENTIFIER:
+                identifiers.setdefault(subject[1:-1], []).append(obj)
+            elif predicate == _DIALOGUE:
+                if not (subject.startswith("<") and obj.startswith("<")):
+                    return None
+                dialogues.append((subject[1:-1], obj[1:-1]))
     if ntriples.count(_TYPED_ENGAGEMENT) != len(engaged):
         return None  # something else is typed pr:Engagement: read by the SPARQL only
-    engagements = [(e, *dates.get(e, (None, None))) for e in sorted(engaged)]
-    return (engagements, [t for t in types if t[0] in engaged],
-            [s for s in sides if s[0] in engaged], [t for t in topics if t[0] in engaged])
+    if any(e not in engaged for e, _ in types):
+        return None  # a call or meeting not typed pr:Engagement: read by the SPARQL only
+    reports = []
+    for e, readout in links[_REPORTED_IN]:
+        if not readout.startswith(ID_BASE + "readout/"):
+            return None  # its identifier may be in another graph
+        reports += [(e, readout, identifier) for identifier in identifiers.get(readout, [])]
+
+    def of_engagements(pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
+        return [pair for pair in pairs if pair[0] in engaged]
+
+    return Rows([(e, *dates.get(e, (None, None))) for e in sorted(engaged)], types,
+                of_engagements(links[_INVOLVES]), of_engagements(links[_TOPIC]),
+                of_engagements(links[_PARTICIPANT]), [r for r in reports if r[0] in engaged],
+                dialogues)
 
 
 class Summary:
@@ -288,9 +351,9 @@ class Summary:
                 continue
             rid_marks = ",".join("?" * len(rids))
             engagements = f"SELECT id FROM eng WHERE rid IN ({rid_marks})"
-            for table in ("eng_type", "inv", "top"):
+            for table in ("eng_type", "inv", "top", "part", "report"):
                 self._db.execute(f"DELETE FROM {table} WHERE eid IN ({engagements})", rids)
-            for table in ("eng", "readouts"):
+            for table in ("eng", "dia", "readouts"):
                 self._db.execute(f"DELETE FROM {table} WHERE rid IN ({rid_marks})", rids)
 
     def _term(self, iri: str) -> int:
@@ -305,23 +368,28 @@ class Summary:
         return number
 
     def _insert(self, graph_iri: str, digest: str, ntriples: str) -> None:
-        found = engagement_rows(ntriples)
+        found = readout_rows(ntriples)
         cursor = self._db.execute("INSERT INTO readouts (graph, digest, regular) VALUES (?, ?, ?)",
                                   (graph_iri, digest, int(found is not None)))
         if found is None:
             return
         rid = cursor.lastrowid
-        engagements, types, sides, topics = found
         ids: dict[str, int] = {}
-        for e, day, year in engagements:
+        for e, day, year in found.engagements:
             ids[e] = int(self._db.execute("INSERT INTO eng (rid, e, date, year) VALUES (?, ?, ?, ?)",
                                           (rid, e, day, year)).lastrowid or 0)
+        term = self._term
         self._db.executemany("INSERT INTO eng_type VALUES (?, ?)",
-                             [(ids[e], kind) for e, kind in types])
-        self._db.executemany("INSERT INTO inv VALUES (?, ?)",
-                             [(ids[e], self._term(org)) for e, org in sides])
-        self._db.executemany("INSERT INTO top VALUES (?, ?)",
-                             [(ids[e], self._term(topic)) for e, topic in topics])
+                             [(ids[e], kind) for e, kind in found.types])
+        for table, pairs in (("inv", found.sides), ("top", found.topics),
+                             ("part", found.participants)):
+            self._db.executemany(f"INSERT INTO {table} VALUES (?, ?)",
+                                 [(ids[e], term(iri)) for e, iri in pairs])
+        self._db.executemany("INSERT INTO report VALUES (?, ?, ?)",
+                             [(ids[e], readout, identifier)
+                              for e, readout, identifier in found.reports])
+        self._db.executemany("INSERT INTO dia VALUES (?, ?, ?)",
+                             [(rid, term(a), term(b)) for a, b in found.dialogues])
 
     def sync(self, store: GraphStore, hashes: Mapping[str, str] | None = None,
              on_graph: Callable[[int, int], None] | None = None) -> int:
@@ -441,6 +509,8 @@ QUERY_DIGESTS: dict[str, str] = {
     "topics-by-year": "0f13fd9604ebe97d",
     "counterparts-by-year": "1567541315953dfd",
     "first-last-contact": "b348832e8ea36e2a",
+    "dialogue-edges": "f78c6b5991c84aa4",
+    "calls-in-period": "5ebd8b1cb265f4dd",
 }
 
 _Row = tuple[Node | None, ...]
@@ -602,6 +672,94 @@ def _first_last_contact(db: sqlite3.Connection, store: GraphStore,
     return columns, _sorted(rows, [(1, False), (0, False), (5, True), (3, False), (2, False)])
 
 
+def _period(bindings: Mapping[str, BindingValue]) -> tuple[str | None, str | None]:
+    """The since/until parameters as ISO days (None when not given)."""
+    days: list[str | None] = []
+    for name in ("since", "until"):
+        value = bindings.get(name)
+        if value is not None and (not isinstance(value, date) or isinstance(value, datetime)):
+            raise _Unanswerable(name)
+        days.append(None if value is None else value.isoformat())
+    return days[0], days[1]
+
+
+def _period_sql(column: str, since: str | None, until: str | None) -> tuple[str, list[object]]:
+    conditions = [f"{column} >= ?" for day in (since,) if day is not None]
+    conditions += [f"{column} <= ?" for day in (until,) if day is not None]
+    return " AND ".join(conditions), [day for day in (since, until) if day is not None]
+
+
+def _dialogue_edges(db: sqlite3.Connection, store: GraphStore,
+                    bindings: Mapping[str, BindingValue]) -> tuple[list[str], list[_Row]]:
+    since, until = _period(bindings)
+    condition, args = _period_sql("date", since, until)
+    if condition:
+        found = db.execute(
+            "SELECT a.iri, b.iri, n, first, last FROM (SELECT source, target, SUM(n) AS n, "
+            "MIN(date) AS first, MAX(date) AS last FROM by_pair_day "
+            f"WHERE {condition} GROUP BY source, target) JOIN terms a ON a.id = source "
+            "JOIN terms b ON b.id = target", args).fetchall()
+    else:
+        found = db.execute(
+            "SELECT a.iri, b.iri, p.n, p.first, p.last FROM pairs d JOIN by_pair p "
+            "ON p.org = d.source AND p.counterpart = d.target JOIN terms a ON a.id = d.source "
+            "JOIN terms b ON b.id = d.target").fetchall()
+    labels = _labels(store, [a for a, *_ in found] + [b for _, b, *_ in found])
+    given = (_date(since), _date(until))
+    rows: list[_Row] = [(*given, _iri(source), source_name, _iri(target), target_name,
+                         _integer(n), _date(first), _date(last))
+                        for source, target, n, first, last in found
+                        for source_name in _names(labels, source, distinct=False)
+                        for target_name in _names(labels, target, distinct=False)]
+    columns = ["since", "until", "source", "source_name", "target", "target_name", "weight",
+               "first", "last"]
+    return columns, _sorted(rows, [(6, True), (3, False), (2, False), (5, False), (4, False)])
+
+
+def _identifier(ntriples_object: str) -> Node | None:
+    """A literal written in N-Triples, as a term."""
+    quad = next(iter(ox.parse(f"<urn:s> <urn:p> {ntriples_object} .".encode(),
+                              format=ox.RdfFormat.N_TRIPLES)))
+    return from_ox_term(quad.object)
+
+
+def _calls_in_period(db: sqlite3.Connection, store: GraphStore,
+                     bindings: Mapping[str, BindingValue]) -> tuple[list[str], list[_Row]]:
+    since, until = _period(bindings)
+    condition, args = _period_sql("e.date", since, until)
+    found = db.execute(
+        "SELECT e.id, e.e, e.date, t.type, r.identifier FROM eng_type t JOIN eng e ON e.id = t.eid "
+        "JOIN report r ON r.eid = e.id WHERE t.type IN ('VideoCall', 'PhoneCall')"
+        + (f" AND {condition}" if condition else ""), args).fetchall()
+    ids = sorted({number for number, *_ in found})
+    linked: dict[str, dict[int, list[str]]] = {"inv": {}, "part": {}}
+    for table, column in (("inv", "org"), ("part", "person")):
+        for chunk in _chunks(ids, 500):  # type: ignore[arg-type]
+            marks = ",".join("?" * len(chunk))
+            for number, iri in db.execute(f"SELECT eid, t.iri FROM {table} JOIN terms t "
+                                          f"ON t.id = {column} WHERE eid IN ({marks})", chunk):
+                linked[table].setdefault(number, []).append(iri)
+    labels = _labels(store, [iri for by in linked.values() for iris in by.values() for iri in iris])
+
+    def names(table: str, number: int) -> Node | None:
+        """GROUP_CONCAT(DISTINCT ...) of the labels, in order; pyoxigraph keeps
+        a language tag all of them share."""
+        found = {label for iri in linked[table].get(number, []) for label in labels.get(iri, [])}
+        texts = "; ".join(sorted(str(label) for label in found))
+        languages = {getattr(label, "language", None) for label in found}
+        language = languages.pop() if len(languages) == 1 else None
+        if language is None:
+            return _string(texts)
+        return from_ox_term(ox.Literal(texts, language=language))
+
+    given = (_date(since), _date(until))
+    rows: list[_Row] = [(*given, _date(day), _string(kind), _iri(e), names("inv", number),
+                         names("part", number), _identifier(identifier))
+                        for number, e, day, kind, identifier in found]
+    columns = ["since", "until", "date", "type", "engagement", "sides", "participants", "readout"]
+    return columns, _sorted(rows, [(2, True), (4, False)])
+
+
 _ANSWERS: dict[str, Callable[[sqlite3.Connection, GraphStore, Mapping[str, BindingValue]],
                              tuple[list[str], list[_Row]]]] = {
     "engagements-by-year": _engagements_by_year,
@@ -609,6 +767,8 @@ _ANSWERS: dict[str, Callable[[sqlite3.Connection, GraphStore, Mapping[str, Bindi
     "topics-by-year": _topics_by_year,
     "counterparts-by-year": _counterparts_by_year,
     "first-last-contact": _first_last_contact,
+    "dialogue-edges": _dialogue_edges,
+    "calls-in-period": _calls_in_period,
 }
 
 

@@ -237,6 +237,21 @@ def run_driver(world: dict, mode: str, arg: object, src: Path, out: Path) -> sub
                           capture_output=True, text=True, timeout=300, env=env, check=False)
 
 
+def assert_summary_matches(out: Path) -> None:
+    """The engagement summary the completing build left is used, and answers as the SPARQL does."""
+    from kg.named_queries import bind_parameters, get_query
+    from kg.query import run_query
+    from kg.store import GraphStore
+    from kg.summary import QUERY_DIGESTS, answer
+
+    with GraphStore.open(out, read_only=True) as store:
+        for name in QUERY_DIGESTS:
+            assert answer(store, get_query(name), bind_parameters(store, get_query(name), {})), name
+            summarized = run_query(store, name, cache=False)
+            assert summarized.rows and summarized.rows == run_query(store, name, cache=False,
+                                                                    summary=False).rows
+
+
 def killed(result: subprocess.CompletedProcess) -> bool:
     return result.returncode == -signal.SIGKILL
 
@@ -264,6 +279,7 @@ def test_kill_9_at_deterministic_points_then_the_next_run_completes(world):
     report = build([world["v1"]], out, write_map=False)
     assert report.ok and report.built == 0 and report.skipped == N_READOUTS
     assert_same_graph(out, ref)
+    assert_summary_matches(out)
 
 
 def test_kill_9_while_changed_readouts_are_replaced(world):
@@ -278,6 +294,7 @@ def test_kill_9_while_changed_readouts_are_replaced(world):
     report = build([world["v2"]], out, write_map=False)
     assert report.ok
     assert_same_graph(out, world["ref2"])
+    assert_summary_matches(out)
 
 
 def test_kill_9_while_writing_graph_ttl_or_map_html_keeps_the_old_file(world):

@@ -65,7 +65,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Self
 
 from rdflib import Graph
 
@@ -86,7 +86,6 @@ if TYPE_CHECKING:
     from spacy.language import Language
 
     from kg.analysis import EngagementData
-
     from kg.parallel import Extracted
 
 EXTRACTOR_VERSION = "0.1.0"
@@ -478,7 +477,7 @@ class _BuildSummary:
         self.summary: Summary | None = None
         self._updated = False
 
-    def __enter__(self) -> _BuildSummary:
+    def __enter__(self) -> Self:
         try:
             self.summary = Summary.open(self._out)
         except StoreError as err:
@@ -486,8 +485,8 @@ class _BuildSummary:
         return self
 
     def _give_up(self, err: StoreError) -> None:
-        self._report.warnings.append((str(self._out / SUMMARY_FILE), f"{err} (queries run "
-                                      "without it, slower)"))
+        self._report.warnings.append((str(self._out / SUMMARY_FILE),
+                                      f"{err} (queries run without it, slower)"))
         if self.summary is not None:
             self.summary.close()
         self.summary = None

@@ -170,7 +170,6 @@ def run_query(store: GraphStore, query_or_file: str,
     source: str | None
     if named is not None:
         from kg.named_queries import bind_parameters
-
         from kg.sparql_bind import bind_laterally
 
         text, source = named.local_text, f"named query {named.name}"

@@ -189,7 +189,7 @@ def readout_rows(ntriples: str) -> Rows | None:
 
     Example:
         >>> e = "<https://w3id.org/partyrel/id/engagement/r1-1>"
-        >>> rows = readout_rows(f"{e} <{RDF_TYPE}> <{PR_NS}Engagement> .\n"
+        >>> rows = readout_rows(f"{e} <{RDF_TYPE}> <{PR_NS}Engagement> .\\n"
         ...                     f"{e} <{PR_NS}involves> <https://w3id.org/partyrel/id/org/zwp> .")
         >>> rows.engagements, rows.sides
         ([('https://w3id.org/partyrel/id/engagement/r1-1', None, None)], [('https://w3id.org/partyrel/id/engagement/r1-1', 'https://w3id.org/partyrel/id/org/zwp')])
@@ -539,8 +539,10 @@ def _labels(store: GraphStore, iris: Iterable[str]) -> dict[str, list[Node]]:
     unique = sorted(set(iris))
     for chunk in _chunks(unique, 2000):
         values = " ".join(f"<{iri}>" for iri in chunk)
-        for solution in store.query(f"SELECT ?x ?l WHERE {{ VALUES ?x {{ {values} }} "
-                                    f"?x <{_RDFS_LABEL}> ?l }}"):
+        solutions = store.query(f"SELECT ?x ?l WHERE {{ VALUES ?x {{ {values} }} "
+                                f"?x <{_RDFS_LABEL}> ?l }}")
+        assert isinstance(solutions, ox.QuerySolutions)
+        for solution in solutions:
             label = from_ox_term(solution["l"])
             if label is not None:
                 found.setdefault(solution["x"].value, []).append(label)

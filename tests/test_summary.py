@@ -180,8 +180,8 @@ def test_a_readout_of_a_shape_the_summary_does_not_read_gives_no_rows(text: str,
 
 @pytest.mark.parametrize(("text", "expected"), [
     # an engagement's date, year, types (only the ontology's, not pr:Engagement), sides, topics
-    (f"{TYPED}\n{DATE}\n{E} <{RDF.type}> <{PR.Talks}> .\n{E} <{RDF.type}> <http://example.org/X> .\n"
-     f"{E} <{PR.involves}> <{ALPHA}> .\n{E} <{PR.topic}> <{ID['topic/youth']}> .",
+    ((f"{TYPED}\n{DATE}\n{E} <{RDF.type}> <{PR.Talks}> .\n{E} <{RDF.type}> <http://example.org/X> .\n"
+      f"{E} <{PR.involves}> <{ALPHA}> .\n{E} <{PR.topic}> <{ID['topic/youth']}> ."),
      ([(E[1:-1], "2024-03-11", 2024)], [(E[1:-1], "Talks")], [(E[1:-1], str(ALPHA))],
       [(E[1:-1], str(ID["topic/youth"]))])),
     # facts of a subject not typed pr:Engagement are not engagements

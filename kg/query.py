@@ -174,12 +174,6 @@ def run_query(store: GraphStore, query_or_file: str,
 
         text, source = named.local_text, f"named query {named.name}"
         bound = bind_parameters(store, named, params or {})
-        if summary:
-            from kg.summary import answer
-
-            found = answer(store, named, bound)
-            if found is not None:
-                return found
         # bound in the text, so pyoxigraph plans with the values known (it applies
         # substitutions after planning: one person's career on 100,000 readouts
         # took 2.3 s that way, 0.7 ms this way)
@@ -191,6 +185,12 @@ def run_query(store: GraphStore, query_or_file: str,
                     for name, value in (params or {}).items()}
 
     def compute() -> QueryResult:
+        if named is not None and summary:
+            from kg.summary import answer
+
+            found = answer(store, named, bound)
+            if found is not None:
+                return found
         return _collect(store.query(text, bindings=bindings or None))
 
     try:

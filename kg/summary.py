@@ -51,6 +51,7 @@ import sqlite3
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import closing
 from datetime import date, datetime
+from functools import lru_cache
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, NamedTuple, Self
@@ -516,61 +517,80 @@ QUERY_DIGESTS: dict[str, str] = {
 _Row = tuple[Node | None, ...]
 
 
+@lru_cache(maxsize=1 << 16)
 def _iri(value: str) -> Node | None:
     return from_ox_term(ox.NamedNode(value))
 
 
+@lru_cache(maxsize=1 << 14)
 def _integer(value: int | None) -> Node | None:
     return None if value is None else from_ox_term(ox.Literal(str(value), datatype=ox.NamedNode(_XSD_INTEGER)))
 
 
+@lru_cache(maxsize=1 << 14)
 def _string(value: str) -> Node | None:
     return from_ox_term(ox.Literal(value))
 
 
+@lru_cache(maxsize=1 << 14)
 def _date(value: str | None) -> Node | None:
     return None if value is None else from_ox_term(ox.Literal(value, datatype=ox.NamedNode(XSD_DATE)))
 
 
-def _labels(store: GraphStore, iris: Iterable[str]) -> dict[str, list[Node]]:
+def _labels(store: GraphStore, iris: Iterable[str]) -> dict[str, list[ox.Literal]]:
     """Every rdfs:label of these IRIs in the store's union (a label stated in
-    two graphs comes twice, as the union gives it)."""
-    found: dict[str, list[Node]] = {}
+    two graphs comes twice, as the union gives it), as pyoxigraph terms."""
+    found: dict[str, list[ox.Literal]] = {}
     unique = sorted(set(iris))
     for chunk in _chunks(unique, 2000):
         values = " ".join(f"<{iri}>" for iri in chunk)
         solutions = store.query(f"SELECT ?x ?l WHERE {{ VALUES ?x {{ {values} }} "
                                 f"?x <{_RDFS_LABEL}> ?l }}")
         assert isinstance(solutions, ox.QuerySolutions)
-        for solution in solutions:
-            label = from_ox_term(solution["l"])
+        for x, label in solutions:
             if label is not None:
-                found.setdefault(solution["x"].value, []).append(label)
+                found.setdefault(x.value, []).append(label)
     return found
 
 
-def _names(labels: dict[str, list[Node]], iri: str, *, distinct: bool) -> list[Node | None]:
+@lru_cache(maxsize=1 << 16)
+def _term(term: ox.Literal) -> Node | None:
+    """A pyoxigraph term as the rdflib term a SPARQL answer gives."""
+    return from_ox_term(term)
+
+
+def _names(labels: dict[str, list[ox.Literal]], iri: str, *, distinct: bool) -> list[Node | None]:
     """The label cells of one entity: one row per label (unbound without one)."""
     names = labels.get(iri)
     if not names:
         return [None]
-    return list(dict.fromkeys(names)) if distinct else list(names)
+    return [_term(name) for name in (dict.fromkeys(names) if distinct else names)]
+
+
+def _sort_value(cell: Node | None) -> tuple[int, Any]:
+    if cell is None:
+        return (0, 0)
+    value = cell.toPython() if hasattr(cell, "toPython") else str(cell)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return (1, value)
+    return (2, str(cell))  # an xsd:date's lexical form sorts as its value
 
 
 def _sorted(rows: list[_Row], keys: Sequence[tuple[int, bool]]) -> list[_Row]:
     """Rows in SPARQL's ORDER BY order: unbound first (last when descending),
-    numbers by value, text and IRIs by code point. ``keys``: (column, descending)."""
+    numbers by value, text, days and IRIs by code point. ``keys``: (column,
+    descending)."""
+    values: dict[Node, tuple[int, Any]] = {}
+
     def key(column: int) -> Callable[[_Row], tuple[int, Any]]:
         def of(row: _Row) -> tuple[int, Any]:
             cell = row[column]
             if cell is None:
                 return (0, 0)
-            value = cell.toPython() if hasattr(cell, "toPython") else str(cell)
-            if isinstance(value, bool) or not isinstance(value, (int, date)):
-                value = str(cell)
-            if isinstance(value, date):
-                value = value.isoformat()
-            return (1, value) if isinstance(value, int) else (2, value)
+            found = values.get(cell)
+            if found is None:
+                found = values[cell] = _sort_value(cell)
+            return found
         return of
 
     ordered = list(rows)
@@ -747,8 +767,8 @@ def _calls_in_period(db: sqlite3.Connection, store: GraphStore,
         """GROUP_CONCAT(DISTINCT ...) of the labels, in order; pyoxigraph keeps
         a language tag all of them share."""
         found = {label for iri in linked[table].get(number, []) for label in labels.get(iri, [])}
-        texts = "; ".join(sorted(str(label) for label in found))
-        languages = {getattr(label, "language", None) for label in found}
+        texts = "; ".join(sorted(label.value for label in found))
+        languages = {label.language for label in found}
         language = languages.pop() if len(languages) == 1 else None
         if language is None:
             return _string(texts)

@@ -7,13 +7,16 @@ count: "the CPC's counterparts in 2020" read 85,000 engagements and took
 2.8 s at 100,000 readouts, every engagement by year and type 2.7 s. The
 build therefore keeps, in ``OUT/.summary.sqlite``:
 
-* one row per engagement (its date and year), with its types, sides and
-  topics, written with the readouts it writes (read back from the same
-  N-Triples text the store received) and removed with the readouts it prunes;
-* five aggregate tables derived from those rows at the end of a build that
+* one row per engagement (its date and year), with its types, sides,
+  topics, participants and source readout, and the pairs each readout puts
+  in dialogue, written with the readouts the build writes (read from the
+  same N-Triples text the store received) and removed with those it prunes;
+* aggregate tables derived from those rows at the end of a build that
   changed them: the answers of ``engagements-by-year``, ``engagements-by-type``,
   ``topics-by-year``, ``counterparts-by-year`` and ``first-last-contact`` for
-  every value of their parameters.
+  every value of their parameters, and the engagements of each pair in
+  dialogue per day (``dialogue-edges`` for any period).
+  ``calls-in-period`` reads the engagement rows.
 
 A query answered here gets its labels from the store (as the SPARQL does),
 and its rows are ordered as the SPARQL orders them: the answer is the one
@@ -24,8 +27,8 @@ summary is used only when all of these hold, otherwise the SPARQL runs:
   the build after it closed the store; any later write to the store, by any
   program, changes the stamp);
 * every readout's engagements had the shapes the summary reads (one
-  ``xsd:date`` each at most, sides and topics given as IRIs, an engagement in
-  one readout graph only);
+  ``xsd:date`` each at most; sides, topics, participants and sources given
+  as IRIs; an engagement in one readout graph only, typed ``pr:Engagement``);
 * the named query's text is the one its answer here was written for
   (:data:`QUERY_DIGESTS`): an edited ``.rq`` file runs as SPARQL.
 
@@ -442,6 +445,10 @@ class Summary:
         (read after the build closed it: closing changes it)."""
         with self._writing(changes_rows=False):
             self._set("stamp", stamp)
+        try:  # one self-contained file: readers need not write a WAL index (a read-only folder)
+            self._db.execute("PRAGMA journal_mode = DELETE")
+        except sqlite3.Error:
+            pass  # another connection has it open: it stays in WAL mode, readable all the same
 
     def _get(self, key: str) -> str | None:
         found = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()

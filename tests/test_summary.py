@@ -309,3 +309,13 @@ def test_a_graph_written_by_hand_is_summarized_when_the_next_build_seals(tmp_pat
     with GraphStore.open(out, read_only=True) as store:
         assert run_query(store, "engagements-by-year", {"year": 2031}, cache=False).rows == [
             ("2031", "Forum", "1")]
+
+
+def test_a_sealed_summary_is_one_file_that_readers_need_not_write_beside(tmp_path: Path) -> None:
+    corpus, out = tmp_path / "in", tmp_path / "out"
+    write_readouts(corpus, 10, seed=17)
+    assert build([corpus], out, write_map=False, write_graph=False).ok
+    assert sorted(p.name for p in out.glob(SUMMARY_FILE + "*")) == [SUMMARY_FILE]
+    with GraphStore.open(out, read_only=True) as store:
+        assert answer(store, get_query("engagements-by-type"), {}) is not None
+    assert sorted(p.name for p in out.glob(SUMMARY_FILE + "*")) == [SUMMARY_FILE]

@@ -74,7 +74,7 @@ __all__ = ["DERIVED_GRAPHS", "QUERY_DIGESTS", "SUMMARY_FILE", "Summary", "answer
 #: The summary's file in the output folder.
 SUMMARY_FILE = ".summary.sqlite"
 #: Changes whenever the tables or their meaning change (an older file is made again).
-_VERSION = "partyrel-summary-3"
+_VERSION = "partyrel-summary-4"
 
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 XSD_DATE = "http://www.w3.org/2001/XMLSchema#date"
@@ -93,6 +93,10 @@ _REPORTED_IN = f"<{PR_NS}reportedIn>"
 _DIALOGUE = f"<{PR_NS}dialoguesWith>"
 _IDENTIFIER = "<http://purl.org/dc/terms/identifier>"
 _READOUT_LINE = f"<{ID_BASE}readout/"
+_COUNTRY = f"<{PR_NS}country>"
+#: The classes organizations-by-country reads (the first one is required).
+_ORG_CLASSES = {f"<{PR_NS}{name}>": name for name in (
+    "Organization", "PoliticalParty", "PartyInternational", "PartyBody", "GovernmentBody")}
 _TYPED_ENGAGEMENT = f" {_TYPE} {_ENGAGEMENT_CLASS} ."
 _DATE_LITERAL = re.compile(r'"(\d{4})-\d{2}-\d{2}"\^\^<' + re.escape(XSD_DATE) + ">")
 
@@ -120,6 +124,13 @@ CREATE TABLE IF NOT EXISTS dia (rid INTEGER NOT NULL, source INTEGER NOT NULL,
   target INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS dia_rid ON dia (rid);
 CREATE INDEX IF NOT EXISTS eng_type_type ON eng_type (type, eid);
+CREATE TABLE IF NOT EXISTS orgc (rid INTEGER NOT NULL, org INTEGER NOT NULL,
+  country INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS orgc_rid ON orgc (rid);
+CREATE TABLE IF NOT EXISTS orgk (rid INTEGER NOT NULL, org INTEGER NOT NULL, class TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS orgk_rid ON orgk (rid);
+CREATE TABLE IF NOT EXISTS by_country (country INTEGER NOT NULL, org INTEGER NOT NULL,
+  kind TEXT NOT NULL, n INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS pairs (source INTEGER NOT NULL, target INTEGER NOT NULL,
   PRIMARY KEY (source, target)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS by_pair_day (
@@ -163,6 +174,18 @@ _AGGREGATES = (
         JOIN inv b ON b.eid = e.id AND b.org != a.org
         WHERE EXISTS (SELECT 1 FROM pairs p WHERE p.source = a.org AND p.target = b.org)
         GROUP BY a.org, b.org, e.date""", ("date",)),
+    # organizations-by-country: each organization with a country, per kind (its
+    # specific classes, or Organization), with its engagements as a side
+    ("by_country", """INSERT INTO by_country
+        WITH specific AS (SELECT DISTINCT org, class FROM orgk WHERE class != 'Organization'),
+        kinds AS (SELECT org, class AS kind FROM specific
+                  UNION SELECT DISTINCT org, 'Organization' FROM orgk
+                  WHERE class = 'Organization' AND org NOT IN (SELECT org FROM specific)),
+        counts AS (SELECT org, COUNT(*) AS n FROM inv GROUP BY org)
+        SELECT oc.country, oc.org, k.kind, COALESCE(c.n, 0)
+        FROM (SELECT DISTINCT org, country FROM orgc) oc
+        JOIN (SELECT DISTINCT org FROM orgk WHERE class = 'Organization') o ON o.org = oc.org
+        JOIN kinds k ON k.org = oc.org LEFT JOIN counts c ON c.org = oc.org""", ("country",)),
 )
 
 
@@ -181,6 +204,8 @@ class Rows(NamedTuple):
     participants: list[tuple[str, str]]  # engagement, person
     reports: list[tuple[str, str, str]]  # engagement, readout, its identifier (N-Triples)
     dialogues: list[tuple[str, str]]  # pr:dialoguesWith: subject, object
+    countries: list[tuple[str, str]]  # pr:country: organization, country
+    classes: list[tuple[str, str]]  # an organization class: subject, class name
 
 
 def readout_rows(ntriples: str) -> Rows | None:
@@ -205,6 +230,8 @@ def readout_rows(ntriples: str) -> Rows | None:
                                                _REPORTED_IN: []}
     identifiers: dict[str, list[str]] = {}
     dialogues: list[tuple[str, str]] = []
+    countries: list[tuple[str, str]] = []
+    classes: list[tuple[str, str]] = []
     for line in ntriples.split("\n"):
         if line.startswith(_ENGAGEMENT_LINE):
             subject, predicate, rest = line.split(" ", 2)
@@ -215,6 +242,8 @@ def readout_rows(ntriples: str) -> Rows | None:
             if predicate == _TYPE:
                 if obj == _ENGAGEMENT_CLASS:
                     engaged.add(e)
+                elif obj in _ORG_CLASSES:
+                    return None  # an engagement typed an organization: read by the SPARQL only
                 elif obj.startswith("<"):
                     name = _local_name(obj[1:-1])
                     if name is not None:
@@ -228,17 +257,25 @@ def readout_rows(ntriples: str) -> Rows | None:
                 if not obj.startswith("<"):
                     return None
                 links[predicate].append((e, obj[1:-1]))
-            elif predicate == _DIALOGUE:
-                return None  # an engagement in dialogue: not a shape a build writes
-        elif _DIALOGUE in line or (line.startswith(_READOUT_LINE) and _IDENTIFIER in line):
+            elif predicate in (_DIALOGUE, _COUNTRY):
+                return None  # an engagement in dialogue or in a country: not a shape a build writes
+        elif (_DIALOGUE in line or _COUNTRY in line or _TYPE in line
+              or (line.startswith(_READOUT_LINE) and _IDENTIFIER in line)):
             subject, predicate, rest = line.split(" ", 2)
             obj = rest[:-2]
-            if predicate == _IDENTIFIER:
+            if predicate == _TYPE:
+                name = _ORG_CLASSES.get(obj)
+                if name is not None:
+                    if not subject.startswith("<"):
+                        return None
+                    classes.append((subject[1:-1], name))
+            elif predicate == _IDENTIFIER:
                 identifiers.setdefault(subject[1:-1], []).append(obj)
-            elif predicate == _DIALOGUE:
+            elif predicate in (_DIALOGUE, _COUNTRY):
                 if not (subject.startswith("<") and obj.startswith("<")):
                     return None
-                dialogues.append((subject[1:-1], obj[1:-1]))
+                (dialogues if predicate == _DIALOGUE else countries).append(
+                    (subject[1:-1], obj[1:-1]))
     if ntriples.count(_TYPED_ENGAGEMENT) != len(engaged):
         return None  # something else is typed pr:Engagement: read by the SPARQL only
     if any(e not in engaged for e, _ in types):
@@ -255,7 +292,7 @@ def readout_rows(ntriples: str) -> Rows | None:
     return Rows([(e, *dates.get(e, (None, None))) for e in sorted(engaged)], types,
                 of_engagements(links[_INVOLVES]), of_engagements(links[_TOPIC]),
                 of_engagements(links[_PARTICIPANT]), [r for r in reports if r[0] in engaged],
-                dialogues)
+                dialogues, countries, classes)
 
 
 class Summary:
@@ -357,7 +394,7 @@ class Summary:
             engagements = f"SELECT id FROM eng WHERE rid IN ({rid_marks})"
             for table in ("eng_type", "inv", "top", "part", "report"):
                 self._db.execute(f"DELETE FROM {table} WHERE eid IN ({engagements})", rids)
-            for table in ("eng", "dia", "readouts"):
+            for table in ("eng", "dia", "orgc", "orgk", "readouts"):
                 self._db.execute(f"DELETE FROM {table} WHERE rid IN ({rid_marks})", rids)
 
     def _term(self, iri: str) -> int:
@@ -394,6 +431,10 @@ class Summary:
                               for e, readout, identifier in found.reports])
         self._db.executemany("INSERT INTO dia VALUES (?, ?, ?)",
                              [(rid, term(a), term(b)) for a, b in found.dialogues])
+        self._db.executemany("INSERT INTO orgc VALUES (?, ?, ?)",
+                             [(rid, term(org), term(country)) for org, country in found.countries])
+        self._db.executemany("INSERT INTO orgk VALUES (?, ?, ?)",
+                             [(rid, term(org), kind) for org, kind in found.classes])
 
     def sync(self, store: GraphStore, hashes: Mapping[str, str] | None = None,
              on_graph: Callable[[int, int], None] | None = None) -> int:
@@ -519,6 +560,7 @@ QUERY_DIGESTS: dict[str, str] = {
     "first-last-contact": "b348832e8ea36e2a",
     "dialogue-edges": "f78c6b5991c84aa4",
     "calls-in-period": "5ebd8b1cb265f4dd",
+    "organizations-by-country": "090de574c2d6b9fa",
 }
 
 _Row = tuple[Node | None, ...]
@@ -789,6 +831,21 @@ def _calls_in_period(db: sqlite3.Connection, store: GraphStore,
     return columns, _sorted(rows, [(2, True), (4, False)])
 
 
+def _organizations_by_country(db: sqlite3.Connection, store: GraphStore,
+                              bindings: Mapping[str, BindingValue]) -> tuple[list[str], list[_Row]]:
+    where, args = _where({"country": _term_number(db, _param(bindings, "country", URIRef))})
+    found = db.execute("SELECT c.iri, o.iri, kind, n FROM by_country JOIN terms c ON c.id = country "
+                       f"JOIN terms o ON o.id = org{where}", args).fetchall()
+    labels = _labels(store, [country for country, *_ in found] + [org for _, org, *_ in found])
+    rows: list[_Row] = [(_iri(country), country_name, _iri(org), org_name, _string(kind),
+                         _integer(n))
+                        for country, org, kind, n in found
+                        for country_name in _names(labels, country, distinct=True)
+                        for org_name in _names(labels, org, distinct=True)]
+    columns = ["country", "country_name", "org", "org_name", "kind", "engagements"]
+    return columns, _sorted(rows, [(1, False), (0, False), (5, True), (3, False), (2, False)])
+
+
 _ANSWERS: dict[str, Callable[[sqlite3.Connection, GraphStore, Mapping[str, BindingValue]],
                              tuple[list[str], list[_Row]]]] = {
     "engagements-by-year": _engagements_by_year,
@@ -798,6 +855,7 @@ _ANSWERS: dict[str, Callable[[sqlite3.Connection, GraphStore, Mapping[str, Bindi
     "first-last-contact": _first_last_contact,
     "dialogue-edges": _dialogue_edges,
     "calls-in-period": _calls_in_period,
+    "organizations-by-country": _organizations_by_country,
 }
 
 

@@ -14,7 +14,7 @@ from rdflib import Literal, URIRef
 from rdflib.namespace import RDF, RDFS, XSD
 from readout_gen import write as write_readouts
 from test_sparql_bind import VALUES
-from tiny_world import ALPHA, BETA, ID, PR, fill
+from tiny_world import ALAND, ALPHA, BETA, ID, PR, fill
 
 import kg.summary
 from kg.named_queries import get_query
@@ -25,6 +25,7 @@ from kg.summary import QUERY_DIGESTS, SUMMARY_FILE, Summary, answer, query_diges
 
 SUMMARIZED = sorted(QUERY_DIGESTS)
 UNLABELLED = ID["org/unlabelled-front"]
+QUIET = ID["org/quiet-league"]
 
 
 def _cases() -> list[tuple[str, dict[str, object]]]:
@@ -69,6 +70,8 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GraphStore]:
             (e, PR.involves, BETA), (e, PR.involves, UNLABELLED), (e, PR.topic, ID["topic/youth"]),
             (BETA, RDFS.label, Literal("Beta Union", lang="en")),
             (BETA, RDFS.label, Literal("BU")),
+            # an organization of no more specific kind, in a country, in no engagement
+            (QUIET, RDF.type, PR.Organization), (QUIET, PR.country, ALAND),
         ], "r4")
     _seal(out)
     with GraphStore.open(out, read_only=True) as store:
@@ -108,6 +111,9 @@ def test_each_label_a_graph_states_counts_as_the_union_gives_it(world: GraphStor
     # the labels graph's "Beta Union", r4's copy of it, and r4's "BU"
     assert sorted(names, key=str) == ["BU", "Beta Union", "Beta Union"]
     grouped = run_query(world, "counterparts-by-year", {"org": BETA, "year": 2023}, cache=False)
+    quiet = [row for row in run_query(world, "organizations-by-country", {"country": ALAND},
+                                      cache=False).rows if row[2] == str(QUIET)]
+    assert [row[4:] for row in quiet] == [("Organization", "0")]
     assert sorted(row[1] for row in grouped.rows if row[3] == str(UNLABELLED)) == ["BU", "Beta Union"]
 
 

@@ -15,7 +15,9 @@ build therefore keeps, in ``OUT/.summary.sqlite``:
   changed them: the answers of ``engagements-by-year``, ``engagements-by-type``,
   ``topics-by-year``, ``counterparts-by-year`` and ``first-last-contact`` for
   every value of their parameters, and the engagements of each pair in
-  dialogue per day (``dialogue-edges`` for any period).
+  dialogue per day (``dialogue-edges`` for any period), and each
+  organization's countries, kinds and engagements (``organizations-by-country``,
+  from the organizations' classes and ``pr:country`` each readout states).
   ``calls-in-period`` reads the engagement rows.
 
 A query answered here gets its labels from the store (as the SPARQL does),

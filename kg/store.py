@@ -932,13 +932,20 @@ class GraphStore:
         if self._location is None:
             return f"memory-{id(self):x}-{self._writes}"
         digest = hashlib.sha256(f"{self._writes}".encode())
-        try:
-            entries = sorted((entry.name, entry.stat().st_size, entry.stat().st_mtime_ns)
-                             for entry in os.scandir(self._location / _DATA_DIR)
-                             if not entry.name.startswith("LOG"))
-        except OSError as err:
-            raise StoreError(f"cannot read the store at {self._location}: {err}; "
-                             "rebuild it") from err
+        for attempt in range(5):
+            try:
+                entries = sorted((entry.name, entry.stat().st_size, entry.stat().st_mtime_ns)
+                                 for entry in os.scandir(self._location / _DATA_DIR)
+                                 if not entry.name.startswith("LOG"))
+                break
+            except FileNotFoundError as err:
+                # a compaction removed a file between the listing and its stat: list again
+                if attempt == 4 or not (self._location / _DATA_DIR).is_dir():
+                    raise StoreError(f"cannot read the store at {self._location}: {err}; "
+                                     "rebuild it") from err
+            except OSError as err:
+                raise StoreError(f"cannot read the store at {self._location}: {err}; "
+                                 "rebuild it") from err
         for name, size, mtime in entries:
             digest.update(f"{name}\0{size}\0{mtime}\n".encode())
         return digest.hexdigest()[:32]

@@ -3,7 +3,10 @@ answer the query gives, and any write to the store makes the query run again."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
+
+import pytest
 
 from rdflib import Literal, URIRef
 from tiny_world import fill
@@ -79,6 +82,33 @@ def test_reading_a_store_leaves_its_content_stamp_unchanged(tmp_path: Path) -> N
         names(store, cache=False)
     with GraphStore.open(tmp_path, read_only=True) as store:
         assert store.content_stamp() == before
+
+
+def test_a_file_removed_while_the_stamp_is_taken_is_listed_again(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # a compaction (of this process or another) may remove a file between the
+    # listing of the folder and its stat; the stamp is then taken again
+    with GraphStore.open(tmp_path) as store:
+        store.replace_graph(GRAPH_BASE + "r1", [(ZETA, LABEL, Literal("Zeta"))], "h1")
+    with GraphStore.open(tmp_path, read_only=True) as store:
+        expected = store.content_stamp()
+        real_scandir = os.scandir
+        calls = []
+
+        class Vanished:
+            name = "000099.sst"
+
+            def stat(self) -> os.stat_result:
+                raise FileNotFoundError(2, "No such file or directory", self.name)
+
+        def scandir(path: object) -> list[object]:
+            calls.append(path)
+            entries: list[object] = list(real_scandir(path))  # type: ignore[call-overload]
+            return entries + [Vanished()] if len(calls) == 1 else entries
+
+        monkeypatch.setattr(os, "scandir", scandir)
+        assert store.content_stamp() == expected
+        assert len(calls) == 2
 
 
 def test_encoding_keeps_terms_languages_datatypes_and_unbound_cells() -> None:

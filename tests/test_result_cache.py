@@ -7,7 +7,6 @@ import os
 from pathlib import Path
 
 import pytest
-
 from rdflib import Literal, URIRef
 from tiny_world import fill
 

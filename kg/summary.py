@@ -8,17 +8,23 @@ count: "the CPC's counterparts in 2020" read 85,000 engagements and took
 build therefore keeps, in ``OUT/.summary.sqlite``:
 
 * one row per engagement (its date and year), with its types, sides,
-  topics, participants and source readout, and the pairs each readout puts
-  in dialogue, written with the readouts the build writes (read from the
-  same N-Triples text the store received) and removed with those it prunes;
+  topics, participants and source readout, the pairs each readout puts in
+  dialogue, and the classes and name forms of its entities, written with
+  the readouts the build writes (read from the same N-Triples text the
+  store received) and removed with those it prunes;
 * aggregate tables derived from those rows at the end of a build that
   changed them: the answers of ``engagements-by-year``, ``engagements-by-type``,
   ``topics-by-year``, ``counterparts-by-year`` and ``first-last-contact`` for
   every value of their parameters, and the engagements of each pair in
-  dialogue per day (``dialogue-edges`` for any period), and each
+  dialogue per day (``dialogue-edges`` for any period), each
   organization's countries, kinds and engagements (``organizations-by-country``,
-  from the organizations' classes and ``pr:country`` each readout states).
-  ``calls-in-period`` reads the engagement rows.
+  from the organizations' classes and ``pr:country`` each readout states),
+  and each entity's kinds and the number of readouts that name it
+  (``entities`` without a name). ``calls-in-period`` reads the engagement
+  rows; ``entities`` with a name reads each entity's forms (its
+  ``skos:altLabel`` texts in lower case, as ``LCASE(STR(?form))`` gives
+  them) per readout: the distinct forms that contain the text, then the
+  readouts that use them.
 
 A query answered here gets its labels from the store (as the SPARQL does),
 and its rows are ordered as the SPARQL orders them: the answer is the one
@@ -76,7 +82,7 @@ __all__ = ["DERIVED_GRAPHS", "QUERY_DIGESTS", "SUMMARY_FILE", "Summary", "answer
 #: The summary's file in the output folder.
 SUMMARY_FILE = ".summary.sqlite"
 #: Changes whenever the tables or their meaning change (an older file is made again).
-_VERSION = "partyrel-summary-4"
+_VERSION = "partyrel-summary-5"
 
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 XSD_DATE = "http://www.w3.org/2001/XMLSchema#date"
@@ -96,9 +102,12 @@ _DIALOGUE = f"<{PR_NS}dialoguesWith>"
 _IDENTIFIER = "<http://purl.org/dc/terms/identifier>"
 _READOUT_LINE = f"<{ID_BASE}readout/"
 _COUNTRY = f"<{PR_NS}country>"
+_ALT_LABEL = "<http://www.w3.org/2004/02/skos/core#altLabel>"
+_READOUT_CLASS = f"<{PR_NS}Readout>"
 #: The classes organizations-by-country reads (the first one is required).
-_ORG_CLASSES = {f"<{PR_NS}{name}>": name for name in (
-    "Organization", "PoliticalParty", "PartyInternational", "PartyBody", "GovernmentBody")}
+_ORG_NAMES = ("Organization", "PoliticalParty", "PartyInternational", "PartyBody", "GovernmentBody")
+#: The kinds of entity the entities query lists (the organizations' and these).
+_ENTITY_CLASSES = {f"<{PR_NS}{name}>": name for name in (*_ORG_NAMES, "Person", "Country", "Place")}
 _TYPED_ENGAGEMENT = f" {_TYPE} {_ENGAGEMENT_CLASS} ."
 _DATE_LITERAL = re.compile(r'"(\d{4})-\d{2}-\d{2}"\^\^<' + re.escape(XSD_DATE) + ">")
 
@@ -131,6 +140,15 @@ CREATE TABLE IF NOT EXISTS orgc (rid INTEGER NOT NULL, org INTEGER NOT NULL,
 CREATE INDEX IF NOT EXISTS orgc_rid ON orgc (rid);
 CREATE TABLE IF NOT EXISTS orgk (rid INTEGER NOT NULL, org INTEGER NOT NULL, class TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS orgk_rid ON orgk (rid);
+CREATE TABLE IF NOT EXISTS lforms (id INTEGER PRIMARY KEY, text TEXT NOT NULL UNIQUE);
+CREATE TABLE IF NOT EXISTS forms (rid INTEGER NOT NULL, entity INTEGER NOT NULL,
+  lid INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS forms_rid ON forms (rid);
+CREATE INDEX IF NOT EXISTS forms_lid ON forms (lid, entity, rid);
+CREATE TABLE IF NOT EXISTS rdo (rid INTEGER NOT NULL, readout INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS rdo_rid ON rdo (rid, readout);
+CREATE TABLE IF NOT EXISTS kinds (entity INTEGER NOT NULL, kind TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS by_entity (entity INTEGER PRIMARY KEY, n INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS by_country (country INTEGER NOT NULL, org INTEGER NOT NULL,
   kind TEXT NOT NULL, n INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS pairs (source INTEGER NOT NULL, target INTEGER NOT NULL,
@@ -179,7 +197,9 @@ _AGGREGATES = (
     # organizations-by-country: each organization with a country, per kind (its
     # specific classes, or Organization), with its engagements as a side
     ("by_country", """INSERT INTO by_country
-        WITH specific AS (SELECT DISTINCT org, class FROM orgk WHERE class != 'Organization'),
+        WITH specific AS (SELECT DISTINCT org, class FROM orgk
+                          WHERE class IN ('PoliticalParty', 'PartyInternational', 'PartyBody',
+                                          'GovernmentBody')),
         kinds AS (SELECT org, class AS kind FROM specific
                   UNION SELECT DISTINCT org, 'Organization' FROM orgk
                   WHERE class = 'Organization' AND org NOT IN (SELECT org FROM specific)),
@@ -188,6 +208,17 @@ _AGGREGATES = (
         FROM (SELECT DISTINCT org, country FROM orgc) oc
         JOIN (SELECT DISTINCT org FROM orgk WHERE class = 'Organization') o ON o.org = oc.org
         JOIN kinds k ON k.org = oc.org LEFT JOIN counts c ON c.org = oc.org""", ("country",)),
+    # entities: each entity's kinds (an Organization of a more specific kind is
+    # listed as that kind only) ...
+    ("kinds", """INSERT INTO kinds
+        WITH typed AS (SELECT DISTINCT org, class FROM orgk)
+        SELECT org, class FROM typed t WHERE class != 'Organization' OR NOT EXISTS (
+          SELECT 1 FROM typed n WHERE n.org = t.org AND n.class IN ('PoliticalParty',
+            'PartyInternational', 'PartyBody', 'GovernmentBody'))""", ("entity",)),
+    # ... and the readouts that name it, by any form
+    ("by_entity", """INSERT INTO by_entity
+        SELECT f.entity, COUNT(DISTINCT r.readout) FROM forms f JOIN rdo r ON r.rid = f.rid
+        GROUP BY f.entity""", ()),
 )
 
 
@@ -207,7 +238,9 @@ class Rows(NamedTuple):
     reports: list[tuple[str, str, str]]  # engagement, readout, its identifier (N-Triples)
     dialogues: list[tuple[str, str]]  # pr:dialoguesWith: subject, object
     countries: list[tuple[str, str]]  # pr:country: organization, country
-    classes: list[tuple[str, str]]  # an organization class: subject, class name
+    classes: list[tuple[str, str]]  # an entity class: subject, class name ("Person")
+    forms: list[tuple[str, str]]  # skos:altLabel: entity, its form in lower case (LCASE(STR(.)))
+    readouts: list[str]  # the subjects typed pr:Readout
 
 
 def readout_rows(ntriples: str) -> Rows | None:
@@ -234,6 +267,8 @@ def readout_rows(ntriples: str) -> Rows | None:
     dialogues: list[tuple[str, str]] = []
     countries: list[tuple[str, str]] = []
     classes: list[tuple[str, str]] = []
+    forms: set[tuple[str, str]] = set()
+    readouts: list[str] = []
     for line in ntriples.split("\n"):
         if line.startswith(_ENGAGEMENT_LINE):
             subject, predicate, rest = line.split(" ", 2)
@@ -244,8 +279,8 @@ def readout_rows(ntriples: str) -> Rows | None:
             if predicate == _TYPE:
                 if obj == _ENGAGEMENT_CLASS:
                     engaged.add(e)
-                elif obj in _ORG_CLASSES:
-                    return None  # an engagement typed an organization: read by the SPARQL only
+                elif obj in _ENTITY_CLASSES:
+                    return None  # an engagement typed an entity: read by the SPARQL only
                 elif obj.startswith("<"):
                     name = _local_name(obj[1:-1])
                     if name is not None:
@@ -261,16 +296,24 @@ def readout_rows(ntriples: str) -> Rows | None:
                 links[predicate].append((e, obj[1:-1]))
             elif predicate in (_DIALOGUE, _COUNTRY):
                 return None  # an engagement in dialogue or in a country: not a shape a build writes
-        elif (_DIALOGUE in line or _COUNTRY in line or _TYPE in line
+        elif (_DIALOGUE in line or _COUNTRY in line or _TYPE in line or _ALT_LABEL in line
               or (line.startswith(_READOUT_LINE) and _IDENTIFIER in line)):
             subject, predicate, rest = line.split(" ", 2)
             obj = rest[:-2]
             if predicate == _TYPE:
-                name = _ORG_CLASSES.get(obj)
-                if name is not None:
+                name = _ENTITY_CLASSES.get(obj)
+                if name is not None or obj == _READOUT_CLASS:
                     if not subject.startswith("<"):
                         return None
-                    classes.append((subject[1:-1], name))
+                    if name is None:
+                        readouts.append(subject[1:-1])
+                    else:
+                        classes.append((subject[1:-1], name))
+            elif predicate == _ALT_LABEL:
+                if not subject.startswith("<"):
+                    return None
+                if not obj.startswith("_:"):  # STR of a blank node: no form
+                    forms.add((subject[1:-1], _lexical(obj).lower()))
             elif predicate == _IDENTIFIER:
                 identifiers.setdefault(subject[1:-1], []).append(obj)
             elif predicate in (_DIALOGUE, _COUNTRY):
@@ -294,7 +337,24 @@ def readout_rows(ntriples: str) -> Rows | None:
     return Rows([(e, *dates.get(e, (None, None))) for e in sorted(engaged)], types,
                 of_engagements(links[_INVOLVES]), of_engagements(links[_TOPIC]),
                 of_engagements(links[_PARTICIPANT]), [r for r in reports if r[0] in engaged],
-                dialogues, countries, classes)
+                dialogues, countries, classes, sorted(forms), sorted(set(readouts)))
+
+
+def _lexical(term: str) -> str:
+    """STR() of an N-Triples IRI or literal: its text, escapes undone.
+
+    Example:
+        >>> _lexical(r'"Bo \\"Chen\\""@en'), _lexical("<urn:x>")
+        ('Bo "Chen"', 'urn:x')
+    """
+    if term.startswith("<"):
+        text = term[1:-1]
+    else:
+        text = term[1:term.rindex('"')]
+    if "\\" not in text:
+        return text
+    quad = next(iter(ox.parse(f"<urn:s> <urn:p> {term} .".encode(), format=ox.RdfFormat.N_TRIPLES)))
+    return quad.object.value
 
 
 class Summary:
@@ -318,6 +378,7 @@ class Summary:
         self._db = connection
         self._path = path
         self._terms: dict[str, int] | None = None
+        self._forms: dict[str, int] | None = None
 
     @classmethod
     def open(cls, out: Path | str) -> Summary:
@@ -396,7 +457,7 @@ class Summary:
             engagements = f"SELECT id FROM eng WHERE rid IN ({rid_marks})"
             for table in ("eng_type", "inv", "top", "part", "report"):
                 self._db.execute(f"DELETE FROM {table} WHERE eid IN ({engagements})", rids)
-            for table in ("eng", "dia", "orgc", "orgk", "readouts"):
+            for table in ("eng", "dia", "orgc", "orgk", "forms", "rdo", "readouts"):
                 self._db.execute(f"DELETE FROM {table} WHERE rid IN ({rid_marks})", rids)
 
     def _term(self, iri: str) -> int:
@@ -408,6 +469,17 @@ class Summary:
         if number is None:
             cursor = self._db.execute("INSERT INTO terms (iri) VALUES (?)", (iri,))
             number = self._terms[iri] = int(cursor.lastrowid or 0)
+        return number
+
+    def _form(self, text: str) -> int:
+        """The number of a lower-case form in the lforms table (added when new)."""
+        if self._forms is None:
+            self._forms = {found: number for number, found in self._db.execute(
+                "SELECT id, text FROM lforms")}
+        number = self._forms.get(text)
+        if number is None:
+            cursor = self._db.execute("INSERT INTO lforms (text) VALUES (?)", (text,))
+            number = self._forms[text] = int(cursor.lastrowid or 0)
         return number
 
     def _insert(self, graph_iri: str, digest: str, ntriples: str) -> None:
@@ -437,6 +509,10 @@ class Summary:
                              [(rid, term(org), term(country)) for org, country in found.countries])
         self._db.executemany("INSERT INTO orgk VALUES (?, ?, ?)",
                              [(rid, term(org), kind) for org, kind in found.classes])
+        self._db.executemany("INSERT INTO forms VALUES (?, ?, ?)",
+                             [(rid, term(entity), self._form(form)) for entity, form in found.forms])
+        self._db.executemany("INSERT INTO rdo VALUES (?, ?)",
+                             [(rid, term(readout)) for readout in found.readouts])
 
     def sync(self, store: GraphStore, hashes: Mapping[str, str] | None = None,
              on_graph: Callable[[int, int], None] | None = None) -> int:
@@ -529,6 +605,7 @@ class _Transaction:
             db.execute("COMMIT" if exc_type is None else "ROLLBACK")
             if exc_type is not None:
                 self._summary._terms = None  # numbers given in the rolled back transaction
+                self._summary._forms = None
         except sqlite3.Error as err:
             if exc_type is None:
                 raise StoreError(f"cannot write the summary {self._summary._path}: {err}; "
@@ -563,6 +640,7 @@ QUERY_DIGESTS: dict[str, str] = {
     "dialogue-edges": "f78c6b5991c84aa4",
     "calls-in-period": "5ebd8b1cb265f4dd",
     "organizations-by-country": "090de574c2d6b9fa",
+    "entities": "4abf452c4de938a1",
 }
 
 _Row = tuple[Node | None, ...]
@@ -848,6 +926,30 @@ def _organizations_by_country(db: sqlite3.Connection, store: GraphStore,
     return columns, _sorted(rows, [(1, False), (0, False), (5, True), (3, False), (2, False)])
 
 
+def _entities(db: sqlite3.Connection, store: GraphStore,
+              bindings: Mapping[str, BindingValue]) -> tuple[list[str], list[_Row]]:
+    name = _param(bindings, "name", str)
+    needle = "" if name is None else str(name).lower()  # LCASE(COALESCE(STR(?name), ""))
+    if needle:
+        # the forms that contain the text, then the readouts that use one of them
+        found = db.execute(
+            "WITH hit AS (SELECT id FROM lforms WHERE instr(text, ?) > 0), "
+            "counted AS (SELECT f.entity, COUNT(DISTINCT r.readout) AS n FROM forms f "
+            "JOIN rdo r ON r.rid = f.rid WHERE f.lid IN (SELECT id FROM hit) GROUP BY f.entity) "
+            "SELECT t.iri, k.kind, c.n FROM counted c JOIN kinds k ON k.entity = c.entity "
+            "JOIN terms t ON t.id = c.entity", (needle,)).fetchall()
+    else:
+        found = db.execute("SELECT t.iri, k.kind, b.n FROM by_entity b JOIN kinds k ON "
+                           "k.entity = b.entity JOIN terms t ON t.id = b.entity").fetchall()
+    labels = _labels(store, {entity for entity, *_ in found})
+    given = None if name is None else _string(str(name))
+    rows: list[_Row] = [(given, _iri(entity), label, _string(kind), _integer(n))
+                        for entity, kind, n in found
+                        for label in _names(labels, entity, distinct=True)]
+    return (["name", "entity", "label", "kind", "readouts"],
+            _sorted(rows, [(3, False), (2, False), (1, False)]))
+
+
 _ANSWERS: dict[str, Callable[[sqlite3.Connection, GraphStore, Mapping[str, BindingValue]],
                              tuple[list[str], list[_Row]]]] = {
     "engagements-by-year": _engagements_by_year,
@@ -858,6 +960,7 @@ _ANSWERS: dict[str, Callable[[sqlite3.Connection, GraphStore, Mapping[str, Bindi
     "dialogue-edges": _dialogue_edges,
     "calls-in-period": _calls_in_period,
     "organizations-by-country": _organizations_by_country,
+    "entities": _entities,
 }
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from rdflib import Literal, URIRef
-from rdflib.namespace import RDF, RDFS, XSD
+from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS, XSD
 from readout_gen import write as write_readouts
 from test_sparql_bind import VALUES
 from tiny_world import ALAND, ALPHA, BETA, ID, PR, fill
@@ -26,6 +26,12 @@ from kg.summary import QUERY_DIGESTS, SUMMARY_FILE, Summary, answer, query_diges
 SUMMARIZED = sorted(QUERY_DIGESTS)
 UNLABELLED = ID["org/unlabelled-front"]
 QUIET = ID["org/quiet-league"]
+NARROW = ID["org/narrow-bureau"]
+UNTYPED = ID["org/untyped-front"]
+DO = ID["person/do-van-anh"]
+#: names searched with the entities query beyond the library's: case and
+#: accents (Greek final sigma, Vietnamese), quotes, the empty text
+ENTITY_NAMES = ["ΣΟΚ", "ΑΣ", "ÁNH", '"the"', "", "beta", "BETA FRONT"]
 
 
 def _cases() -> list[tuple[str, dict[str, object]]]:
@@ -36,6 +42,8 @@ def _cases() -> list[tuple[str, dict[str, object]]]:
         names = [p.name for p in get_query(name).parameters]
         cases.append((name, {}))
         cases += [(name, {p: value}) for p in names for value in VALUES[p]]
+        if name == "entities":
+            cases += [(name, {"name": value}) for value in ENTITY_NAMES]
         if len(names) == 2:
             cases += [(name, {names[0]: a, names[1]: b})
                       for a in VALUES[names[0]][:2] for b in VALUES[names[1]][:2]]
@@ -72,6 +80,18 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GraphStore]:
             (BETA, RDFS.label, Literal("BU")),
             # an organization of no more specific kind, in a country, in no engagement
             (QUIET, RDF.type, PR.Organization), (QUIET, PR.country, ALAND),
+            # the entities query: forms of every case and script, an organization of a
+            # narrower kind, a form of an entity of no listed kind, a second readout
+            # naming Beta Union (by a new form and an old one)
+            (ID["readout/r4"], RDF.type, PR.Readout), (ID["readout/r4"], DCTERMS.identifier, Literal("r4")),
+            (NARROW, RDF.type, PR.Organization), (NARROW, RDF.type, PR.PartyBody),
+            (NARROW, SKOS.altLabel, Literal("ΠΑΣΟΚ Bureau", lang="en")),
+            (NARROW, SKOS.altLabel, Literal("Bureau of the ΠΑΣ", lang="en")),
+            (DO, RDF.type, PR.Person), (DO, SKOS.altLabel, Literal("Đỗ Văn Ánh", lang="vi")),
+            (DO, SKOS.altLabel, Literal('Anh "the" Do')), (DO, RDFS.label, Literal("Đỗ Văn Ánh")),
+            (UNTYPED, SKOS.altLabel, Literal("Beta Front watchers")),
+            (BETA, SKOS.altLabel, Literal("Beta Front", lang="en")),
+            (BETA, SKOS.altLabel, Literal("Beta Union", lang="en")),
         ], "r4")
     _seal(out)
     with GraphStore.open(out, read_only=True) as store:
@@ -115,6 +135,28 @@ def test_each_label_a_graph_states_counts_as_the_union_gives_it(world: GraphStor
                                       cache=False).rows if row[2] == str(QUIET)]
     assert [row[4:] for row in quiet] == [("Organization", "0")]
     assert sorted(row[1] for row in grouped.rows if row[3] == str(UNLABELLED)) == ["BU", "Beta Union"]
+
+
+@pytest.mark.parametrize(("name", "expected"), [
+    # a narrower kind hides Organization; Greek matched in any case
+    ("ΣΟΚ", [("PartyBody", str(NARROW), "1")]),
+    # the final sigma of "ΑΣ" is lowered as a final sigma, and "ΠΑΣ" ends a form
+    ("ΑΣ", [("PartyBody", str(NARROW), "1")]),
+    ("ánh", [("Person", str(DO), "1")]),
+    ('"the"', [("Person", str(DO), "1")]),
+    # the readouts that name Beta Union by any matching form, once each; a form
+    # of an entity of no listed kind is not listed
+    ("beta", [("PoliticalParty", str(BETA), "4")]),  # three tiny-world readouts and r4
+    ("BETA FRONT", [("PoliticalParty", str(BETA), "1")]),
+])
+def test_entities_are_found_by_any_form_in_any_case_with_their_most_specific_kind(
+        world: GraphStore, name: str, expected: list[tuple[str, str, str]]) -> None:
+    from kg.named_queries import bind_parameters
+
+    query = get_query("entities")
+    assert answer(world, query, bind_parameters(world, query, {"name": name})) is not None
+    rows = run_query(world, "entities", {"name": name}, cache=False).rows
+    assert sorted({(kind, entity, n) for _, entity, _, kind, n in rows}) == expected
 
 
 def test_every_summarized_query_is_the_text_its_answer_was_written_for() -> None:
@@ -298,6 +340,26 @@ def test_the_graphs_left_out_of_the_summary_are_those_a_build_derives() -> None:
     from kg.summary import DERIVED_GRAPHS
 
     assert {LABELS_GRAPH, TOPICS_GRAPH} == DERIVED_GRAPHS
+
+
+def test_the_derived_graphs_hold_nothing_the_summarized_queries_read(tmp_path: Path) -> None:
+    # they are left out of the summary, so they must add no readout, engagement,
+    # entity class or link the queries count (their labels are read from the store)
+    corpus, out = tmp_path / "in", tmp_path / "out"
+    write_readouts(corpus, 5, seed=17)
+    assert build([corpus], out, write_map=False, write_graph=False).ok
+    read = {PR[name] for name in ("Readout", "Engagement", "Organization", "PoliticalParty",
+                                  "PartyInternational", "PartyBody", "GovernmentBody", "Person",
+                                  "Country", "Place")}
+    links = {PR[name] for name in ("involves", "topic", "participant", "reportedIn", "date",
+                                   "dialoguesWith", "country")}
+    with GraphStore.open(out, read_only=True) as store:
+        for graph in sorted(kg.summary.DERIVED_GRAPHS):
+            triples = store.graph_triples(graph)
+            assert triples, graph
+            assert not [t for t in triples if t.predicate.value == str(RDF.type)
+                        and URIRef(t.object.value) in read]
+            assert not [t for t in triples if URIRef(t.predicate.value) in links]
 
 
 def test_a_graph_written_by_hand_is_summarized_when_the_next_build_seals(tmp_path: Path) -> None:

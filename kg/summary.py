@@ -65,13 +65,15 @@ from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, NamedTuple, Self
+from typing import TYPE_CHECKING, Any, NamedTuple, Self, TypeVar
 
 import pyoxigraph as ox
 from rdflib.term import Node, URIRef
 
 from kg.errors import StoreError
 from kg.store import GRAPH_BASE, ID_BASE, PR_NS, BindingValue, GraphData, GraphStore, from_ox_term
+
+_T = TypeVar("_T")
 
 if TYPE_CHECKING:
     from kg.named_queries import NamedQuery
@@ -149,6 +151,8 @@ CREATE TABLE IF NOT EXISTS rdo (rid INTEGER NOT NULL, readout INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS rdo_rid ON rdo (rid, readout);
 CREATE TABLE IF NOT EXISTS kinds (entity INTEGER NOT NULL, kind TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS by_entity (entity INTEGER PRIMARY KEY, n INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS by_form (entity INTEGER NOT NULL, lid INTEGER NOT NULL,
+  n INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS by_country (country INTEGER NOT NULL, org INTEGER NOT NULL,
   kind TEXT NOT NULL, n INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS pairs (source INTEGER NOT NULL, target INTEGER NOT NULL,
@@ -215,10 +219,13 @@ _AGGREGATES = (
         SELECT org, class FROM typed t WHERE class != 'Organization' OR NOT EXISTS (
           SELECT 1 FROM typed n WHERE n.org = t.org AND n.class IN ('PoliticalParty',
             'PartyInternational', 'PartyBody', 'GovernmentBody'))""", ("entity",)),
-    # ... and the readouts that name it, by any form
+    # ... and the readouts that name it, by any form and by each form
     ("by_entity", """INSERT INTO by_entity
         SELECT f.entity, COUNT(DISTINCT r.readout) FROM forms f JOIN rdo r ON r.rid = f.rid
         GROUP BY f.entity""", ()),
+    ("by_form", """INSERT INTO by_form
+        SELECT f.entity, f.lid, COUNT(DISTINCT r.readout) FROM forms f JOIN rdo r ON r.rid = f.rid
+        GROUP BY f.entity, f.lid""", ("lid", "entity")),
 )
 
 
@@ -612,7 +619,7 @@ class _Transaction:
                                  "check the disk") from err
 
 
-def _chunks(items: list[str], size: int) -> Iterable[list[str]]:
+def _chunks(items: list[_T], size: int) -> Iterable[list[_T]]:
     for start in range(0, len(items), size):
         yield items[start:start + size]
 
@@ -885,7 +892,7 @@ def _calls_in_period(db: sqlite3.Connection, store: GraphStore,
     ids = sorted({number for number, *_ in found})
     linked: dict[str, dict[int, list[str]]] = {"inv": {}, "part": {}}
     for table, column in (("inv", "org"), ("part", "person")):
-        for chunk in _chunks(ids, 500):  # type: ignore[arg-type]
+        for chunk in _chunks(ids, 500):
             marks = ",".join("?" * len(chunk))
             for number, iri in db.execute(f"SELECT eid, t.iri FROM {table} JOIN terms t "
                                           f"ON t.id = {column} WHERE eid IN ({marks})", chunk):
@@ -926,18 +933,55 @@ def _organizations_by_country(db: sqlite3.Connection, store: GraphStore,
     return columns, _sorted(rows, [(1, False), (0, False), (5, True), (3, False), (2, False)])
 
 
+def _form_counts(db: sqlite3.Connection, needle: str) -> dict[int, int]:
+    """The entities with a form that contains ``needle`` (lower case), with the
+    number of readouts that use one of those forms."""
+    hits = [lid for (lid,) in db.execute("SELECT id FROM lforms WHERE instr(text, ?) > 0", (needle,))]
+    matched: dict[int, list[tuple[int, int]]] = {}
+    for chunk in _chunks(hits, 500):
+        for entity, lid, n in db.execute(f"SELECT entity, lid, n FROM by_form WHERE lid IN "
+                                         f"({','.join('?' * len(chunk))})", chunk):
+            matched.setdefault(entity, []).append((lid, n))
+    several = [entity for entity, found in matched.items() if len(found) > 1]
+    forms: dict[int, int] = {}
+    totals: dict[int, int] = {}
+    for chunk in _chunks(several, 500):
+        marks = ",".join("?" * len(chunk))
+        forms.update(db.execute(f"SELECT entity, COUNT(*) FROM by_form WHERE entity IN ({marks}) "
+                                "GROUP BY entity", chunk))
+        totals.update(db.execute(f"SELECT entity, n FROM by_entity WHERE entity IN ({marks})", chunk))
+    counts: dict[int, int] = {}
+    for entity, found in matched.items():
+        if len(found) == 1:  # one form: its readouts
+            counts[entity] = found[0][1]
+        elif len(found) == forms[entity]:  # every form: all the entity's readouts
+            counts[entity] = totals[entity]
+        else:  # some of its forms: the readouts that use any of them, once
+            lids = [lid for lid, _ in found]
+            counts[entity] = db.execute(
+                "SELECT COUNT(DISTINCT r.readout) FROM forms f JOIN rdo r ON r.rid = f.rid WHERE "
+                f"f.lid IN ({','.join('?' * len(lids))}) AND f.entity = ?", [*lids, entity]
+            ).fetchone()[0]
+    return counts
+
+
+def _kinds(db: sqlite3.Connection, entities: list[int]) -> list[tuple[int, str, str]]:
+    """(number, IRI, kind) of these entities, one row per kind."""
+    found: list[tuple[int, str, str]] = []
+    for chunk in _chunks(entities, 500):
+        found += db.execute(f"SELECT k.entity, t.iri, k.kind FROM kinds k JOIN terms t ON "
+                            f"t.id = k.entity WHERE k.entity IN ({','.join('?' * len(chunk))})",
+                            chunk).fetchall()
+    return found
+
+
 def _entities(db: sqlite3.Connection, store: GraphStore,
               bindings: Mapping[str, BindingValue]) -> tuple[list[str], list[_Row]]:
     name = _param(bindings, "name", str)
     needle = "" if name is None else str(name).lower()  # LCASE(COALESCE(STR(?name), ""))
     if needle:
-        # the forms that contain the text, then the readouts that use one of them
-        found = db.execute(
-            "WITH hit AS (SELECT id FROM lforms WHERE instr(text, ?) > 0), "
-            "counted AS (SELECT f.entity, COUNT(DISTINCT r.readout) AS n FROM forms f "
-            "JOIN rdo r ON r.rid = f.rid WHERE f.lid IN (SELECT id FROM hit) GROUP BY f.entity) "
-            "SELECT t.iri, k.kind, c.n FROM counted c JOIN kinds k ON k.entity = c.entity "
-            "JOIN terms t ON t.id = c.entity", (needle,)).fetchall()
+        counts = _form_counts(db, needle)
+        found = [(iri, kind, counts[entity]) for entity, iri, kind in _kinds(db, list(counts))]
     else:
         found = db.execute("SELECT t.iri, k.kind, b.n FROM by_entity b JOIN kinds k ON "
                            "k.entity = b.entity JOIN terms t ON t.id = b.entity").fetchall()

@@ -93,6 +93,10 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GraphStore]:
             (BETA, SKOS.altLabel, Literal("Beta Front", lang="en")),
             (BETA, SKOS.altLabel, Literal("Beta Union", lang="en")),
         ], "r4")
+        # a readout naming Beta Union by none of the forms that contain "beta"
+        store.replace_graph(GRAPH_BASE + "r5", [
+            (ID["readout/r5"], RDF.type, PR.Readout), (BETA, RDF.type, PR.PoliticalParty),
+            (BETA, SKOS.altLabel, Literal("the Union", lang="en"))], "r5")
     _seal(out)
     with GraphStore.open(out, read_only=True) as store:
         yield store
@@ -147,6 +151,7 @@ def test_each_label_a_graph_states_counts_as_the_union_gives_it(world: GraphStor
     # the readouts that name Beta Union by any matching form, once each; a form
     # of an entity of no listed kind is not listed
     ("beta", [("PoliticalParty", str(BETA), "4")]),  # three tiny-world readouts and r4
+    ("union", [("PoliticalParty", str(BETA), "5")]),  # and r5
     ("BETA FRONT", [("PoliticalParty", str(BETA), "1")]),
 ])
 def test_entities_are_found_by_any_form_in_any_case_with_their_most_specific_kind(

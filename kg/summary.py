@@ -84,7 +84,7 @@ __all__ = ["DERIVED_GRAPHS", "QUERY_DIGESTS", "SUMMARY_FILE", "Summary", "answer
 #: The summary's file in the output folder.
 SUMMARY_FILE = ".summary.sqlite"
 #: Changes whenever the tables or their meaning change (an older file is made again).
-_VERSION = "partyrel-summary-5"
+_VERSION = "partyrel-summary-6"
 
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 XSD_DATE = "http://www.w3.org/2001/XMLSchema#date"

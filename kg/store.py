@@ -1130,6 +1130,29 @@ class GraphStore:
                              "rebuild it") from err
         return found
 
+    def union_objects(self, subject: str, predicate: str) -> list[OxTerm | ox.Triple]:
+        """The objects of ``subject predicate ?o`` in the union of the named
+        graphs, once per graph that states it (as a query over the union
+        gives them): a lookup, faster than a query for one subject.
+
+        Example:
+            >>> from rdflib import Literal, URIRef
+            >>> s, p = URIRef("https://w3id.org/partyrel/id/x"), URIRef("http://www.w3.org/2000/01/rdf-schema#label")
+            >>> with GraphStore.memory() as store:
+            ...     store.replace_graph(GRAPH_BASE + "r1", [(s, p, Literal("X"))], "h1")
+            ...     store.replace_graph(GRAPH_BASE + "r2", [(s, p, Literal("X"))], "h2")
+            ...     [str(o) for o in store.union_objects(str(s), str(p))]
+            ['"X"', '"X"']
+        """
+        data, _ = self._stores()
+        try:
+            return [quad.object for quad in data.quads_for_pattern(
+                ox.NamedNode(subject), ox.NamedNode(predicate), None, None)
+                if not isinstance(quad.graph_name, ox.DefaultGraph)]
+        except OSError as err:
+            raise StoreError(f"cannot read the store at {self._location}: {err}; "
+                             "rebuild it") from err
+
     def union_pairs(self, predicate: str) -> Iterator[tuple[OxTerm, OxTerm]]:
         """Every distinct (subject, object) of ``predicate`` in the union of
         the readout graphs, as pyoxigraph terms.

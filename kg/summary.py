@@ -677,15 +677,10 @@ def _labels(store: GraphStore, iris: Iterable[str]) -> dict[str, list[ox.Literal
     """Every rdfs:label of these IRIs in the store's union (a label stated in
     two graphs comes twice, as the union gives it), as pyoxigraph terms."""
     found: dict[str, list[ox.Literal]] = {}
-    unique = sorted(set(iris))
-    for chunk in _chunks(unique, 2000):
-        values = " ".join(f"<{iri}>" for iri in chunk)
-        solutions = store.query(f"SELECT ?x ?l WHERE {{ VALUES ?x {{ {values} }} "
-                                f"?x <{_RDFS_LABEL}> ?l }}")
-        assert isinstance(solutions, ox.QuerySolutions)
-        for x, label in solutions:
-            if label is not None:
-                found.setdefault(x.value, []).append(label)
+    for iri in set(iris):
+        labels: list[Any] = store.union_objects(iri, _RDFS_LABEL)
+        if labels:
+            found[iri] = labels
     return found
 
 
@@ -874,8 +869,11 @@ def _dialogue_edges(db: sqlite3.Connection, store: GraphStore,
     return columns, _sorted(rows, [(6, True), (3, False), (2, False), (5, False), (4, False)])
 
 
+@lru_cache(maxsize=1 << 14)
 def _identifier(ntriples_object: str) -> Node | None:
     """A literal written in N-Triples, as a term."""
+    if ntriples_object.endswith('"') and "\\" not in ntriples_object:  # a plain string
+        return _string(ntriples_object[1:-1])
     quad = next(iter(ox.parse(f"<urn:s> <urn:p> {ntriples_object} .".encode(),
                               format=ox.RdfFormat.N_TRIPLES)))
     return from_ox_term(quad.object)
@@ -899,16 +897,21 @@ def _calls_in_period(db: sqlite3.Connection, store: GraphStore,
                 linked[table].setdefault(number, []).append(iri)
     labels = _labels(store, [iri for by in linked.values() for iris in by.values() for iri in iris])
 
+    made: dict[tuple[str, ...], Node | None] = {}  # the same sides recur in many calls
+
     def names(table: str, number: int) -> Node | None:
         """GROUP_CONCAT(DISTINCT ...) of the labels, in order; pyoxigraph keeps
         a language tag all of them share."""
-        found = {label for iri in linked[table].get(number, []) for label in labels.get(iri, [])}
+        iris = tuple(sorted(linked[table].get(number, [])))
+        if iris in made:
+            return made[iris]
+        found = {label for iri in iris for label in labels.get(iri, [])}
         texts = "; ".join(sorted(label.value for label in found))
         languages = {label.language for label in found}
         language = languages.pop() if len(languages) == 1 else None
-        if language is None:
-            return _string(texts)
-        return from_ox_term(ox.Literal(texts, language=language))
+        made[iris] = (_string(texts) if language is None
+                      else from_ox_term(ox.Literal(texts, language=language)))
+        return made[iris]
 
     given = (_date(since), _date(until))
     rows: list[_Row] = [(*given, _date(day), _string(kind), _iri(e), names("inv", number),

@@ -84,7 +84,7 @@ __all__ = ["DERIVED_GRAPHS", "QUERY_DIGESTS", "SUMMARY_FILE", "Summary", "answer
 #: The summary's file in the output folder.
 SUMMARY_FILE = ".summary.sqlite"
 #: Changes whenever the tables or their meaning change (an older file is made again).
-_VERSION = "partyrel-summary-6"
+_VERSION = "partyrel-summary-7"
 
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 XSD_DATE = "http://www.w3.org/2001/XMLSchema#date"
@@ -105,6 +105,9 @@ _IDENTIFIER = "<http://purl.org/dc/terms/identifier>"
 _READOUT_LINE = f"<{ID_BASE}readout/"
 _COUNTRY = f"<{PR_NS}country>"
 _ALT_LABEL = "<http://www.w3.org/2004/02/skos/core#altLabel>"
+_LABEL = "<http://www.w3.org/2000/01/rdf-schema#label>"
+#: The readout number the labels of the derived graphs are kept under.
+_DERIVED_RID = 0
 _READOUT_CLASS = f"<{PR_NS}Readout>"
 #: The classes organizations-by-country reads (the first one is required).
 _ORG_NAMES = ("Organization", "PoliticalParty", "PartyInternational", "PartyBody", "GovernmentBody")
@@ -149,6 +152,10 @@ CREATE INDEX IF NOT EXISTS forms_rid ON forms (rid);
 CREATE INDEX IF NOT EXISTS forms_lid ON forms (lid, entity, rid);
 CREATE TABLE IF NOT EXISTS rdo (rid INTEGER NOT NULL, readout INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS rdo_rid ON rdo (rid, readout);
+CREATE TABLE IF NOT EXISTS labels (rid INTEGER NOT NULL, entity INTEGER NOT NULL,
+  label TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS labels_rid ON labels (rid);
+CREATE INDEX IF NOT EXISTS labels_entity ON labels (entity);
 CREATE TABLE IF NOT EXISTS kinds (entity INTEGER NOT NULL, kind TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS by_entity (entity INTEGER PRIMARY KEY, n INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS by_form (entity INTEGER NOT NULL, lid INTEGER NOT NULL,
@@ -248,6 +255,7 @@ class Rows(NamedTuple):
     classes: list[tuple[str, str]]  # an entity class: subject, class name ("Person")
     forms: list[tuple[str, str]]  # skos:altLabel: entity, its form in lower case (LCASE(STR(.)))
     readouts: list[str]  # the subjects typed pr:Readout
+    labels: list[tuple[str, str]]  # rdfs:label: subject IRI, its label (N-Triples)
 
 
 def readout_rows(ntriples: str) -> Rows | None:
@@ -276,6 +284,7 @@ def readout_rows(ntriples: str) -> Rows | None:
     classes: list[tuple[str, str]] = []
     forms: set[tuple[str, str]] = set()
     readouts: list[str] = []
+    labels: list[tuple[str, str]] = []
     for line in ntriples.split("\n"):
         if line.startswith(_ENGAGEMENT_LINE):
             subject, predicate, rest = line.split(" ", 2)
@@ -303,8 +312,10 @@ def readout_rows(ntriples: str) -> Rows | None:
                 links[predicate].append((e, obj[1:-1]))
             elif predicate in (_DIALOGUE, _COUNTRY):
                 return None  # an engagement in dialogue or in a country: not a shape a build writes
+            elif predicate == _LABEL:
+                labels.append((e, obj))
         elif (_DIALOGUE in line or _COUNTRY in line or _TYPE in line or _ALT_LABEL in line
-              or (line.startswith(_READOUT_LINE) and _IDENTIFIER in line)):
+              or _LABEL in line or (line.startswith(_READOUT_LINE) and _IDENTIFIER in line)):
             subject, predicate, rest = line.split(" ", 2)
             obj = rest[:-2]
             if predicate == _TYPE:
@@ -321,6 +332,9 @@ def readout_rows(ntriples: str) -> Rows | None:
                     return None
                 if not obj.startswith("_:"):  # STR of a blank node: no form
                     forms.add((subject[1:-1], _lexical(obj).lower()))
+            elif predicate == _LABEL:
+                if subject.startswith("<"):  # a blank node's label is never asked for
+                    labels.append((subject[1:-1], obj))
             elif predicate == _IDENTIFIER:
                 identifiers.setdefault(subject[1:-1], []).append(obj)
             elif predicate in (_DIALOGUE, _COUNTRY):
@@ -344,7 +358,7 @@ def readout_rows(ntriples: str) -> Rows | None:
     return Rows([(e, *dates.get(e, (None, None))) for e in sorted(engaged)], types,
                 of_engagements(links[_INVOLVES]), of_engagements(links[_TOPIC]),
                 of_engagements(links[_PARTICIPANT]), [r for r in reports if r[0] in engaged],
-                dialogues, countries, classes, sorted(forms), sorted(set(readouts)))
+                dialogues, countries, classes, sorted(forms), sorted(set(readouts)), labels)
 
 
 def _lexical(term: str) -> str:
@@ -464,7 +478,7 @@ class Summary:
             engagements = f"SELECT id FROM eng WHERE rid IN ({rid_marks})"
             for table in ("eng_type", "inv", "top", "part", "report"):
                 self._db.execute(f"DELETE FROM {table} WHERE eid IN ({engagements})", rids)
-            for table in ("eng", "dia", "orgc", "orgk", "forms", "rdo", "readouts"):
+            for table in ("eng", "dia", "orgc", "orgk", "forms", "rdo", "labels", "readouts"):
                 self._db.execute(f"DELETE FROM {table} WHERE rid IN ({rid_marks})", rids)
 
     def _term(self, iri: str) -> int:
@@ -520,6 +534,8 @@ class Summary:
                              [(rid, term(entity), self._form(form)) for entity, form in found.forms])
         self._db.executemany("INSERT INTO rdo VALUES (?, ?)",
                              [(rid, term(readout)) for readout in found.readouts])
+        self._db.executemany("INSERT INTO labels VALUES (?, ?, ?)",
+                             [(rid, term(iri), label) for iri, label in found.labels])
 
     def sync(self, store: GraphStore, hashes: Mapping[str, str] | None = None,
              on_graph: Callable[[int, int], None] | None = None) -> int:
@@ -543,7 +559,23 @@ class Summary:
             self.record(graphs)
             if on_graph is not None:
                 on_graph(min((number + 1) * 256, len(stale)), len(stale))
+        self._copy_derived_labels(store)
         return len(stale)
+
+    def _copy_derived_labels(self, store: GraphStore) -> None:
+        """Copy the rdfs:label statements of the derived graphs (rewritten by
+        every build, with no content hash to compare): one read of them, about
+        1.5 s at 100,000 readouts. They change no aggregate."""
+        label = ox.NamedNode(_RDFS_LABEL)
+        with self._writing(changes_rows=False):
+            self._set("stamp", None)
+            self._db.execute("DELETE FROM labels WHERE rid = ?", (_DERIVED_RID,))
+            present = set(store.graph_iris())
+            for graph in sorted(DERIVED_GRAPHS & present):
+                self._db.executemany("INSERT INTO labels VALUES (?, ?, ?)", [
+                    (_DERIVED_RID, self._term(quad.subject.value), str(quad.object))
+                    for quad in store.quads(graph)
+                    if quad.predicate == label and isinstance(quad.subject, ox.NamedNode)])
 
     def finish(self) -> None:
         """Derive the aggregate tables again if rows changed since they were;
@@ -673,15 +705,36 @@ def _date(value: str | None) -> Node | None:
     return None if value is None else from_ox_term(ox.Literal(value, datatype=ox.NamedNode(XSD_DATE)))
 
 
-def _labels(store: GraphStore, iris: Iterable[str]) -> dict[str, list[ox.Literal]]:
+def _labels(db: sqlite3.Connection, iris: Iterable[str]) -> dict[str, list[Any]]:
     """Every rdfs:label of these IRIs in the store's union (a label stated in
     two graphs comes twice, as the union gives it), as pyoxigraph terms."""
-    found: dict[str, list[ox.Literal]] = {}
-    for iri in set(iris):
-        labels: list[Any] = store.union_objects(iri, _RDFS_LABEL)
-        if labels:
-            found[iri] = labels
+    found: dict[str, list[Any]] = {}
+    for chunk in _chunks(list(set(iris)), 500):
+        for iri, text in db.execute("SELECT t.iri, l.label FROM terms t JOIN labels l ON "
+                                    f"l.entity = t.id WHERE t.iri IN ({','.join('?' * len(chunk))})",
+                                    chunk):
+            found.setdefault(iri, []).append(_ntriples_term(text))
     return found
+
+
+_LANGUAGE_TAGGED = re.compile(r'"([^"\\]*)"@([A-Za-z0-9-]+)')
+
+
+@lru_cache(maxsize=1 << 16)
+def _ntriples_term(text: str) -> Any:
+    """A term written in N-Triples (an object), as a pyoxigraph term.
+
+    Example:
+        >>> _ntriples_term('"Beta Union"@en'), _ntriples_term('"BU"')
+        (<Literal value=Beta Union language=en>, <Literal value=BU datatype=<NamedNode value=http://www.w3.org/2001/XMLSchema#string>>)
+    """
+    tagged = _LANGUAGE_TAGGED.fullmatch(text)
+    if tagged is not None:
+        return ox.Literal(tagged.group(1), language=tagged.group(2))
+    if text.endswith('"') and "\\" not in text and text.count('"') == 2:
+        return ox.Literal(text[1:-1])
+    quad = next(iter(ox.parse(f"<urn:s> <urn:p> {text} .".encode(), format=ox.RdfFormat.N_TRIPLES)))
+    return quad.object
 
 
 @lru_cache(maxsize=1 << 16)
@@ -786,7 +839,7 @@ def _topics_by_year(db: sqlite3.Connection, store: GraphStore,
                           "t.iri": _param(bindings, "topic", URIRef)})
     found = db.execute("SELECT year, t.iri, n FROM by_year_topic JOIN terms t ON t.id = topic"
                        f"{where}", args).fetchall()
-    labels = _labels(store, (topic for _, topic, _ in found))
+    labels = _labels(db, (topic for _, topic, _ in found))
     rows: list[_Row] = [(_integer(year), _iri(topic), name, _integer(n))
                         for year, topic, n in found
                         for name in _names(labels, topic, distinct=True)]
@@ -800,7 +853,7 @@ def _counterparts_by_year(db: sqlite3.Connection, store: GraphStore,
                           "year": _param(bindings, "year", int)})
     found = db.execute("SELECT a.iri, year, b.iri, n FROM by_org_year JOIN terms a ON a.id = org "
                        f"JOIN terms b ON b.id = counterpart{where}", args).fetchall()
-    labels = _labels(store, [org for org, *_ in found] + [other for _, _, other, _ in found])
+    labels = _labels(db, [org for org, *_ in found] + [other for _, _, other, _ in found])
     rows: list[_Row] = [(_iri(org), org_name, _integer(year), _iri(other), other_name, _integer(n))
                         for org, year, other, n in found
                         for org_name in _names(labels, org, distinct=True)
@@ -815,7 +868,7 @@ def _first_last_contact(db: sqlite3.Connection, store: GraphStore,
     where, args = _where({"org": _term_number(db, _param(bindings, "org", URIRef))})
     found = db.execute("SELECT a.iri, b.iri, n, first, last FROM by_pair JOIN terms a ON a.id = org "
                        f"JOIN terms b ON b.id = counterpart{where}", args).fetchall()
-    labels = _labels(store, [org for org, *_ in found] + [other for _, other, *_ in found])
+    labels = _labels(db, [org for org, *_ in found] + [other for _, other, *_ in found])
     rows: list[_Row] = [(_iri(org), org_name, _iri(other), other_name, _date(first), _date(last),
                          _integer(n))
                         for org, other, n, first, last in found
@@ -857,7 +910,7 @@ def _dialogue_edges(db: sqlite3.Connection, store: GraphStore,
             "SELECT a.iri, b.iri, p.n, p.first, p.last FROM pairs d JOIN by_pair p "
             "ON p.org = d.source AND p.counterpart = d.target JOIN terms a ON a.id = d.source "
             "JOIN terms b ON b.id = d.target").fetchall()
-    labels = _labels(store, [a for a, *_ in found] + [b for _, b, *_ in found])
+    labels = _labels(db, [a for a, *_ in found] + [b for _, b, *_ in found])
     given = (_date(since), _date(until))
     rows: list[_Row] = [(*given, _iri(source), source_name, _iri(target), target_name,
                          _integer(n), _date(first), _date(last))
@@ -895,7 +948,7 @@ def _calls_in_period(db: sqlite3.Connection, store: GraphStore,
             for number, iri in db.execute(f"SELECT eid, t.iri FROM {table} JOIN terms t "
                                           f"ON t.id = {column} WHERE eid IN ({marks})", chunk):
                 linked[table].setdefault(number, []).append(iri)
-    labels = _labels(store, [iri for by in linked.values() for iris in by.values() for iri in iris])
+    labels = _labels(db, [iri for by in linked.values() for iris in by.values() for iri in iris])
 
     made: dict[tuple[str, ...], Node | None] = {}  # the same sides recur in many calls
 
@@ -926,7 +979,7 @@ def _organizations_by_country(db: sqlite3.Connection, store: GraphStore,
     where, args = _where({"country": _term_number(db, _param(bindings, "country", URIRef))})
     found = db.execute("SELECT c.iri, o.iri, kind, n FROM by_country JOIN terms c ON c.id = country "
                        f"JOIN terms o ON o.id = org{where}", args).fetchall()
-    labels = _labels(store, [country for country, *_ in found] + [org for _, org, *_ in found])
+    labels = _labels(db, [country for country, *_ in found] + [org for _, org, *_ in found])
     rows: list[_Row] = [(_iri(country), country_name, _iri(org), org_name, _string(kind),
                          _integer(n))
                         for country, org, kind, n in found
@@ -988,7 +1041,7 @@ def _entities(db: sqlite3.Connection, store: GraphStore,
     else:
         found = db.execute("SELECT t.iri, k.kind, b.n FROM by_entity b JOIN kinds k ON "
                            "k.entity = b.entity JOIN terms t ON t.id = b.entity").fetchall()
-    labels = _labels(store, {entity for entity, *_ in found})
+    labels = _labels(db, {entity for entity, *_ in found})
     given = None if name is None else _string(str(name))
     rows: list[_Row] = [(given, _iri(entity), label, _string(kind), _integer(n))
                         for entity, kind, n in found

@@ -87,6 +87,9 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GraphStore]:
             (NARROW, RDF.type, PR.Organization), (NARROW, RDF.type, PR.PartyBody),
             (NARROW, SKOS.altLabel, Literal("ΠΑΣΟΚ Bureau", lang="en")),
             (NARROW, SKOS.altLabel, Literal("Bureau of the ΠΑΣ", lang="en")),
+            # labels of every shape: quotes and a backslash, a region, a datatype
+            (NARROW, RDFS.label, Literal('The "Narrow" Bureau \\ ΠΑΣΟΚ', lang="en-GB")),
+            (NARROW, RDFS.label, Literal("7", datatype=XSD.integer)),
             (DO, RDF.type, PR.Person), (DO, SKOS.altLabel, Literal("Đỗ Văn Ánh", lang="vi")),
             (DO, SKOS.altLabel, Literal('Anh "the" Do')), (DO, RDFS.label, Literal("Đỗ Văn Ánh")),
             (UNTYPED, SKOS.altLabel, Literal("Beta Front watchers")),

@@ -26,9 +26,12 @@ build therefore keeps, in ``OUT/.summary.sqlite``:
   them) per readout: the distinct forms that contain the text, then the
   readouts that use them.
 
-A query answered here gets its labels from the store (as the SPARQL does),
-and its rows are ordered as the SPARQL orders them: the answer is the one
-the query gives (the tests compare them for every parameter value). The
+A query answered here gets its labels from the summary's copy of every
+``rdfs:label`` statement (those of each readout graph, kept with its rows,
+and those of the derived graphs, copied again at each :meth:`Summary.sync`),
+once per graph that states one, as the SPARQL's union gives them; its rows
+are ordered as the SPARQL orders them: the answer is the one the query
+gives (the tests compare them for every parameter value). The
 summary is used only when all of these hold, otherwise the SPARQL runs:
 
 * the summary was sealed with the store's current content stamp (recorded by

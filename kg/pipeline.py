@@ -288,7 +288,7 @@ def build(
         _count(store, report)
         report.seconds["labels"] = time.perf_counter() - mark
         mark = time.perf_counter()
-        summary.update(store)
+        summary.update(store, touched.entities)
         report.seconds["summary"] = time.perf_counter() - mark
         state = _outputs_key(store) if (write_graph or write_map) else ""
         made = _read_outputs(out)
@@ -476,10 +476,15 @@ class _BuildSummary:
         self._report = report
         self.summary: Summary | None = None
         self._updated = False
+        self._untouched = False
 
     def __enter__(self) -> Self:
         try:
             self.summary = Summary.open(self._out)
+            # sealed with the store as it is: nobody wrote since the last build, so only
+            # the labels this build derives again need copying
+            sealed = self.summary.sealed_with()
+            self._untouched = sealed is not None and sealed == GraphStore.stamp_of(self._out)
         except StoreError as err:
             self._give_up(err)
         return self
@@ -491,12 +496,14 @@ class _BuildSummary:
             self.summary.close()
         self.summary = None
 
-    def update(self, store: GraphStore) -> None:
-        """Match the summary to the store and derive its aggregates again."""
+    def update(self, store: GraphStore, relabelled: Iterable[str] | None) -> None:
+        """Match the summary to the store and derive its aggregates again;
+        ``relabelled``: the entities whose labels the build derived again
+        (None: all of them)."""
         if self.summary is None:
             return
         try:
-            self.summary.sync(store)
+            self.summary.sync(store, relabelled=relabelled if self._untouched else None)
             self.summary.finish()
             self._updated = True
         except StoreError as err:

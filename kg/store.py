@@ -232,6 +232,26 @@ class GraphData:
     source: str = ""  # the file's stat key (see GraphStore.source_stats); "" records none
 
 
+def _folder_stamp(location: Path, writes: int) -> str:
+    """:meth:`GraphStore.content_stamp` of the store at ``location``."""
+    digest = hashlib.sha256(f"{writes}".encode())
+    for attempt in range(5):
+        try:
+            entries = sorted((entry.name, entry.stat().st_size, entry.stat().st_mtime_ns)
+                             for entry in os.scandir(location / _DATA_DIR)
+                             if not entry.name.startswith("LOG"))
+            break
+        except FileNotFoundError as err:
+            # a compaction removed a file between the listing and its stat: list again
+            if attempt == 4 or not (location / _DATA_DIR).is_dir():
+                raise StoreError(f"cannot read the store at {location}: {err}; rebuild it") from err
+        except OSError as err:
+            raise StoreError(f"cannot read the store at {location}: {err}; rebuild it") from err
+    for name, size, mtime in entries:
+        digest.update(f"{name}\0{size}\0{mtime}\n".encode())
+    return digest.hexdigest()[:32]
+
+
 def from_ox_term(term: OxTerm | ox.Triple | None) -> Node | None:
     """Convert a pyoxigraph term to rdflib (None stays None).
 
@@ -931,24 +951,29 @@ class GraphStore:
         self._stores()
         if self._location is None:
             return f"memory-{id(self):x}-{self._writes}"
-        digest = hashlib.sha256(f"{self._writes}".encode())
-        for attempt in range(5):
-            try:
-                entries = sorted((entry.name, entry.stat().st_size, entry.stat().st_mtime_ns)
-                                 for entry in os.scandir(self._location / _DATA_DIR)
-                                 if not entry.name.startswith("LOG"))
-                break
-            except FileNotFoundError as err:
-                # a compaction removed a file between the listing and its stat: list again
-                if attempt == 4 or not (self._location / _DATA_DIR).is_dir():
-                    raise StoreError(f"cannot read the store at {self._location}: {err}; "
-                                     "rebuild it") from err
-            except OSError as err:
-                raise StoreError(f"cannot read the store at {self._location}: {err}; "
-                                 "rebuild it") from err
-        for name, size, mtime in entries:
-            digest.update(f"{name}\0{size}\0{mtime}\n".encode())
-        return digest.hexdigest()[:32]
+        return _folder_stamp(self._location, self._writes)
+
+    @staticmethod
+    def stamp_of(location: Path | str) -> str | None:
+        """The content stamp a store at ``location`` opened read-only gives,
+        without opening it (None when there is no store there): lets a
+        program check that nobody wrote since it last looked, before it opens
+        the store for writing (which may change the stamp by itself).
+
+        Example:
+            >>> import tempfile
+            >>> folder = Path(tempfile.mkdtemp())
+            >>> GraphStore.stamp_of(folder) is None
+            True
+            >>> with GraphStore.open(folder) as store:
+            ...     store.replace_graph(GRAPH_BASE + "r1", [], "h1")
+            >>> with GraphStore.open(folder, read_only=True) as store:
+            ...     store.content_stamp() == GraphStore.stamp_of(folder)
+            True
+        """
+        if not (Path(location) / _DATA_DIR).is_dir():
+            return None
+        return _folder_stamp(Path(location), 0)
 
     def memo(self) -> dict[str, object]:
         """A dictionary for results derived from the content, emptied by every
@@ -1130,10 +1155,12 @@ class GraphStore:
                              "rebuild it") from err
         return found
 
-    def union_objects(self, subject: str, predicate: str) -> list[OxTerm | ox.Triple]:
+    def union_objects(self, subject: str, predicate: str, graph_iri: str | None = None
+                      ) -> list[OxTerm | ox.Triple]:
         """The objects of ``subject predicate ?o`` in the union of the named
         graphs, once per graph that states it (as a query over the union
-        gives them): a lookup, faster than a query for one subject.
+        gives them), or only in the graph ``graph_iri``: a lookup, faster
+        than a query for one subject.
 
         Example:
             >>> from rdflib import Literal, URIRef
@@ -1146,8 +1173,9 @@ class GraphStore:
         """
         data, _ = self._stores()
         try:
+            graph = None if graph_iri is None else self._graph_node(graph_iri)
             return [quad.object for quad in data.quads_for_pattern(
-                ox.NamedNode(subject), ox.NamedNode(predicate), None, None)
+                ox.NamedNode(subject), ox.NamedNode(predicate), None, graph)
                 if not isinstance(quad.graph_name, ox.DefaultGraph)]
         except OSError as err:
             raise StoreError(f"cannot read the store at {self._location}: {err}; "

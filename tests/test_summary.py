@@ -306,6 +306,43 @@ def test_a_build_keeps_the_summary_through_changes_and_prunes(
         assert summary.rows("SELECT COUNT(*) FROM eng") == [(engagements,)]
 
 
+@pytest.mark.parametrize("written_between", [False, True])
+def test_a_rebuild_copies_only_the_labels_it_derived_unless_the_store_was_written_since(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, written_between: bool) -> None:
+    from kg.pipeline import LABELS_GRAPH
+
+    corpus, out = tmp_path / "in", tmp_path / "out"
+    files = write_readouts(corpus, 20, seed=19)
+    assert build([corpus], out, write_map=False, write_graph=False).ok
+    with GraphStore.open(out, read_only=True) as store:
+        rows = run_query(store, "first-last-contact", cache=False, summary=False).rows
+    first = files[0].read_text(encoding="utf-8")
+    # a party the changed readout does not name: the rebuild does not derive its label
+    org = URIRef(next(row[0] for row in rows if row[1] and row[1] not in first))
+    if written_between:  # another program relabels it
+        with GraphStore.open(out) as store:
+            store.replace_subjects(LABELS_GRAPH, [str(org)], [
+                (org, RDFS.label, Literal("Relabelled by hand", lang="en"))])
+    copies: list[list[str] | None] = []
+    real = Summary._copy_derived_labels
+
+    def spy(summary: Summary, store: GraphStore, entities: list[str] | None) -> None:
+        copies.append(entities)
+        real(summary, store, entities)
+
+    monkeypatch.setattr(Summary, "_copy_derived_labels", spy)
+    files[0].write_text(first + "\nAlso present was Ona Vilde.\n", encoding="utf-8")
+    report = build([corpus], out, write_map=False, write_graph=False)
+    assert report.ok and report.built == 1
+    assert len(copies) == 1 and (copies[0] is None) == written_between
+    assert copies[0] is None or str(org) not in copies[0]
+    _compare_all(out)
+    with GraphStore.open(out, read_only=True) as store:
+        names = {row[1] for row in run_query(store, "first-last-contact", {"org": org},
+                                             cache=False).rows}
+    assert ("Relabelled by hand" in names) == written_between
+
+
 def test_a_summary_made_after_the_store_is_made_from_the_store(tmp_path: Path) -> None:
     corpus, out = tmp_path / "in", tmp_path / "out"
     write_readouts(corpus, 20, seed=3)

@@ -87,7 +87,7 @@ __all__ = ["DERIVED_GRAPHS", "QUERY_DIGESTS", "SUMMARY_FILE", "Summary", "answer
 #: The summary's file in the output folder.
 SUMMARY_FILE = ".summary.sqlite"
 #: Changes whenever the tables or their meaning change (an older file is made again).
-_VERSION = "partyrel-summary-8"
+_VERSION = "partyrel-summary-9"
 
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 XSD_DATE = "http://www.w3.org/2001/XMLSchema#date"
@@ -148,11 +148,13 @@ CREATE TABLE IF NOT EXISTS orgc (rid INTEGER NOT NULL, org INTEGER NOT NULL,
 CREATE INDEX IF NOT EXISTS orgc_rid ON orgc (rid);
 CREATE TABLE IF NOT EXISTS orgk (rid INTEGER NOT NULL, org INTEGER NOT NULL, class TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS orgk_rid ON orgk (rid);
+CREATE INDEX IF NOT EXISTS orgk_org ON orgk (org);
+CREATE TABLE IF NOT EXISTS dirty (entity INTEGER PRIMARY KEY) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS lforms (id INTEGER PRIMARY KEY, text TEXT NOT NULL UNIQUE);
 CREATE TABLE IF NOT EXISTS forms (rid INTEGER NOT NULL, entity INTEGER NOT NULL,
   lid INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS forms_rid ON forms (rid);
-CREATE INDEX IF NOT EXISTS forms_lid ON forms (lid, entity, rid);
+CREATE INDEX IF NOT EXISTS forms_entity ON forms (entity, lid, rid);
 CREATE TABLE IF NOT EXISTS rdo (rid INTEGER NOT NULL, readout INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS rdo_rid ON rdo (rid, readout);
 CREATE TABLE IF NOT EXISTS labels (rid INTEGER NOT NULL, entity INTEGER NOT NULL,
@@ -160,9 +162,12 @@ CREATE TABLE IF NOT EXISTS labels (rid INTEGER NOT NULL, entity INTEGER NOT NULL
 CREATE INDEX IF NOT EXISTS labels_rid ON labels (rid);
 CREATE INDEX IF NOT EXISTS labels_entity ON labels (entity);
 CREATE TABLE IF NOT EXISTS kinds (entity INTEGER NOT NULL, kind TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS kinds_entity ON kinds (entity);
 CREATE TABLE IF NOT EXISTS by_entity (entity INTEGER PRIMARY KEY, n INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS by_form (entity INTEGER NOT NULL, lid INTEGER NOT NULL,
   n INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS by_form_lid ON by_form (lid);
+CREATE INDEX IF NOT EXISTS by_form_entity ON by_form (entity);
 CREATE TABLE IF NOT EXISTS by_country (country INTEGER NOT NULL, org INTEGER NOT NULL,
   kind TEXT NOT NULL, n INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS pairs (source INTEGER NOT NULL, target INTEGER NOT NULL,
@@ -222,21 +227,31 @@ _AGGREGATES = (
         FROM (SELECT DISTINCT org, country FROM orgc) oc
         JOIN (SELECT DISTINCT org FROM orgk WHERE class = 'Organization') o ON o.org = oc.org
         JOIN kinds k ON k.org = oc.org LEFT JOIN counts c ON c.org = oc.org""", ("country",)),
-    # entities: each entity's kinds (an Organization of a more specific kind is
-    # listed as that kind only) ...
-    ("kinds", """INSERT INTO kinds
-        WITH typed AS (SELECT DISTINCT org, class FROM orgk)
+)
+
+
+# The entities' aggregates, derived again for the entities whose rows changed
+# (the table dirty; every entity on a summary's first build): each entity's
+# kinds (an Organization of a more specific kind is listed as that kind only),
+# the readouts that name it by any form, and by each form. {0} limits them to
+# some entities.
+_ENTITY_AGGREGATES = (
+    ("kinds", "entity", """INSERT INTO kinds
+        WITH typed AS (SELECT DISTINCT org, class FROM orgk WHERE {0})
         SELECT org, class FROM typed t WHERE class != 'Organization' OR NOT EXISTS (
           SELECT 1 FROM typed n WHERE n.org = t.org AND n.class IN ('PoliticalParty',
-            'PartyInternational', 'PartyBody', 'GovernmentBody'))""", ("entity",)),
-    # ... and the readouts that name it, by any form and by each form
-    ("by_entity", """INSERT INTO by_entity
+            'PartyInternational', 'PartyBody', 'GovernmentBody'))"""),
+    ("by_entity", "entity", """INSERT INTO by_entity
         SELECT f.entity, COUNT(DISTINCT r.readout) FROM forms f JOIN rdo r ON r.rid = f.rid
-        GROUP BY f.entity""", ()),
-    ("by_form", """INSERT INTO by_form
+        WHERE {0} GROUP BY f.entity"""),
+    ("by_form", "entity", """INSERT INTO by_form
         SELECT f.entity, f.lid, COUNT(DISTINCT r.readout) FROM forms f JOIN rdo r ON r.rid = f.rid
-        GROUP BY f.entity, f.lid""", ("lid", "entity")),
+        WHERE {0} GROUP BY f.entity, f.lid"""),
 )
+
+
+#: Above this share of changed entities, their aggregates are derived whole.
+_WHOLE_SHARE = 0.25
 
 
 def _local_name(iri: str) -> str | None:
@@ -478,6 +493,9 @@ class Summary:
             if not rids:
                 continue
             rid_marks = ",".join("?" * len(rids))
+            for table, column in (("forms", "entity"), ("orgk", "org")):
+                self._db.execute(f"INSERT OR IGNORE INTO dirty SELECT DISTINCT {column} FROM "
+                                 f"{table} WHERE rid IN ({rid_marks})", rids)
             engagements = f"SELECT id FROM eng WHERE rid IN ({rid_marks})"
             for table in ("eng_type", "inv", "top", "part", "report"):
                 self._db.execute(f"DELETE FROM {table} WHERE eid IN ({engagements})", rids)
@@ -535,6 +553,9 @@ class Summary:
                              [(rid, term(org), kind) for org, kind in found.classes])
         self._db.executemany("INSERT INTO forms VALUES (?, ?, ?)",
                              [(rid, term(entity), self._form(form)) for entity, form in found.forms])
+        self._db.executemany("INSERT OR IGNORE INTO dirty VALUES (?)",
+                             [(term(entity),) for entity in {entity for entity, _ in found.forms}
+                              | {entity for entity, _ in found.classes}])
         self._db.executemany("INSERT INTO rdo VALUES (?, ?)",
                              [(rid, term(readout)) for readout in found.readouts])
         self._db.executemany("INSERT INTO labels VALUES (?, ?, ?)",
@@ -617,11 +638,30 @@ class Summary:
                 self._db.execute(insert)
                 for number, columns in enumerate(indexed):
                     self._db.execute(f"CREATE INDEX {table}_key{number} ON {table} ({columns})")
+            self._entity_aggregates()
             irregular = self._db.execute("SELECT 1 FROM readouts WHERE regular = 0 LIMIT 1").fetchone()
             shared = self._db.execute(
                 "SELECT 1 FROM eng GROUP BY e HAVING COUNT(*) > 1 LIMIT 1").fetchone()
             self._set("usable", "no" if irregular or shared else "yes")
             self._set("aggregates", "fresh")
+
+    def _entity_aggregates(self) -> None:
+        """Derive the entities' aggregates again for the entities whose rows
+        changed (all of them when most did: one pass is then faster)."""
+        db = self._db
+        dirty = db.execute("SELECT COUNT(*) FROM dirty").fetchone()[0]
+        if not dirty:
+            return
+        known = db.execute("SELECT COUNT(*) FROM by_entity").fetchone()[0]
+        for table, column, insert in _ENTITY_AGGREGATES:
+            if dirty > known * _WHOLE_SHARE:
+                db.execute(f"DELETE FROM {table}")
+                db.execute(insert.format("1"))
+            else:
+                db.execute(f"DELETE FROM {table} WHERE {column} IN (SELECT entity FROM dirty)")
+                limit = "org" if table == "kinds" else "f.entity"
+                db.execute(insert.format(f"{limit} IN (SELECT entity FROM dirty)"))
+        db.execute("DELETE FROM dirty")
 
     def seal(self, stamp: str) -> None:
         """Record the content stamp of the store the rows were made from

@@ -279,9 +279,14 @@ def _typical(out: Path) -> dict[str, object]:
     return {"org": URIRef(max(result.rows, key=lambda row: int(row[-1] or 0))[0])}
 
 
-@pytest.mark.parametrize("jobs", [1, 2])
+@pytest.mark.parametrize(("jobs", "whole_share"), [(1, 0.25), (2, 0.25), (1, 1e9), (1, 0.0)],
+                         ids=["j1", "j2", "j1-entities-by-changed", "j1-entities-whole"])
 def test_a_build_keeps_the_summary_through_changes_and_prunes(
-        tmp_path: Path, jobs: int, workers_from_the_start: None) -> None:
+        tmp_path: Path, jobs: int, whole_share: float, workers_from_the_start: None,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # whole_share: the entities' aggregates are derived for the changed ones only
+    # (1e9) or whole (0.0) on a rebuild
+    monkeypatch.setattr(kg.summary, "_WHOLE_SHARE", whole_share)
     corpus, out = tmp_path / "in", tmp_path / "out"
     files = write_readouts(corpus, 40, seed=7)
     report = build([corpus], out, jobs=jobs, write_map=False, write_graph=False)

@@ -87,7 +87,7 @@ __all__ = ["DERIVED_GRAPHS", "QUERY_DIGESTS", "SUMMARY_FILE", "Summary", "answer
 #: The summary's file in the output folder.
 SUMMARY_FILE = ".summary.sqlite"
 #: Changes whenever the tables or their meaning change (an older file is made again).
-_VERSION = "partyrel-summary-9"
+_VERSION = "partyrel-summary-10"
 
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 XSD_DATE = "http://www.w3.org/2001/XMLSchema#date"
@@ -148,7 +148,7 @@ CREATE TABLE IF NOT EXISTS orgc (rid INTEGER NOT NULL, org INTEGER NOT NULL,
 CREATE INDEX IF NOT EXISTS orgc_rid ON orgc (rid);
 CREATE TABLE IF NOT EXISTS orgk (rid INTEGER NOT NULL, org INTEGER NOT NULL, class TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS orgk_rid ON orgk (rid);
-CREATE INDEX IF NOT EXISTS orgk_org ON orgk (org);
+CREATE INDEX IF NOT EXISTS orgk_org ON orgk (org, class);
 CREATE TABLE IF NOT EXISTS dirty (entity INTEGER PRIMARY KEY) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS lforms (id INTEGER PRIMARY KEY, text TEXT NOT NULL UNIQUE);
 CREATE TABLE IF NOT EXISTS forms (rid INTEGER NOT NULL, entity INTEGER NOT NULL,
@@ -157,6 +157,10 @@ CREATE INDEX IF NOT EXISTS forms_rid ON forms (rid);
 CREATE INDEX IF NOT EXISTS forms_entity ON forms (entity, lid, rid);
 CREATE TABLE IF NOT EXISTS rdo (rid INTEGER NOT NULL, readout INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS rdo_rid ON rdo (rid, readout);
+CREATE INDEX IF NOT EXISTS rdo_readout ON rdo (readout, rid);
+CREATE TABLE IF NOT EXISTS delta_form (entity INTEGER NOT NULL, lid INTEGER NOT NULL,
+  d INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS delta_entity (entity INTEGER NOT NULL, d INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS labels (rid INTEGER NOT NULL, entity INTEGER NOT NULL,
   label TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS labels_rid ON labels (rid);
@@ -167,7 +171,7 @@ CREATE TABLE IF NOT EXISTS by_entity (entity INTEGER PRIMARY KEY, n INTEGER NOT 
 CREATE TABLE IF NOT EXISTS by_form (entity INTEGER NOT NULL, lid INTEGER NOT NULL,
   n INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS by_form_lid ON by_form (lid);
-CREATE INDEX IF NOT EXISTS by_form_entity ON by_form (entity);
+CREATE UNIQUE INDEX IF NOT EXISTS by_form_key ON by_form (entity, lid);
 CREATE TABLE IF NOT EXISTS by_country (country INTEGER NOT NULL, org INTEGER NOT NULL,
   kind TEXT NOT NULL, n INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS pairs (source INTEGER NOT NULL, target INTEGER NOT NULL,
@@ -248,6 +252,11 @@ _ENTITY_AGGREGATES = (
         SELECT f.entity, f.lid, COUNT(DISTINCT r.readout) FROM forms f JOIN rdo r ON r.rid = f.rid
         WHERE {0} GROUP BY f.entity, f.lid"""),
 )
+#: The counts of readouts per entity and per form, kept by adding what each
+#: readout graph written or removed adds or takes away (meta entity_counts =
+#: "delta"): exact while every readout graph types at most one readout and no
+#: readout is in two graphs (otherwise they are counted again whole).
+_COUNTS = ("by_entity", "by_form")
 
 
 #: Above this share of changed entities, their aggregates are derived whole.
@@ -418,6 +427,7 @@ class Summary:
         self._path = path
         self._terms: dict[str, int] | None = None
         self._forms: dict[str, int] | None = None
+        self._deltas = False  # the counts are kept by adding and taking away
 
     @classmethod
     def open(cls, out: Path | str) -> Summary:
@@ -477,6 +487,7 @@ class Summary:
         if not graphs:
             return
         with self._writing():
+            self._deltas = self._get("entity_counts") == "delta"
             self._remove([item.iri for item in graphs])
             for item in graphs:
                 if item.ntriples:
@@ -493,6 +504,8 @@ class Summary:
             if not rids:
                 continue
             rid_marks = ",".join("?" * len(rids))
+            if self._deltas:
+                self._take_away(rids, rid_marks)
             for table, column in (("forms", "entity"), ("orgk", "org")):
                 self._db.execute(f"INSERT OR IGNORE INTO dirty SELECT DISTINCT {column} FROM "
                                  f"{table} WHERE rid IN ({rid_marks})", rids)
@@ -501,6 +514,30 @@ class Summary:
                 self._db.execute(f"DELETE FROM {table} WHERE eid IN ({engagements})", rids)
             for table in ("eng", "dia", "orgc", "orgk", "forms", "rdo", "labels", "readouts"):
                 self._db.execute(f"DELETE FROM {table} WHERE rid IN ({rid_marks})", rids)
+
+    def _take_away(self, rids: list[int], rid_marks: str) -> None:
+        """The counts these readout graphs' rows add, taken away (or the counts
+        marked for counting whole, when a graph holds two readouts or shares
+        its readout with another)."""
+        db = self._db
+        shared = db.execute(
+            f"SELECT 1 FROM rdo a JOIN rdo b ON b.readout = a.readout AND b.rid != a.rid "
+            f"WHERE a.rid IN ({rid_marks}) UNION ALL SELECT 1 FROM rdo WHERE rid IN ({rid_marks}) "
+            "GROUP BY rid HAVING COUNT(*) > 1 LIMIT 1", [*rids, *rids]).fetchone()
+        if shared:
+            self._count_whole()
+            return
+        with_readout = f"rid IN ({rid_marks}) AND rid IN (SELECT rid FROM rdo)"
+        db.execute(f"INSERT INTO delta_form SELECT entity, lid, -1 FROM forms WHERE {with_readout}",
+                   rids)
+        db.execute(f"INSERT INTO delta_entity SELECT entity, -COUNT(DISTINCT rid) FROM forms "
+                   f"WHERE {with_readout} GROUP BY entity", rids)
+
+    def _count_whole(self) -> None:
+        self._set("entity_counts", None)
+        self._deltas = False
+        self._db.execute("DELETE FROM delta_form")
+        self._db.execute("DELETE FROM delta_entity")
 
     def _term(self, iri: str) -> int:
         """The number of an IRI in the terms table (added when new)."""
@@ -556,8 +593,19 @@ class Summary:
         self._db.executemany("INSERT OR IGNORE INTO dirty VALUES (?)",
                              [(term(entity),) for entity in {entity for entity, _ in found.forms}
                               | {entity for entity, _ in found.classes}])
-        self._db.executemany("INSERT INTO rdo VALUES (?, ?)",
-                             [(rid, term(readout)) for readout in found.readouts])
+        readouts = [term(readout) for readout in found.readouts]
+        if self._deltas and readouts:
+            shared = self._db.execute(f"SELECT 1 FROM rdo WHERE readout IN "
+                                      f"({','.join('?' * len(readouts))}) LIMIT 1",
+                                      readouts).fetchone()
+            if shared or len(readouts) > 1:
+                self._count_whole()
+            else:
+                self._db.executemany("INSERT INTO delta_form VALUES (?, ?, 1)",
+                                     [(term(entity), self._form(form)) for entity, form in found.forms])
+                self._db.executemany("INSERT INTO delta_entity VALUES (?, 1)",
+                                     [(term(entity),) for entity in {e for e, _ in found.forms}])
+        self._db.executemany("INSERT INTO rdo VALUES (?, ?)", [(rid, number) for number in readouts])
         self._db.executemany("INSERT INTO labels VALUES (?, ?, ?)",
                              [(rid, term(iri), label) for iri, label in found.labels])
 
@@ -653,15 +701,28 @@ class Summary:
         if not dirty:
             return
         known = db.execute("SELECT COUNT(*) FROM by_entity").fetchone()[0]
+        by_delta = self._get("entity_counts") == "delta"
         for table, column, insert in _ENTITY_AGGREGATES:
-            if dirty > known * _WHOLE_SHARE:
+            if table in _COUNTS and by_delta:
+                continue
+            if dirty > known * _WHOLE_SHARE or table in _COUNTS:
                 db.execute(f"DELETE FROM {table}")
                 db.execute(insert.format("1"))
             else:
                 db.execute(f"DELETE FROM {table} WHERE {column} IN (SELECT entity FROM dirty)")
                 limit = "org" if table == "kinds" else "f.entity"
                 db.execute(insert.format(f"{limit} IN (SELECT entity FROM dirty)"))
+        if by_delta:
+            db.execute("INSERT INTO by_entity SELECT entity, SUM(d) FROM delta_entity WHERE 1 "
+                       "GROUP BY entity ON CONFLICT (entity) DO UPDATE SET n = n + excluded.n")
+            db.execute("INSERT INTO by_form SELECT entity, lid, SUM(d) FROM delta_form WHERE 1 "
+                       "GROUP BY entity, lid ON CONFLICT (entity, lid) DO UPDATE SET n = n + excluded.n")
+            for table in _COUNTS:
+                db.execute(f"DELETE FROM {table} WHERE n <= 0")
+        db.execute("DELETE FROM delta_form")
+        db.execute("DELETE FROM delta_entity")
         db.execute("DELETE FROM dirty")
+        self._set("entity_counts", "delta")
 
     def seal(self, stamp: str) -> None:
         """Record the content stamp of the store the rows were made from

@@ -348,6 +348,31 @@ def test_a_rebuild_copies_only_the_labels_it_derived_unless_the_store_was_writte
     assert ("Relabelled by hand" in names) == written_between
 
 
+def test_readouts_named_in_two_graphs_are_counted_once_through_additions_and_removals(
+        tmp_path: Path) -> None:
+    # the counts per entity are kept by adding and taking away each graph's share;
+    # a readout typed in two graphs is counted once: they are then counted whole
+    corpus, out = tmp_path / "in", tmp_path / "out"
+    write_readouts(corpus, 10, seed=23)
+    assert build([corpus], out, write_map=False, write_graph=False).ok
+    with GraphStore.open(out, read_only=True) as store:
+        readout = URIRef(store.select_rows("SELECT ?r WHERE { ?r a pr:Readout } LIMIT 1")[1][0][0])
+    extra = [(readout, RDF.type, PR.Readout), (BETA, RDF.type, PR.PoliticalParty),
+             (BETA, SKOS.altLabel, Literal("Beta Union", lang="en"))]
+    for step in ("add", "remove"):
+        with GraphStore.open(out) as store:
+            if step == "add":
+                store.replace_graph(GRAPH_BASE + "_by-hand", extra, "by-hand")
+                store.replace_graph(GRAPH_BASE + "_by-hand-2", extra, "by-hand-2")
+            else:
+                store.remove_graphs([GRAPH_BASE + "_by-hand"])
+        assert build([corpus], out, write_map=False, write_graph=False).ok
+        _compare_all(out)
+        with GraphStore.open(out, read_only=True) as store:
+            rows = run_query(store, "entities", {"name": "beta union"}, cache=False).rows
+        assert [row[-1] for row in rows] == ["1"], step
+
+
 def test_a_summary_made_after_the_store_is_made_from_the_store(tmp_path: Path) -> None:
     corpus, out = tmp_path / "in", tmp_path / "out"
     write_readouts(corpus, 20, seed=3)

@@ -625,7 +625,8 @@ class Summary:
         """
         hashes = store.content_hashes() if hashes is None else hashes
         known = self.digests()
-        present = {iri: hashes.get(iri) for iri in store.graph_iris() if iri not in DERIVED_GRAPHS}
+        graphs = store.graph_iris()
+        present = {iri: hashes.get(iri) for iri in graphs if iri not in DERIVED_GRAPHS}
         gone = [iri for iri in known if iri not in present]
         stale = [iri for iri, digest in present.items() if digest is None or known.get(iri) != digest]
         if gone:
@@ -637,20 +638,21 @@ class Summary:
             self.record(graphs)
             if on_graph is not None:
                 on_graph(min((number + 1) * 256, len(stale)), len(stale))
-        self._copy_derived_labels(store, None if relabelled is None else sorted(set(relabelled)))
+        self._copy_derived_labels(store, None if relabelled is None else sorted(set(relabelled)),
+                                  DERIVED_GRAPHS.intersection(graphs))
         return len(stale)
 
     def sealed_with(self) -> str | None:
         """The store content stamp the summary was sealed with (None if it is not sealed)."""
         return self._get("stamp")
 
-    def _copy_derived_labels(self, store: GraphStore, entities: list[str] | None) -> None:
+    def _copy_derived_labels(self, store: GraphStore, entities: list[str] | None,
+                             present: frozenset[str]) -> None:
         """Copy the rdfs:label statements of the derived graphs (rewritten by
         every build, with no content hash to compare): the topics' always, the
         entities' all (about 2.3 s at 100,000 readouts) or only those of
         ``entities``. They change no aggregate."""
         label = ox.NamedNode(_RDFS_LABEL)
-        present = set(store.graph_iris())
         with self._writing(changes_rows=False):
             self._set("stamp", None)
             for graph, rid in sorted(_DERIVED_RIDS.items()):

@@ -331,9 +331,10 @@ def test_a_rebuild_copies_only_the_labels_it_derived_unless_the_store_was_writte
     copies: list[list[str] | None] = []
     real = Summary._copy_derived_labels
 
-    def spy(summary: Summary, store: GraphStore, entities: list[str] | None) -> None:
+    def spy(summary: Summary, store: GraphStore, entities: list[str] | None,
+            present: frozenset[str]) -> None:
         copies.append(entities)
-        real(summary, store, entities)
+        real(summary, store, entities, present)
 
     monkeypatch.setattr(Summary, "_copy_derived_labels", spy)
     files[0].write_text(first + "\nAlso present was Ona Vilde.\n", encoding="utf-8")

@@ -625,8 +625,8 @@ class Summary:
         """
         hashes = store.content_hashes() if hashes is None else hashes
         known = self.digests()
-        graphs = store.graph_iris()
-        present = {iri: hashes.get(iri) for iri in graphs if iri not in DERIVED_GRAPHS}
+        listed = store.graph_iris()
+        present = {iri: hashes.get(iri) for iri in listed if iri not in DERIVED_GRAPHS}
         gone = [iri for iri in known if iri not in present]
         stale = [iri for iri, digest in present.items() if digest is None or known.get(iri) != digest]
         if gone:
@@ -639,7 +639,7 @@ class Summary:
             if on_graph is not None:
                 on_graph(min((number + 1) * 256, len(stale)), len(stale))
         self._copy_derived_labels(store, None if relabelled is None else sorted(set(relabelled)),
-                                  DERIVED_GRAPHS.intersection(graphs))
+                                  DERIVED_GRAPHS.intersection(listed))
         return len(stale)
 
     def sealed_with(self) -> str | None:

@@ -527,11 +527,15 @@ class Summary:
         if shared:
             self._count_whole()
             return
-        with_readout = f"rid IN ({rid_marks}) AND rid IN (SELECT rid FROM rdo)"
-        db.execute(f"INSERT INTO delta_form SELECT entity, lid, -1 FROM forms WHERE {with_readout}",
-                   rids)
-        db.execute(f"INSERT INTO delta_entity SELECT entity, -COUNT(DISTINCT rid) FROM forms "
-                   f"WHERE {with_readout} GROUP BY entity", rids)
+        counted = [rid for (rid,) in db.execute(
+            f"SELECT DISTINCT rid FROM rdo WHERE rid IN ({rid_marks})", rids)]  # with a readout
+        if not counted:
+            return
+        marks = ",".join("?" * len(counted))
+        db.execute(f"INSERT INTO delta_form SELECT entity, lid, -1 FROM forms WHERE rid IN ({marks})",
+                   counted)
+        db.execute(f"INSERT INTO delta_entity SELECT entity, -COUNT(DISTINCT rid) FROM forms WHERE rid IN "
+                   f"({marks}) GROUP BY entity", counted)
 
     def _count_whole(self) -> None:
         self._set("entity_counts", None)

@@ -546,23 +546,23 @@ class Summary:
     def _term(self, iri: str) -> int:
         """The number of an IRI in the terms table (added when new)."""
         if self._terms is None:
-            self._terms = {found: number for number, found in self._db.execute(
-                "SELECT id, iri FROM terms")}
-        number = self._terms.get(iri)
-        if number is None:
-            cursor = self._db.execute("INSERT INTO terms (iri) VALUES (?)", (iri,))
-            number = self._terms[iri] = int(cursor.lastrowid or 0)
-        return number
+            self._terms = self._numbers("terms", "iri")
+        return self._number(self._terms, "terms", "iri", iri)
 
     def _form(self, text: str) -> int:
         """The number of a lower-case form in the lforms table (added when new)."""
         if self._forms is None:
-            self._forms = {found: number for number, found in self._db.execute(
-                "SELECT id, text FROM lforms")}
-        number = self._forms.get(text)
+            self._forms = self._numbers("lforms", "text")
+        return self._number(self._forms, "lforms", "text", text)
+
+    def _numbers(self, table: str, column: str) -> dict[str, int]:
+        return {found: number for number, found in self._db.execute(f"SELECT id, {column} FROM {table}")}
+
+    def _number(self, known: dict[str, int], table: str, column: str, value: str) -> int:
+        number = known.get(value)
         if number is None:
-            cursor = self._db.execute("INSERT INTO lforms (text) VALUES (?)", (text,))
-            number = self._forms[text] = int(cursor.lastrowid or 0)
+            cursor = self._db.execute(f"INSERT INTO {table} ({column}) VALUES (?)", (value,))
+            number = known[value] = int(cursor.lastrowid or 0)
         return number
 
     def _insert(self, graph_iri: str, digest: str, ntriples: str) -> None:

@@ -401,8 +401,7 @@ def _lexical(term: str) -> str:
         text = term[1:term.rindex('"')]
     if "\\" not in text:
         return text
-    quad = next(iter(ox.parse(f"<urn:s> <urn:p> {term} .".encode(), format=ox.RdfFormat.N_TRIPLES)))
-    return quad.object.value
+    return str(_ntriples_term(term).value)
 
 
 class Summary:
@@ -1057,11 +1056,7 @@ def _dialogue_edges(db: sqlite3.Connection, store: GraphStore,
 @lru_cache(maxsize=1 << 14)
 def _identifier(ntriples_object: str) -> Node | None:
     """A literal written in N-Triples, as a term."""
-    if ntriples_object.endswith('"') and "\\" not in ntriples_object:  # a plain string
-        return _string(ntriples_object[1:-1])
-    quad = next(iter(ox.parse(f"<urn:s> <urn:p> {ntriples_object} .".encode(),
-                              format=ox.RdfFormat.N_TRIPLES)))
-    return from_ox_term(quad.object)
+    return from_ox_term(_ntriples_term(ntriples_object))
 
 
 def _calls_in_period(db: sqlite3.Connection, store: GraphStore,

@@ -118,6 +118,11 @@ _DAY_RANGE = re.compile(r"\b(?P<d2>\d{1,2})" + _ORD + r"\s*(?:-|–|and|to)\s*\d
 _CALENDAR = re.compile(r"\b(?:" + _MD + r"|" + _DM + r")\b", re.I)
 
 
+_DIGIT = re.compile(r"\d")
+# re.IGNORECASE also matches "İ" and "ı" as "i" and "ſ" as "s", which str.lower() keeps
+_FOLD = {0x130: "i", 0x131: "i", 0x17F: "s"}
+
+
 def _calendar(g: dict[str, str | None], ref: date) -> date | None:
     if g.get("mon"):
         month, day, year = _month(g["mon"] or ""), int(g["d"] or 0), g.get("y")
@@ -159,19 +164,25 @@ def find_day_mentions(text: str, ref: date | None) -> list[DayMention]:
         taken.append((start, end))
         found.append(DayMention(start, end, value, kind))
 
-    for m in _CALENDAR_SPAN.finditer(text):
+    # Every calendar pattern needs a digit, every weekday "day", every relative
+    # word "day", "this" or "tonight" (case-insensitively, as the patterns match
+    # them): texts without them are not scanned.
+    digits = _DIGIT.search(text) is not None
+    low = text.lower() if text.isascii() else text.translate(_FOLD).lower()
+    relative = "day" in low or "this" in low or "tonight" in low
+    for m in _CALENDAR_SPAN.finditer(text) if digits else ():
         add(m.start(), m.end(), _calendar(m.groupdict(), ref) if ref or m.group("y") or m.group("y2") else None, "span")
-    for m in _CALENDAR_RANGE.finditer(text):
+    for m in _CALENDAR_RANGE.finditer(text) if digits else ():
         add(m.start(), m.end(), _calendar(m.groupdict(), ref) if ref or m.group("y") else None, "span")
-    for m in _DAY_RANGE.finditer(text):
+    for m in _DAY_RANGE.finditer(text) if digits else ():
         add(m.start(), m.end(), _calendar(m.groupdict(), ref) if ref or m.group("y2") else None, "span")
-    for m in _CALENDAR.finditer(text):
+    for m in _CALENDAR.finditer(text) if digits else ():
         g = m.groupdict()
         if ref is None and not (g.get("y") or g.get("y2")):
             continue
         # "May" alone is too ambiguous; a calendar hit needs its day number.
         add(m.start(), m.end(), _calendar(g, ref or date(1, 1, 1)), "calendar")
-    if ref is not None:
+    if ref is not None and relative:
         for m in _WEEKDAY_SPAN.finditer(text):
             first = _weekday(m.group("a"), ref)
             last = _weekday(m.group("b"), ref)

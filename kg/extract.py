@@ -32,8 +32,51 @@ from kg.nlp import GAZETTEER, make_nlp, spans_in
 from kg.records import Engagement, Entity, Post, Readout, ReadoutFacts
 
 HEAD_STATUS = "head"
+
+# re.IGNORECASE also matches "İ" and "ı" as "i" and "ſ" as "s", which str.lower() keeps
+_FOLD = {0x130: "i", 0x131: "i", 0x17F: "s"}
+
+
+def _folded(text: str) -> str:
+    """``text`` lower-cased such that a lower-case ASCII keyword occurs in it
+    wherever a case-insensitive pattern would match that keyword."""
+    return text.lower() if text.isascii() else text.translate(_FOLD).lower()
+
+
+class _Keyed:
+    """A compiled pattern with keywords, one of which every match contains.
+
+    ``search`` looks for the keywords first (``str`` containment is far cheaper
+    than trying a case-insensitive alternation at every position) and runs the
+    pattern only where one occurs: the same answer as ``pattern.search``.
+    Keywords are lower-case and matched in the folded text (:func:`_folded`)
+    when the pattern ignores case, as written otherwise.
+
+    Example:
+        >>> k = _Keyed(re.compile(r"\\bhosted by\\b", re.I), "hosted")
+        >>> k.search("It was HOSTED BY the party.").group(), k.search("They met.")
+        ('HOSTED BY', None)
+    """
+
+    __slots__ = ("fold", "keywords", "pattern")
+
+    def __init__(self, pattern: re.Pattern[str], *keywords: str) -> None:
+        self.pattern, self.keywords = pattern, keywords
+        self.fold = bool(pattern.flags & re.IGNORECASE)
+
+    def search(self, text: str, folded: str | None = None) -> re.Match[str] | None:
+        """``pattern.search(text)``; ``folded`` is :func:`_folded` of ``text`` if known."""
+        if self.fold:
+            haystack = _folded(text) if folded is None else folded
+        else:
+            haystack = text
+        for keyword in self.keywords:
+            if keyword in haystack:
+                return self.pattern.search(text)
+        return None
+
 IN_PERSON = frozenset({"Meeting", "Talks", "Forum", "Visit"})
-_PRESENT = re.compile(
+_PRESENT = _Keyed(re.compile(
     r"\b(?:was|were)\s+(?:also\s+)?present\b|\b(?:also\s+)?(?:present|in attendance)\s+(?:were|was)\b|"
     r"\b(?:attending|present at)\s+(?:the\s+)?(?:meeting|talks|event|ceremony|call|banquet|reception)\s+(?:were|was)\b|"
     r"\bjoined the (?:meeting|talks)\b|\battended\s+the\s+(?:meeting|talks|event|ceremony|call|video call)\b"
@@ -41,13 +84,13 @@ _PRESENT = re.compile(
     r"|\btaking part\b|\btook part\b|\b(?:its|other) members (?:are|were|included)\b|\bmembers of the delegation\b"
     r"|\bdelegation (?:also )?(?:included|includes|comprised|comprises)\b",
     re.I,
-)
+), "present", "attend", "joined", "hand", "accompan", "part", "members", "delegation")
 _SEPARATE = re.compile(r"\b(?:separately|respectively)\b", re.I)
 _LIGHT_VERBS = frozenset({"held", "holds", "hold", "had", "has", "have", "having", "holding", "conducted",
                           "attended", "attend", "attends", "addressed", "hosted", "hosts", "host",
                           "participated", "took", "co-chaired", "chaired", "sent", "made", "was", "were",
                           "is", "opened", "joined"})
-_INVITATION = re.compile(r"\bat the invitation of\b|\bhosted by\b", re.I)
+_INVITATION = _Keyed(re.compile(r"\bat the invitation of\b|\bhosted by\b", re.I), "invitation", "hosted")
 _PARTAKE = frozenset({"opening", "addressing", "took", "included", "includes", "speaks", "spoke", "speaking", "attended", "attend", "attends", "attending", "participated", "addressed",
                       "hosted", "opened", "held", "convened", "organized", "organised", "co-chaired", "chaired"})
 _PASSIVE_EVENT = re.compile(r"^[^.;]{0,40}?\b(?:was|were|is|are)\s+(?:held|convened|opened|launched|organi[sz]ed)\b"
@@ -65,11 +108,13 @@ class _Sentence:
     index: int
     readout: Readout
     text: str = ""  # the span's text, computed once (Span.text walks every token each time)
+    low: str = ""  # the text folded for keyword checks (:func:`_folded`)
 
     def __post_init__(self) -> None:
         if not self.text:
             # the readout's text is the Doc's (Doc.text would rebuild it from every token)
             self.text = self.readout.text[self.span.start_char:self.span.end_char]
+        self.low = _folded(self.text)
 
 
 @dataclass
@@ -85,6 +130,10 @@ class _Resolver:
     home_country: str | None = None  # the dateline's country (a name of the vocabulary)
     _gram_text: str | None = None
     _gram_words: tuple[list[str], dict[str, list[int]]] = field(default_factory=lambda: ([], {}))
+    _low: str | None = None  # the text lower-cased (made once)
+    # known()'s answers: its choice depends only on the text and the vocabulary,
+    # and entities and their forms are only ever added, so a second call is a no-op
+    _known: dict[tuple, str] = field(default_factory=dict)
 
     def add(self, entity: Entity, *forms: str) -> str:
         key = entity.key
@@ -202,6 +251,14 @@ class _Resolver:
         several share the form (CPC: China, Cuba, Canada), prefer the one of
         the country written beside it, then whose full name, then whose
         country the text mentions."""
+        memo = (form, slug, forms, countries)
+        found = self._known.get(memo)
+        if found is not None:
+            return found
+        self._known[memo] = key = self._known_key(form, slug, *forms, countries=countries)
+        return key
+
+    def _known_key(self, form: str, slug: str, *forms: str, countries: tuple[str, ...] = ()) -> str:
         candidates = self.lexicon.org_by_form.get(form.lower()) or [self.lexicon.orgs[slug]]
         chosen = candidates[0]
         if countries:
@@ -219,9 +276,11 @@ class _Resolver:
             # context, a party international, then the better-documented entry
             # (more recorded forms). (A text that means another party by the
             # acronym defines it, which the acronym table already caught.)
-            low = self.text.lower()
+            text_low = self._low
+            if text_low is None:
+                text_low = self._low = self.text.lower()
             chosen = max(candidates, key=lambda c: (
-                self._country_mentions(c.country, low) if c.country else 0,
+                self._country_mentions(c.country, text_low) if c.country else 0,
                 c.kind == "international", len(c.aliases)))
         if chosen.parent:
             parent_org = self.lexicon.orgs[chosen.parent]
@@ -238,15 +297,11 @@ class _Resolver:
         return n
 
     def _count_country(self, country: str, low: str) -> int:
-        c = self.lexicon.countries[country]
-        forms = {f.lower() for f in (c.name, *c.forms, *c.demonyms, c.capital, *c.cities) if len(f) > 3}
         words, positions = self._words(low)
         total = 0
-        for f in forms:
-            gram = _WORD.findall(f)
+        for gram in _country_grams(self.lexicon, country):
             n = len(gram)
-            if 1 <= n <= 6:  # runs of one to six words
-                total += sum(1 for i in positions.get(gram[0], ()) if words[i:i + n] == gram)
+            total += sum(1 for i in positions.get(gram[0], ()) if words[i:i + n] == gram)
         return total
 
     def _words(self, low: str) -> tuple[list[str], dict[str, list[int]]]:
@@ -341,7 +396,7 @@ class _Resolver:
         """Write a party body with the party's acronym ("... of the CPC Central Committee")."""
         p = self.entities[parent]
         acronyms = sorted((a for a in p.aliases | {p.name} if a.isupper() and 2 <= len(a) <= 6), key=len)
-        known = next((o for o in self.lexicon.orgs.values() if o.slug == p.slug), None)
+        known = self.lexicon.orgs.get(p.slug) if p.slug else None
         if known is not None:
             acr = next((a for a in known.aliases if a.isupper()), None)
             if acr:
@@ -364,6 +419,24 @@ class _Resolver:
             if len(w) > 1 and w.lower() not in ("de", "van", "von"):
                 self.surnames.setdefault(w, key)
         return key
+
+
+_GRAMS: dict[int, tuple[Lexicon, dict[str, list[list[str]]]]] = {}
+
+
+def _country_grams(lexicon: Lexicon, country: str) -> list[list[str]]:
+    """The words of each form of a country longer than three letters (its names,
+    demonyms, capital and cities, lower-cased), of one to six words: what
+    :meth:`_Resolver._count_country` looks for (made once per vocabulary)."""
+    entry = _GRAMS.get(id(lexicon))
+    if entry is None or entry[0] is not lexicon:
+        entry = _GRAMS[id(lexicon)] = (lexicon, {})
+    grams = entry[1].get(country)
+    if grams is None:
+        c = lexicon.countries[country]
+        forms = {f.lower() for f in (c.name, *c.forms, *c.demonyms, c.capital, *c.cities) if len(f) > 3}
+        grams = entry[1][country] = [g for g in (_WORD.findall(f) for f in sorted(forms)) if 1 <= len(g) <= 6]
+    return grams
 
 
 #: Party bodies a text names by their head noun alone ("Politburo member Le Van Hai").
@@ -569,7 +642,7 @@ def extract_doc(readout: Readout, doc: Doc, lexicon: Lexicon) -> ReadoutFacts:
             if title is None or (title.kind == "state") != state_pass:
                 continue
             if not state_pass and delegation is not None and (
-                    _LED_BY.search(_stext(doc, a.span.start, person.start)) or _PRESENT.search(a.text)):
+                    _LED_BY.search(_stext(doc, a.span.start, person.start)) or _PRESENT.search(a.text, a.low)):
                 # "a delegation of X, led by national chairperson Ann Moyo", "accompanied by
                 # Ben Dube (Secretary for Youth Affairs)": offices in the delegation's party.
                 okey = delegation
@@ -628,7 +701,7 @@ def _plural(word: str) -> str:
 
 _WORD = re.compile(r"\w+")
 _PLURAL_CACHE: dict[int, tuple[re.Pattern[str], dict[str, Title]]] = {}
-_PLURAL_HEADS: dict[int, frozenset[str]] = {}
+_PLURAL_HEADS: dict[int, tuple[str, ...]] = {}
 
 
 def _plural_titles(lexicon: Lexicon) -> tuple[re.Pattern[str], dict[str, Title]]:
@@ -674,15 +747,18 @@ def _plural_posts(doc: Doc, analysed, res: _Resolver, person_keys, affiliation, 
     secretaries general of MPLA, Ana Lima; Frelimo, Rui Costa; and the ANC, Ben
     Dube" and "prime ministers Ana Lima of Sweden, Rui Costa of Portugal"."""
     _, plural = _plural_titles(lexicon)
-    heads = _PLURAL_HEADS.get(id(lexicon.titles))
-    if heads is None:
-        heads = _PLURAL_HEADS[id(lexicon.titles)] = frozenset(
-            w for form in plural for w in form.split() if w not in ("general",))
+    nouns = _PLURAL_HEADS.get(id(lexicon.titles))
+    if nouns is None:
+        # each form's noun in the plural ("ministers" of "prime ministers", "secretaries"
+        # of "secretaries general"): a form can match only where its noun occurs
+        nouns = _PLURAL_HEADS[id(lexicon.titles)] = tuple(sorted(
+            {words[0] if words[-1] == "general" else words[-1] for words in map(str.split, plural)}))
     toks = _view(doc)
     for a in analysed:
+        low = a.low
+        if not any(noun in low for noun in nouns):
+            continue  # no title in the plural: the pattern cannot match
         words = set(_WORD.findall(a.text.lower()))
-        if heads.isdisjoint(words):
-            continue  # no title word in the plural: the pattern cannot match
         # Only the plural forms whose every word is in the sentence can match: search
         # with a pattern of those (one alternation of all 178 forms is slow to scan).
         found = _plural_pattern(tuple(f for f, fw in _plural_words(plural) if fw <= words)).search(a.text)
@@ -728,8 +804,8 @@ def _plural_posts(doc: Doc, analysed, res: _Resolver, person_keys, affiliation, 
                 affiliation.setdefault(pkey, []).append(okey)
 
 
-_BODY_MEMBERS = re.compile(r"\b(politburo|political bureau|central committee|presidium|secretariat|"
-                           r"national executive committee|central executive committee)\s+members\b", re.I)
+_BODY_MEMBERS = _Keyed(re.compile(r"\b(politburo|political bureau|central committee|presidium|secretariat|"
+                           r"national executive committee|central executive committee)\s+members\b", re.I), "members")
 
 
 def _body_members(doc: Doc, analysed, res: _Resolver, person_keys, affiliation, delegation: str | None,
@@ -737,7 +813,7 @@ def _body_members(doc: Doc, analysed, res: _Resolver, person_keys, affiliation, 
     """"accompanied by politburo members Ann Moyo, Ben Dube and ...": each is a
     Member of that body of their party (the delegation's, else the reporting side's)."""
     for a in analysed:
-        found = _BODY_MEMBERS.search(a.text)
+        found = _BODY_MEMBERS.search(a.text, a.low)
         if not found:
             continue
         start = a.span.start_char + found.end()
@@ -763,9 +839,9 @@ def _body_members(doc: Doc, analysed, res: _Resolver, person_keys, affiliation, 
                 affiliation.setdefault(key, []).append(body)
 
 
-_GUEST_VISIT = re.compile(r"\bvisiting delegation\b|\b(?:their|his|her|the) visit (?:would|will|is|was)\b"
+_GUEST_VISIT = _Keyed(re.compile(r"\bvisiting delegation\b|\b(?:their|his|her|the) visit (?:would|will|is|was)\b"
                           r"|\bpleased to (?:visit|be visiting)\b|\bdelegation(?:'s|’s)? (?:visit|stay|tour)\b"
-                          r"|\b(?:welcom\w+) the (?:[A-Z]\w+ )?(?:delegates|delegation|guests?) to\b", re.I)
+                          r"|\b(?:welcom\w+) the (?:[A-Z]\w+ )?(?:delegates|delegation|guests?) to\b", re.I), "visit", "delegation", "welcom")
 
 
 def _guest_visit(readout: Readout, analysed, out: list[Engagement], res: _Resolver, affiliation,
@@ -777,7 +853,7 @@ def _guest_visit(readout: Readout, analysed, out: list[Engagement], res: _Resolv
     if not out or any(e.type == "Visit" for e in out):
         return
     host = _dateline_country(readout, lexicon)
-    said = next((a for a in analysed if _GUEST_VISIT.search(a.text)), None)
+    said = next((a for a in analysed if _GUEST_VISIT.search(a.text, a.low)), None)
     if host is None or said is None:
         return
     home = res.country(host)
@@ -1162,7 +1238,7 @@ def _engagements(readout, doc, analysed, res, person_keys, affiliation, lexicon,
     for a in analysed:
         s, m = a.span, a.mentions
         text = a.text
-        inv = _INVITATION.search(text)
+        inv = _INVITATION.search(text, a.low)
         if inv:
             after = [o for o in m.orgs if doc[o.start].idx - s.start_char >= inv.end() and o.kind != "event"]
             if after:
@@ -1185,7 +1261,7 @@ def _engagements(readout, doc, analysed, res, person_keys, affiliation, lexicon,
         if visit is not None and visit.date is None and re.search(r"\b(?:began|started|begun|arrived)\b", text):
             visit.date = _date_of(readout, s, a.index)
         triggers = _triggers(doc, s, lead=a.index == 0 or (not out and a.index <= 2), mentions=m)
-        told = _TOLD.search(text)
+        told = _TOLD.search(text, a.low)
         if told:
             # "After the war, she recalled, the president visited China": what a speaker
             # tells of the past is background, not an engagement of this readout.
@@ -1617,7 +1693,7 @@ def _forum_speakers(analysed, out: list[Engagement], res, person_keys, affiliati
                     current.organizations.append(side)
 
         # "hosted by the X", "at the invitation of the X": the host is a side.
-        host = _INVITATION.search(a.text)
+        host = _INVITATION.search(a.text, a.low)
         if host:
             after = [o for o in a.mentions.orgs if doc[o.start].idx - a.span.start_char >= host.end() and o.kind != "event"]
             if after:
@@ -1674,7 +1750,7 @@ _NAMED_BY_TOPIC = re.compile(r"^\s*(?:'s|’s)?\s*(?:wing|league|section|branch|
 _CHAIRED = re.compile(r"\b(?:co-)?(?:chaired|hosted|moderated|presided over|addressed|opened)\s+by\b", re.I)
 _LISTING = re.compile(r"\b(?:attended by|participants (?:were|included)|speakers (?:were|included)|among them)\s*:\s*$", re.I)
 _DELEGATES = re.compile(r"^\W*(?:the\s+)?(?:representatives|delegates|delegations|leaders|members)\s+(?:of|from)\b", re.I)
-_CAPTION = re.compile(r"\((?:Photo|Xinhua/|[A-Z][\w ]*/[^)]*Xinhua)|\bPhotos?\b|\(R\)|\(L\)")
+_CAPTION = _Keyed(re.compile(r"\((?:Photo|Xinhua/|[A-Z][\w ]*/[^)]*Xinhua)|\bPhotos?\b|\(R\)|\(L\)"), "(", "Photo")
 
 
 def _paragraph(doc: Doc, s: Span) -> str:
@@ -1689,7 +1765,7 @@ def _paragraph(doc: Doc, s: Span) -> str:
 
 _MOURNED = re.compile(r"\b(?:death|passing|demise|funeral|loss|memory)\s+of\b", re.I)
 _PARTICIPLES = frozenset({"addressing", "meeting", "receiving", "holding", "attending", "at", "during", "in"})
-_TOLD = re.compile(r",\s+(?:he|she|they|it)\s+(?:explained|recalled|said|added|noted|recounted)\s*,", re.I)
+_TOLD = _Keyed(re.compile(r",\s+(?:he|she|they|it)\s+(?:explained|recalled|said|added|noted|recounted)\s*,", re.I), "explained", "recalled", "said", "added", "noted", "recounted")
 _BACKGROUND_VISIT = frozenset({"his", "her", "their", "its", "'s", "’s", "recent", "last", "previous",
                                "earlier", "past", "former"})
 _TOUR = re.compile(r"\b(?:visit|tour|trip|stay|lecture)\b", re.I)
@@ -1698,15 +1774,15 @@ _BACKDROP = re.compile(r"\b(?:since|owing to|due to|because of|in the wake of|am
 _PLURAL_SUBJECT = re.compile(r"^\W*(?:[A-Z][\w-]*\s+){0,3}?(?:leaders|heads|parties|officials|politicians|representatives|dignitaries)\b", re.I)
 
 
-_MEMBERS = re.compile(r"\b(?:brings together|bringing together|comprises|comprising|consists of|is made up of|"
-                      r"is composed of|groups together|unites)\b", re.I)
+_MEMBERS = _Keyed(re.compile(r"\b(?:brings together|bringing together|comprises|comprising|consists of|is made up of|"
+                      r"is composed of|groups together|unites)\b", re.I), "together", "compris", "consists", "made", "composed", "unites")
 
 
 def _alliance_members(doc: Doc, analysed, out: list[Engagement], res) -> None:
     """"The Tripartite Alliance brings together the ANC, COSATU and the SACP":
     each member the text names is a side, in the alliance's place."""
     for a in analysed:
-        verb = _MEMBERS.search(a.text)
+        verb = _MEMBERS.search(a.text, a.low)
         if not verb:
             continue
         pos = a.span.start_char + verb.start()
@@ -1854,7 +1930,7 @@ def _attach_present(analysed, out: list[Engagement], person_keys, surnames=None)
         here = [e for e in out if e.evidence == text and (e.type != "Visit" or len(out) == 1)]
         if here:
             current = here[0]
-        match = _PRESENT.search(a.text)
+        match = _PRESENT.search(a.text, a.low)
         if not match:
             continue
         # The members of a delegation are present at everything the delegation does.

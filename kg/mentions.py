@@ -17,6 +17,7 @@ Example:
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -180,8 +181,20 @@ def _view(doc) -> _Toks:
                 tok = forms[(orth, space)] = _Tok(vocab[orth], bool(space))
             append(tok)
         doc.user_data["partyrel_offsets"] = [row[2] for row in rows]
+        # the next capitalized token at or after each index (len(toks) if none)
+        following = [0] * len(toks)
+        nxt = len(toks)
+        for k in range(len(toks) - 1, -1, -1):
+            if toks[k].cap:
+                nxt = k
+            following[k] = nxt
+        doc.user_data["partyrel_next_cap"] = following
+        doc.user_data["partyrel_quotes"] = [k for k, t in enumerate(toks) if t.text in _QUOTES]
         cached = doc.user_data["partyrel_toks"] = toks
     return cached
+
+
+_QUOTES = ('"', "“", "”")
 
 
 def _offsets(doc) -> list[int]:
@@ -228,50 +241,54 @@ def find_mentions(sent: Span, heads: dict[str, str], known_acronyms: dict[str, s
             if cur is None or b - a > len(cur):
                 on[label] = span
     m = Mentions()
+    positions = sorted(labels)  # the labelled tokens, in order (all inside the sentence)
+    next_cap = real.user_data["partyrel_next_cap"]
 
     # Titles: longest gazetteer TITLE spans, left to right.
     i = s
-    while i < e:
-        span = labels.get(i, _NO_LABELS).get("TITLE")
-        if span is not None and span.start == i:
-            end = span.end
-            # "Secretary for External Affairs", "Minister for Arts and Culture"
-            if end + 1 < e and doc[end].lower_ == "for" and doc[end + 1].cap and "ORG" not in labels.get(end + 1, _NO_LABELS):
-                k = end + 1
-                while k < e and (doc[k].cap or (doc[k].lower_ in ("and", "'s", "’s") and k + 1 < e and doc[k + 1].cap)):
-                    k += 1
-                if doc[k - 1].lower_ not in heads:  # "Secretary for the Youth League" stays an org
+    for first in positions:
+        span = labels[first].get("TITLE")
+        if first < i or span is None or span.start != first:
+            continue
+        end = span.end
+        # "Secretary for External Affairs", "Minister for Arts and Culture"
+        if end + 1 < e and doc[end].lower_ == "for" and doc[end + 1].cap and "ORG" not in labels.get(end + 1, _NO_LABELS):
+            k = end + 1
+            while k < e and (doc[k].cap or (doc[k].lower_ in ("and", "'s", "’s") and k + 1 < e and doc[k + 1].cap)):
+                k += 1
+            if doc[k - 1].lower_ not in heads:  # "Secretary for the Youth League" stays an org
+                end = k
+        # "Minister of Agriculture, Forestry and Fisheries": a portfolio, not an organization
+        if (end + 1 < e and doc[end - 1].lower_ == "minister" and doc[end].lower_ == "of"
+                and doc[end + 1].cap and "ORG" not in labels.get(end + 1, _NO_LABELS)
+                and not any(k in labels.get(end + 1, _NO_LABELS) for k in ("COUNTRY", "DEMONYM", "CITY"))):
+            k = end + 1
+            while k < e and (doc[k].cap or (doc[k].lower_ in ("and", ",") and k + 1 < e and doc[k + 1].cap)):
+                if labels.get(k, _NO_LABELS).keys() & {"ORG", "COUNTRY", "DEMONYM"} or doc[k].lower_ in heads:
+                    break
+                k += 1
+            else:
+                if k < e and doc[k].text in (",", ";", ".", ")") and doc[k - 1].text != ",":
                     end = k
-            # "Minister of Agriculture, Forestry and Fisheries": a portfolio, not an organization
-            if (end + 1 < e and doc[end - 1].lower_ == "minister" and doc[end].lower_ == "of"
-                    and doc[end + 1].cap and "ORG" not in labels.get(end + 1, _NO_LABELS)
-                    and not any(k in labels.get(end + 1, _NO_LABELS) for k in ("COUNTRY", "DEMONYM", "CITY"))):
-                k = end + 1
-                while k < e and (doc[k].cap or (doc[k].lower_ in ("and", ",") and k + 1 < e and doc[k + 1].cap)):
-                    if labels.get(k, _NO_LABELS).keys() & {"ORG", "COUNTRY", "DEMONYM"} or doc[k].lower_ in heads:
-                        break
-                    k += 1
-                else:
-                    if k < e and doc[k].text in (",", ";", ".", ")") and doc[k - 1].text != ",":
-                        end = k
-            text = _text(doc, span.start, end)
-            if text.lower().startswith("state president"):
-                text = text[6:]  # "General Secretary ... and State President": the President
-            status, kind = _title_info(span)
-            if end > span.end and doc[span.end - 1].lower_ == "minister" and doc[span.start].lower_ != "shadow":
-                status, kind = "other", "state"  # "Minister for Arts and Culture": a government office
-            m.titles.append(TitleMention(span.start, end, _cap_text(text), status, kind))
-            i = end
-        else:
-            i += 1
+        text = _text(doc, span.start, end)
+        if text.lower().startswith("state president"):
+            text = text[6:]  # "General Secretary ... and State President": the President
+        status, kind = _title_info(span)
+        if end > span.end and doc[span.end - 1].lower_ == "minister" and doc[span.start].lower_ != "shadow":
+            status, kind = "other", "state"  # "Minister for Arts and Culture": a government office
+        m.titles.append(TitleMention(span.start, end, _cap_text(text), status, kind))
+        i = end
     title_tok = {i for t in m.titles for i in range(t.start, t.end)}
 
     # Organizations: capitalized runs with connectors, containing a head noun or a known org.
+    org_labelled = [k for k in positions if "ORG" in labels[k]]
     i = s
     while i < e:
         tok = doc[i]
         if i in title_tok or not (tok.cap or "ORG" in labels.get(i, _NO_LABELS)):
-            i += 1
+            # on to the next capitalized or organization token
+            nxt = bisect_right(org_labelled, i)
+            i = min(max(next_cap[i], i + 1), org_labelled[nxt] if nxt < len(org_labelled) else e)
             continue
         if tok.like_num and not (i + 1 < e and doc[i + 1].text[:1].isupper() and doc[i + 1].is_alpha):
             i += 1  # "May 13 (ACN) The ...": a number starts a name only as in "48 Group Club"
@@ -315,8 +332,8 @@ def find_mentions(sent: Span, heads: dict[str, str], known_acronyms: dict[str, s
     _link_parents(m)
     org_tok = {i for o in m.orgs for i in range(o.start, o.end)}
 
-    for i in range(s, e):
-        lab = labels.get(i, _NO_LABELS)
+    for i in positions:
+        lab = labels[i]
         for key in ("COUNTRY", "DEMONYM"):
             span = lab.get(key)
             if span is not None and span.start == i:
@@ -329,8 +346,9 @@ def find_mentions(sent: Span, heads: dict[str, str], known_acronyms: dict[str, s
     # (a theme "Modernization Paths and Shared Prosperity" names nobody).
     blocked = org_tok | title_tok
     quoting = False
-    for i in range(s, e):
-        if doc[i].text in ('"', "“", "”"):
+    quotes = real.user_data["partyrel_quotes"]
+    for i in range(s, e) if quotes and bisect_left(quotes, s) < bisect_left(quotes, e) else ():
+        if doc[i].text in _QUOTES:
             quoting = doc[i].text != "”" and not quoting
             continue
         if quoting:
@@ -343,6 +361,9 @@ def find_mentions(sent: Span, heads: dict[str, str], known_acronyms: dict[str, s
             city_only.add(i)
     i = s
     while i < e:
+        if not doc[i].cap:
+            i = max(next_cap[i], i + 1)  # only a capitalized token starts a name
+            continue
         vietnamese_to = (doc[i].text == "To" and i > s and i + 2 < e and doc[i + 1].cap and doc[i + 2].cap
                          and doc[i + 1].is_alpha and i + 1 not in blocked)  # "To Van Lam" (Tô)
         if i in blocked or not doc[i].cap or (doc[i].lower_ in NOT_NAME and not vietnamese_to) or doc[i].text[0].isdigit():

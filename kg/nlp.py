@@ -82,6 +82,7 @@ class Gazetteer:
     """
 
     def __init__(self, nlp: Language, lexicon: Lexicon) -> None:
+        self._names: dict[int, tuple[str, str]] = {}  # match id -> (label, key)
         self.matcher = PhraseMatcher(nlp.vocab, attr="LOWER")
         self.cased = PhraseMatcher(nlp.vocab, attr="ORTH")
         make = nlp.make_doc
@@ -124,10 +125,14 @@ class Gazetteer:
 
     def __call__(self, doc: Doc) -> Doc:
         spans = []
+        names = self._names
         for matcher in (self.matcher, self.cased):
             for match_id, start, end in matcher(doc):
-                label, key = doc.vocab.strings[match_id].split("\t", 1)
-                spans.append(Span(doc, start, end, label=label, span_id=key))
+                name = names.get(match_id)
+                if name is None:
+                    label, key = doc.vocab.strings[match_id].split("\t", 1)
+                    name = names[match_id] = (label, key)
+                spans.append(Span(doc, start, end, label=name[0], span_id=name[1]))
         doc.spans[GAZETTEER] = spans
         return doc
 

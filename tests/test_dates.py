@@ -57,6 +57,12 @@ REF = date(2023, 4, 19)  # a Wednesday
         ("on the same day", date(2024, 3, 14), date(2024, 3, 14), "same-day"),
         ("on April 2-5", date(2024, 4, 6), date(2024, 4, 2), "span"),
         ("from 9 to 13 March", date(2024, 3, 14), date(2024, 3, 9), "span"),
+        # the patterns ignore case as re does, which also reads "ı", "İ" as i and "ſ" as s
+        ("MET HERE TONIGHT", REF, date(2023, 4, 19), "relative"),
+        ("met thıs morning", REF, date(2023, 4, 19), "relative"),
+        ("met thiſ afternoon", REF, date(2023, 4, 19), "relative"),
+        ("met TODAY", REF, date(2023, 4, 19), "relative"),
+        ("on ١٢ March sent", date(2024, 3, 14), date(2024, 3, 12), "calendar"),  # any Unicode digit
     ],
 )
 def test_day_mentions_resolve_against_reference(text, ref, expected, kind):

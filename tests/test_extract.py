@@ -859,3 +859,48 @@ def test_the_same_day_is_the_day_of_the_last_meeting_not_of_the_visit():
     _, engs, _, _ = facts_of(text)
     assert [(e["type"], e["date"]) for e in engs if "Le Van Hai" in e["participants"]] == [
         ("Meeting", date(2025, 7, 8))]
+
+
+# One sample per alternative of each pattern the extractor checks for keywords
+# first (kg.extract._Keyed): the keyword check must never hide a match.
+_KEYED_SAMPLES = {
+    "_PRESENT": ["Ana Lima was also present.", "Present were Ana Lima and Rui Costa.",
+                 "In attendance was Rui Costa.", "Attending the banquet were Ana Lima.",
+                 "Present at the reception was Ben Dube.", "Ben Dube joined the talks.",
+                 "They attended the video call.", "Ben Dube was on hand.", "accompanied by Ana Lima",
+                 "Rui Costa also attended.", "Ana Lima, taking part", "Ben Dube took part.",
+                 "Its members were Ana Lima and Rui Costa.", "members of the delegation",
+                 "The delegation also included Ben Dube.", "Ana Lima WAS PRESENT.",
+                 "Ana Lima was also pre\u017fent.", "Rui Costa was \u0130N ATTENDANCE."],
+    "_INVITATION": ["at the invitation of the SPD", "a dinner hosted by the ANC", "AT THE INV\u0131TATION OF X"],
+    "_BODY_MEMBERS": ["politburo members Ana Lima and Ben Dube", "Central Committee  members",
+                      "National Executive Committee members"],
+    "_GUEST_VISIT": ["the visiting delegation", "their visit would deepen ties", "pleased to be visiting",
+                     "the delegation's tour", "welcomed the Vietnamese delegation to Pretoria",
+                     "welcoming the guests to Hanoi"],
+    "_CAPTION": ["Ana Lima (R) meets Ben Dube", "(Photo by Rui Costa)", "(Xinhua/Rui Costa)", "Photos: ANC",
+                 "(Ben Dube/for Xinhua)"],
+    "_TOLD": ["After the war, she recalled, the president visited", "Then, he said, they met",
+              "In 2019 , it noted , ties grew", ", THEY RECOUNTED,"],
+    "_MEMBERS": ["The alliance brings together the ANC and the SACP", "bringing together", "comprises the ANC",
+                 "comprising three parties", "consists of", "is made up of", "is composed of",
+                 "groups together", "unites the parties"],
+}
+
+
+@pytest.mark.parametrize(("name", "text"), [(n, t) for n, ts in _KEYED_SAMPLES.items() for t in ts])
+def test_keyword_checked_patterns_find_every_match_the_pattern_finds(name: str, text: str):
+    from kg import extract as module
+
+    keyed = getattr(module, name)
+    assert keyed.pattern.search(text), f"the sample does not exercise {name}"
+    assert keyed.search(text).span() == keyed.pattern.search(text).span()
+    assert keyed.search(text, module._folded(text)).span() == keyed.pattern.search(text).span()
+
+
+@pytest.mark.parametrize("name", sorted(_KEYED_SAMPLES))
+def test_keyword_checked_patterns_skip_text_without_their_keywords(name: str):
+    from kg import extract as module
+
+    keyed = getattr(module, name)
+    assert keyed.search("Ana Lima met Ben Dube in Hanoi on Monday") is None

@@ -28,7 +28,7 @@ from spacy.tokens import Doc, Span
 from kg.dates import find_day_mentions, find_full_date
 from kg.lexicon import KnownOrg, Lexicon, Title, load_lexicon
 from kg.mentions import ARTICLES, Mentions, OrgMention, _offsets, _view, find_mentions, load_heads
-from kg.nlp import GAZETTEER, make_nlp, spans_in
+from kg.nlp import gazetteer_spans, make_nlp, spans_in
 from kg.records import Engagement, Entity, Post, Readout, ReadoutFacts
 
 HEAD_STATUS = "head"
@@ -84,7 +84,8 @@ _PRESENT = _Keyed(re.compile(
     r"|\btaking part\b|\btook part\b|\b(?:its|other) members (?:are|were|included)\b|\bmembers of the delegation\b"
     r"|\bdelegation (?:also )?(?:included|includes|comprised|comprises)\b",
     re.I,
-), "present", "attend", "joined", "hand", "accompan", "part", "members", "delegation")
+), "present", "attend", "joined the", "on hand", "accompan", "taking part", "took part", "its members",
+    "other members", "members of the delegation", "delegation also", "delegation includ", "delegation compris")
 _SEPARATE = re.compile(r"\b(?:separately|respectively)\b", re.I)
 _LIGHT_VERBS = frozenset({"held", "holds", "hold", "had", "has", "have", "having", "holding", "conducted",
                           "attended", "attend", "attends", "addressed", "hosted", "hosts", "host",
@@ -310,8 +311,10 @@ class _Resolver:
         if self._gram_text != low:
             words = _WORD.findall(low)
             positions: dict[str, list[int]] = {}
+            firsts = _first_words(self.lexicon)  # only where a country's form can start
             for i, w in enumerate(words):
-                positions.setdefault(w, []).append(i)
+                if w in firsts:
+                    positions.setdefault(w, []).append(i)
             self._gram_text, self._gram_words = low, (words, positions)
         return self._gram_words
 
@@ -439,6 +442,18 @@ def _country_grams(lexicon: Lexicon, country: str) -> list[list[str]]:
     return grams
 
 
+_FIRSTS: dict[int, tuple[Lexicon, frozenset[str]]] = {}
+
+
+def _first_words(lexicon: Lexicon) -> frozenset[str]:
+    """The first word of every gram of :func:`_country_grams`, of every country."""
+    entry = _FIRSTS.get(id(lexicon))
+    if entry is None or entry[0] is not lexicon:
+        entry = _FIRSTS[id(lexicon)] = (lexicon, frozenset(
+            g[0] for c in lexicon.countries for g in _country_grams(lexicon, c)))
+    return entry[1]
+
+
 #: Party bodies a text names by their head noun alone ("Politburo member Le Van Hai").
 _BARE_BODIES = frozenset({"politburo", "political bureau", "secretariat", "central committee", "presidium",
                           "standing committee", "central commission"})
@@ -450,7 +465,7 @@ def _org_spans(doc: Doc) -> list[tuple[int, int, Span]]:
     cached = doc.user_data.get("partyrel_org_spans")
     if cached is None:
         cached = doc.user_data["partyrel_org_spans"] = [
-            (sp.start, sp.end, sp) for sp in doc.spans[GAZETTEER] if sp.label_ == "ORG"]
+            (sp.start, sp.end, sp) for sp in gazetteer_spans(doc) if sp.label_ == "ORG"]
     return cached
 
 
@@ -841,7 +856,10 @@ def _body_members(doc: Doc, analysed, res: _Resolver, person_keys, affiliation, 
 
 _GUEST_VISIT = _Keyed(re.compile(r"\bvisiting delegation\b|\b(?:their|his|her|the) visit (?:would|will|is|was)\b"
                           r"|\bpleased to (?:visit|be visiting)\b|\bdelegation(?:'s|’s)? (?:visit|stay|tour)\b"
-                          r"|\b(?:welcom\w+) the (?:[A-Z]\w+ )?(?:delegates|delegation|guests?) to\b", re.I), "visit", "delegation", "welcom")
+                          r"|\b(?:welcom\w+) the (?:[A-Z]\w+ )?(?:delegates|delegation|guests?) to\b", re.I),
+                      "visiting delegation", "visit would", "visit will", "visit is", "visit was", "pleased to",
+                      "delegation visit", "delegation stay", "delegation tour", "delegation's", "delegation’s",
+                      "welcom")
 
 
 def _guest_visit(readout: Readout, analysed, out: list[Engagement], res: _Resolver, affiliation,

@@ -171,24 +171,19 @@ def _view(doc) -> _Toks:
         from spacy.attrs import IDX, ORTH, SPACY
 
         vocab = doc.vocab
-        rows = doc.to_array([ORTH, SPACY, IDX]).tolist()
+        columns = doc.to_array([ORTH, SPACY, IDX]).T.tolist() if len(doc) else [[], [], []]
         forms = _FORMS
-        toks = _Toks()
-        append = toks.append
-        for orth, space, _ in rows:
-            tok = forms.get((orth, space))
-            if tok is None:
-                tok = forms[(orth, space)] = _Tok(vocab[orth], bool(space))
-            append(tok)
-        doc.user_data["partyrel_offsets"] = [row[2] for row in rows]
-        # the next capitalized token at or after each index (len(toks) if none)
-        following = [0] * len(toks)
-        nxt = len(toks)
-        for k in range(len(toks) - 1, -1, -1):
-            if toks[k].cap:
-                nxt = k
-            following[k] = nxt
-        doc.user_data["partyrel_next_cap"] = following
+        keys = list(zip(columns[0], columns[1]))
+        toks = _Toks(map(forms.get, keys))
+        if None in toks:  # word forms not seen before
+            for k, key in enumerate(keys):
+                if toks[k] is None:
+                    tok = forms.get(key)
+                    if tok is None:
+                        tok = forms[key] = _Tok(vocab[key[0]], bool(key[1]))
+                    toks[k] = tok
+        doc.user_data["partyrel_offsets"] = columns[2]
+        doc.user_data["partyrel_caps"] = [k for k, t in enumerate(toks) if t.cap]
         doc.user_data["partyrel_quotes"] = [k for k, t in enumerate(toks) if t.text in _QUOTES]
         cached = doc.user_data["partyrel_toks"] = toks
     return cached
@@ -242,7 +237,12 @@ def find_mentions(sent: Span, heads: dict[str, str], known_acronyms: dict[str, s
                 on[label] = span
     m = Mentions()
     positions = sorted(labels)  # the labelled tokens, in order (all inside the sentence)
-    next_cap = real.user_data["partyrel_next_cap"]
+    caps = real.user_data["partyrel_caps"]
+
+    def next_cap(i: int) -> int:
+        """The first capitalized token after ``i`` (``e`` if none in the sentence)."""
+        k = bisect_right(caps, i)
+        return caps[k] if k < len(caps) and caps[k] < e else e
 
     # Titles: longest gazetteer TITLE spans, left to right.
     i = s
@@ -288,7 +288,7 @@ def find_mentions(sent: Span, heads: dict[str, str], known_acronyms: dict[str, s
         if i in title_tok or not (tok.cap or "ORG" in labels.get(i, _NO_LABELS)):
             # on to the next capitalized or organization token
             nxt = bisect_right(org_labelled, i)
-            i = min(max(next_cap[i], i + 1), org_labelled[nxt] if nxt < len(org_labelled) else e)
+            i = min(next_cap(i), org_labelled[nxt] if nxt < len(org_labelled) else e)
             continue
         if tok.like_num and not (i + 1 < e and doc[i + 1].text[:1].isupper() and doc[i + 1].is_alpha):
             i += 1  # "May 13 (ACN) The ...": a number starts a name only as in "48 Group Club"
@@ -362,7 +362,7 @@ def find_mentions(sent: Span, heads: dict[str, str], known_acronyms: dict[str, s
     i = s
     while i < e:
         if not doc[i].cap:
-            i = max(next_cap[i], i + 1)  # only a capitalized token starts a name
+            i = next_cap(i)  # only a capitalized token starts a name
             continue
         vietnamese_to = (doc[i].text == "To" and i > s and i + 2 < e and doc[i + 1].cap and doc[i + 2].cap
                          and doc[i + 1].is_alpha and i + 1 not in blocked)  # "To Van Lam" (Tô)

@@ -152,6 +152,20 @@ def make_nlp() -> Language:
     return nlp
 
 
+def gazetteer_spans(doc: Doc) -> list[Span]:
+    """The gazetteer's spans in the Doc's order, made once per Doc (iterating
+    ``doc.spans`` makes every Span object anew).
+
+    Example:
+        >>> [s.label_ for s in gazetteer_spans(make_nlp()("Talks in Brussels"))]
+        ['CITY']
+    """
+    spans = doc.user_data.get("partyrel_gazetteer")
+    if spans is None:
+        spans = doc.user_data["partyrel_gazetteer"] = list(doc.spans[GAZETTEER])
+    return spans
+
+
 def spans_in(doc: Doc, start: int, end: int, label: str | None = None) -> list[Span]:
     """Gazetteer spans lying inside tokens ``[start, end)`` (optionally of one label).
 
@@ -165,7 +179,7 @@ def spans_in(doc: Doc, start: int, end: int, label: str | None = None) -> list[S
     """
     cache = doc.user_data.get("partyrel_spans")
     if cache is None:
-        ordered = sorted(doc.spans[GAZETTEER], key=lambda sp: (sp.start, sp.end))
+        ordered = sorted(gazetteer_spans(doc), key=lambda sp: (sp.start, sp.end))
         cache = ([sp.start for sp in ordered], ordered)
         doc.user_data["partyrel_spans"] = cache
     starts, ordered = cache

@@ -358,7 +358,7 @@ class _Resolver:
                             return key
                     break
         if best is None:
-            for tok in doc[o.start:o.end]:
+            for tok in _view(doc)[o.start:o.end]:
                 text = tok.text[:-2] if tok.text.endswith(("'s", "’s")) else tok.text
                 if text in self.acronyms:
                     return self.acronyms[text]
@@ -366,7 +366,7 @@ class _Resolver:
             for k in range(max(0, o.start - 2), o.start):
                 if doc[k].text in self.acronyms and k + 1 < len(doc) and doc[k + 1].text in ("'s", "’s"):
                     return self.acronyms[doc[k].text]
-        of_the_party = [t.lower_ for t in doc[o.end:o.end + 3]] == ["of", "the", "party"]
+        of_the_party = [t.lower_ for t in _view(doc)[o.end:o.end + 3]] == ["of", "the", "party"]
         if best is None and o.kind == "body" and (o.text[:1].islower() or of_the_party):
             # ("Deputy Secretary of the General Council of the party": the party just named)
             # "... general secretary of the LPRP Central Committee, and held talks with X, head of
@@ -747,6 +747,24 @@ def _plural_words(plural: dict[str, Title]) -> list[tuple[str, frozenset[str]]]:
     return cached
 
 
+_PLURAL_INDEX: dict[int, tuple[dict[str, Title], dict[str, list[tuple[int, str, frozenset[str]]]]]] = {}
+
+
+def _plural_forms_in(plural: dict[str, Title], words: set[str]) -> tuple[str, ...]:
+    """The plural forms (in :func:`_plural_words` order) whose every word is in
+    ``words``, found through an index of each form under its longest word."""
+    entry = _PLURAL_INDEX.get(id(plural))
+    if entry is None or entry[0] is not plural:
+        index: dict[str, list[tuple[int, str, frozenset[str]]]] = {}
+        for n, (form, fw) in enumerate(_plural_words(plural)):
+            # a form without words would match any sentence: filed under "", always looked at
+            index.setdefault(max(sorted(fw), key=len) if fw else "", []).append((n, form, fw))
+        entry = _PLURAL_INDEX[id(plural)] = (plural, index)
+    index = entry[1]
+    found = sorted(item for w in (words | {""}) & index.keys() for item in index[w] if item[2] <= words)
+    return tuple(form for _, form, _ in found)
+
+
 @lru_cache(maxsize=512)
 def _plural_pattern(forms: tuple[str, ...]) -> re.Pattern[str]:
     """The plural-title pattern restricted to ``forms`` (longest first, as in :func:`_plural_titles`)."""
@@ -776,7 +794,7 @@ def _plural_posts(doc: Doc, analysed, res: _Resolver, person_keys, affiliation, 
         words = set(_WORD.findall(a.text.lower()))
         # Only the plural forms whose every word is in the sentence can match: search
         # with a pattern of those (one alternation of all 178 forms is slow to scan).
-        found = _plural_pattern(tuple(f for f, fw in _plural_words(plural) if fw <= words)).search(a.text)
+        found = _plural_pattern(_plural_forms_in(plural, words)).search(a.text)
         if not found:
             continue
         title = plural[found.group(1).lower()]
@@ -1096,6 +1114,7 @@ def _triggers(doc: Doc, s: Span, lead: bool = False, mentions: Mentions | None =
 
         cues = [c for c in cues if not any(a <= c[0] and c[1] <= b for a, b in events) or reported(c)]
     mode = next((c for c in cues if c[3] == "mode"), None)
+    toks = _view(doc)
     out = []
     for c in cues:
         if c[3] == "verb" or (c[3] == "lead" and lead):
@@ -1104,12 +1123,12 @@ def _triggers(doc: Doc, s: Span, lead: bool = False, mentions: Mentions | None =
               and doc[o].lower_ in ("in", "during")):
             out.append(c)  # "In a phone conversation with X on Tuesday, Y said ..."
         elif c[3] == "noun" and any(t.lower_ in _LIGHT_VERBS
-                                    for t in doc[max(s.start, c[0] - (6 if c[2] == "Correspondence" else 4)):c[0] + 1]):
+                                    for t in toks[max(s.start, c[0] - (6 if c[2] == "Correspondence" else 4)):c[0] + 1]):
             out.append(c)
         elif c[2] == "Forum" and c[3] == "noun" and (
                 _partakes(doc, s, c[0])
                 or (c[0] - 2 >= s.start and doc[c[0] - 2].lower_ == "today" and doc[c[0] - 1].lower_ in ("'s", "’s"))
-                or _PASSIVE_EVENT.match(doc[c[1]:min(s.end, c[1] + 20)].text)):
+                or _PASSIVE_EVENT.match(_stext(doc, c[1], min(s.end, c[1] + 20)))):
             # "took part in the ... board meeting", "the roundtable was held here today"
             out.append(c)
     # A forum noun names an event only as "the/a ... forum" or as part of a name

@@ -229,6 +229,8 @@ def build(
 
     started = time.perf_counter()
     report = BuildReport()
+    deferred_map: str | None = None  # the state of the store whose map is drawn after closing it
+    made: dict[str, dict[str, Any]] = {}
     with _BuildSummary(out, report) as summary, GraphStore.open(out, wait=wait) as store:
         known = store.content_hashes()
         stats = {} if reread else store.source_stats()
@@ -333,18 +335,31 @@ def build(
             report.map_path = map_path
             if beside is not None:
                 beside.wait()  # drawn beside graph.ttl: the phase is the time left waiting for it
-            elif map_due:
+            elif map_due and parts_fresh:
                 # the parts graph.ttl was just written from hold what the map reads, and are
-                # faster to read than the store (10k readouts: 2.4 s against 6.3 s); but above
-                # MAP_BESIDE_MAX_ENGAGEMENTS the store's own caches plus the data read from the
-                # parts passed 2 GiB (100k readouts: 2,166 MiB), reading the store stays under
-                from_parts = parts_fresh and report.engagements < MAP_BESIDE_MAX_ENGAGEMENTS
-                render_map(engagement_data(out / GRAPH_PARTS) if from_parts else store,
-                           report.map_path)
-            if map_due:
+                # faster to read than the store (10k readouts: 2.4 s against 6.3 s; 100k: 50 s
+                # against 100 s); read once the store is closed, whose caches with the parts'
+                # data passed 2 GiB at 100k readouts (2,166 MiB; without them 1,748 MiB)
+                deferred_map = state
+            elif map_due:
+                render_map(store, report.map_path)
+            if map_due and deferred_map is None:
                 made["map.html"] = {"state": state}
                 _write_outputs(out, made)
             report.seconds["map"] = time.perf_counter() - mark
+    if deferred_map is not None:
+        from kg.mapviz import render_map
+
+        mark = time.perf_counter()
+        try:
+            data = engagement_data(out / GRAPH_PARTS, state=deferred_map)
+        except StoreError:  # the parts file went away or was changed meanwhile: read the store
+            with GraphStore.open(out, read_only=True, wait=wait) as store:
+                data = built_engagement_data(store)
+        render_map(data, out / "map.html")
+        made["map.html"] = {"state": deferred_map}
+        _write_outputs(out, made)
+        report.seconds["map"] += time.perf_counter() - mark
     report.seconds["total"] = time.perf_counter() - started
     tell("done")
     return report
@@ -362,7 +377,8 @@ GRAPH_PARTS = ".graph-parts.sqlite"
 MAP_BESIDE_ENGAGEMENTS = 5_000
 #: ... and up to this many: the map's process holds the whole network (1.6 GiB at
 #: 130,000 engagements), so beside the build process (0.6 GiB) a build of 100,000
-#: readouts would need 2.2 GiB; one after the other it stays under 2 GiB.
+#: readouts would need 2.2 GiB; one after the other (drawn from the parts of
+#: graph.ttl once the store is closed) it stays under 2 GiB.
 MAP_BESIDE_MAX_ENGAGEMENTS = 100_000
 #: ... and only when more than this share of the readouts was built: otherwise
 #: graph.ttl is written in a few seconds from the parts it keeps, and the map

@@ -335,11 +335,13 @@ def build(
             report.map_path = map_path
             if beside is not None:
                 beside.wait()  # drawn beside graph.ttl: the phase is the time left waiting for it
-            elif map_due and parts_fresh:
+            elif map_due and parts_fresh and report.engagements < MAP_BESIDE_MAX_ENGAGEMENTS:
                 # the parts graph.ttl was just written from hold what the map reads, and are
-                # faster to read than the store (10k readouts: 2.4 s against 6.3 s; 100k: 50 s
-                # against 100 s); read once the store is closed, whose caches with the parts'
-                # data passed 2 GiB at 100k readouts (2,166 MiB; without them 1,748 MiB)
+                # faster to read than the store (10k readouts: 2.4 s against 6.3 s; 100k: 55 s
+                # against 100-120 s), read once the store is closed. But above
+                # MAP_BESIDE_MAX_ENGAGEMENTS the build process passed 2 GiB that way (100k
+                # readouts: 2,122 MiB; alone, the map from the parts needs 1,760 MiB), and
+                # stays under 2 GiB drawing it from the store (2,018 MiB)
                 deferred_map = state
             elif map_due:
                 render_map(store, report.map_path)
@@ -377,8 +379,9 @@ GRAPH_PARTS = ".graph-parts.sqlite"
 MAP_BESIDE_ENGAGEMENTS = 5_000
 #: ... and up to this many: the map's process holds the whole network (1.6 GiB at
 #: 130,000 engagements), so beside the build process (0.6 GiB) a build of 100,000
-#: readouts would need 2.2 GiB; one after the other (drawn from the parts of
-#: graph.ttl once the store is closed) it stays under 2 GiB.
+#: readouts would need 2.2 GiB; one after the other, drawn from the store, it
+#: stays under 2 GiB (below this many, drawn from the parts of graph.ttl once
+#: the store is closed).
 MAP_BESIDE_MAX_ENGAGEMENTS = 100_000
 #: ... and only when more than this share of the readouts was built: otherwise
 #: graph.ttl is written in a few seconds from the parts it keeps, and the map

@@ -290,30 +290,34 @@ def test_the_map_a_build_draws_from_the_graph_parts_is_the_map_of_the_store(
     assert (out / "map.html").read_bytes() == (tmp_path / "from-store.html").read_bytes()
 
 
-@pytest.mark.parametrize(("low", "high"), [
-    (None, None),  # a small store
-    (0, 1),        # a store too big to hold the map's network beside the build process
+@pytest.mark.parametrize(("high", "source", "store_held"), [
+    (None, "EngagementData", False),  # the parts of graph.ttl, read once the store is closed
+    (1, "GraphStore", True),          # too many engagements to hold the store's and the parts' data
 ])
-def test_a_map_drawn_after_graph_ttl_reads_the_parts_once_the_store_is_closed(
-        corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, low: int | None, high: int | None):
+def test_a_map_drawn_after_graph_ttl_reads_the_parts_once_the_store_is_closed_unless_it_is_too_big(
+        corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, high: int | None, source: str,
+        store_held: bool):
     import kg.mapviz
     import kg.pipeline
+    from kg.errors import StoreError
 
-    if low is not None:
-        monkeypatch.setattr(kg.pipeline, "MAP_BESIDE_ENGAGEMENTS", low)
+    if high is not None:
         monkeypatch.setattr(kg.pipeline, "MAP_BESIDE_MAX_ENGAGEMENTS", high)
     real = kg.mapviz.render_map
-    drawn: list[str] = []
+    drawn: list[tuple[str, bool]] = []
 
     def render_map(source: object, path: Path, **kwargs: object) -> object:
-        drawn.append(type(source).__name__)
-        with GraphStore.open(tmp_path):  # for writing: refused while the build holds the store
-            pass
+        try:
+            with GraphStore.open(tmp_path):  # for writing: refused while the build holds the store
+                held = False
+        except StoreError:
+            held = True
+        drawn.append((type(source).__name__, held))
         return real(source, path, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(kg.mapviz, "render_map", render_map)
-    report = build([corpus], tmp_path, jobs=2, batch_size=8)
-    assert report.ok and drawn == ["EngagementData"]
+    report = build([corpus], tmp_path, jobs=1, batch_size=8)
+    assert report.ok and drawn == [(source, store_held)]
     monkeypatch.setattr(kg.mapviz, "render_map", real)
     with GraphStore.open(tmp_path, read_only=True) as store:
         real(store, tmp_path / "from-store.html")

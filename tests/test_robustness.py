@@ -307,6 +307,17 @@ def test_a_file_reached_twice_is_read_once_and_a_folder_loop_ends(tmp_path: Path
     assert found == [tmp_path / "a.txt"]
 
 
+def test_a_folder_given_again_through_a_link_is_read_once(tmp_path: Path):
+    real = tmp_path / "real"
+    (real / "sub").mkdir(parents=True)
+    (real / "a.txt").write_text(GOOD["talks.txt"])
+    (real / "sub" / "b.txt").write_text(GOOD["talks.txt"])
+    (real / "sub" / "c.txt").symlink_to(real / "a.txt")  # a link to a file seen before
+    (tmp_path / "alias").symlink_to(real, target_is_directory=True)
+    found = list(iter_paths([real, tmp_path / "alias", tmp_path / "alias" / "sub" / "b.txt"]))
+    assert found == [real / "a.txt", real / "sub" / "b.txt"]
+
+
 def test_load_file_reports_a_guessed_encoding_as_a_warning(tmp_path: Path):
     path = tmp_path / "r.txt"
     path.write_bytes(WARNED["latin1.txt"][0].encode("latin-1"))

@@ -716,7 +716,7 @@ def _plural(word: str) -> str:
 
 _WORD = re.compile(r"\w+")
 _PLURAL_CACHE: dict[int, tuple[re.Pattern[str], dict[str, Title]]] = {}
-_PLURAL_HEADS: dict[int, tuple[str, ...]] = {}
+_PLURAL_NOUNS: dict[int, tuple[str, ...]] = {}
 
 
 def _plural_titles(lexicon: Lexicon) -> tuple[re.Pattern[str], dict[str, Title]]:
@@ -780,11 +780,11 @@ def _plural_posts(doc: Doc, analysed, res: _Resolver, person_keys, affiliation, 
     secretaries general of MPLA, Ana Lima; Frelimo, Rui Costa; and the ANC, Ben
     Dube" and "prime ministers Ana Lima of Sweden, Rui Costa of Portugal"."""
     _, plural = _plural_titles(lexicon)
-    nouns = _PLURAL_HEADS.get(id(lexicon.titles))
+    nouns = _PLURAL_NOUNS.get(id(lexicon.titles))
     if nouns is None:
         # each form's noun in the plural ("ministers" of "prime ministers", "secretaries"
         # of "secretaries general"): a form can match only where its noun occurs
-        nouns = _PLURAL_HEADS[id(lexicon.titles)] = tuple(sorted(
+        nouns = _PLURAL_NOUNS[id(lexicon.titles)] = tuple(sorted(
             {words[0] if words[-1] == "general" else words[-1] for words in map(str.split, plural)}))
     toks = _view(doc)
     for a in analysed:

@@ -19,13 +19,15 @@ Example:
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Any, TypeVar
 
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
-from kg.dates import find_day_mentions, find_full_date
+from kg.dates import find_day_mentions, find_full_date, folded
 from kg.lexicon import KnownOrg, Lexicon, Title, load_lexicon
 from kg.mentions import ARTICLES, Mentions, OrgMention, _offsets, _view, find_mentions, load_heads
 from kg.nlp import gazetteer_spans, make_nlp, spans_in
@@ -33,23 +35,13 @@ from kg.records import Engagement, Entity, Post, Readout, ReadoutFacts
 
 HEAD_STATUS = "head"
 
-# re.IGNORECASE also matches "İ" and "ı" as "i" and "ſ" as "s", which str.lower() keeps
-_FOLD = {0x130: "i", 0x131: "i", 0x17F: "s"}
-
-
-def _folded(text: str) -> str:
-    """``text`` lower-cased such that a lower-case ASCII keyword occurs in it
-    wherever a case-insensitive pattern would match that keyword."""
-    return text.lower() if text.isascii() else text.translate(_FOLD).lower()
-
-
 class _Keyed:
     """A compiled pattern with keywords, one of which every match contains.
 
     ``search`` looks for the keywords first (``str`` containment is far cheaper
     than trying a case-insensitive alternation at every position) and runs the
     pattern only where one occurs: the same answer as ``pattern.search``.
-    Keywords are lower-case and matched in the folded text (:func:`_folded`)
+    Keywords are lower-case and matched in the folded text (:func:`~kg.dates.folded`)
     when the pattern ignores case, as written otherwise.
 
     Example:
@@ -64,10 +56,10 @@ class _Keyed:
         self.pattern, self.keywords = pattern, keywords
         self.fold = bool(pattern.flags & re.IGNORECASE)
 
-    def search(self, text: str, folded: str | None = None) -> re.Match[str] | None:
-        """``pattern.search(text)``; ``folded`` is :func:`_folded` of ``text`` if known."""
+    def search(self, text: str, low: str | None = None) -> re.Match[str] | None:
+        """``pattern.search(text)``; ``low`` is :func:`~kg.dates.folded` of ``text`` if known."""
         if self.fold:
-            haystack = _folded(text) if folded is None else folded
+            haystack = folded(text) if low is None else low
         else:
             haystack = text
         for keyword in self.keywords:
@@ -109,13 +101,13 @@ class _Sentence:
     index: int
     readout: Readout
     text: str = ""  # the span's text, computed once (Span.text walks every token each time)
-    low: str = ""  # the text folded for keyword checks (:func:`_folded`)
+    low: str = ""  # the text folded for keyword checks (:func:`~kg.dates.folded`)
 
     def __post_init__(self) -> None:
         if not self.text:
             # the readout's text is the Doc's (Doc.text would rebuild it from every token)
             self.text = self.readout.text[self.span.start_char:self.span.end_char]
-        self.low = _folded(self.text)
+        self.low = folded(self.text)
 
 
 @dataclass
@@ -424,34 +416,40 @@ class _Resolver:
         return key
 
 
-_GRAMS: dict[int, tuple[Lexicon, dict[str, list[list[str]]]]] = {}
+_T = TypeVar("_T")
+
+
+def _kept_for(cache: dict[int, tuple[object, Any]], owner: object, make: Callable[[], _T]) -> _T:
+    """``make()``, made once per ``owner`` object (a vocabulary, a table of
+    titles) and kept with it, so that an object reusing a freed one's id is
+    never given the freed one's value."""
+    entry = cache.get(id(owner))
+    if entry is None or entry[0] is not owner:
+        entry = cache[id(owner)] = (owner, make())
+    return entry[1]
+
+
+_GRAMS: dict[int, tuple[object, Any]] = {}
+_FIRSTS: dict[int, tuple[object, Any]] = {}
 
 
 def _country_grams(lexicon: Lexicon, country: str) -> list[list[str]]:
     """The words of each form of a country longer than three letters (its names,
     demonyms, capital and cities, lower-cased), of one to six words: what
     :meth:`_Resolver._count_country` looks for (made once per vocabulary)."""
-    entry = _GRAMS.get(id(lexicon))
-    if entry is None or entry[0] is not lexicon:
-        entry = _GRAMS[id(lexicon)] = (lexicon, {})
-    grams = entry[1].get(country)
+    by_country: dict[str, list[list[str]]] = _kept_for(_GRAMS, lexicon, dict)
+    grams = by_country.get(country)
     if grams is None:
         c = lexicon.countries[country]
         forms = {f.lower() for f in (c.name, *c.forms, *c.demonyms, c.capital, *c.cities) if len(f) > 3}
-        grams = entry[1][country] = [g for g in (_WORD.findall(f) for f in sorted(forms)) if 1 <= len(g) <= 6]
+        grams = by_country[country] = [g for g in (_WORD.findall(f) for f in sorted(forms)) if 1 <= len(g) <= 6]
     return grams
-
-
-_FIRSTS: dict[int, tuple[Lexicon, frozenset[str]]] = {}
 
 
 def _first_words(lexicon: Lexicon) -> frozenset[str]:
     """The first word of every gram of :func:`_country_grams`, of every country."""
-    entry = _FIRSTS.get(id(lexicon))
-    if entry is None or entry[0] is not lexicon:
-        entry = _FIRSTS[id(lexicon)] = (lexicon, frozenset(
-            g[0] for c in lexicon.countries for g in _country_grams(lexicon, c)))
-    return entry[1]
+    return _kept_for(_FIRSTS, lexicon, lambda: frozenset(
+        g[0] for c in lexicon.countries for g in _country_grams(lexicon, c)))
 
 
 #: Party bodies a text names by their head noun alone ("Politburo member Le Van Hai").
@@ -747,20 +745,23 @@ def _plural_words(plural: dict[str, Title]) -> list[tuple[str, frozenset[str]]]:
     return cached
 
 
-_PLURAL_INDEX: dict[int, tuple[dict[str, Title], dict[str, list[tuple[int, str, frozenset[str]]]]]] = {}
+_PLURAL_INDEX: dict[int, tuple[object, Any]] = {}
+
+
+def _plural_index(plural: dict[str, Title]) -> dict[str, list[tuple[int, str, frozenset[str]]]]:
+    """Each plural form (numbered in :func:`_plural_words` order, with its words)
+    filed under its longest word; a form without words, which any sentence may
+    hold, under ""."""
+    index: dict[str, list[tuple[int, str, frozenset[str]]]] = {}
+    for n, (form, fw) in enumerate(_plural_words(plural)):
+        index.setdefault(max(sorted(fw), key=len) if fw else "", []).append((n, form, fw))
+    return index
 
 
 def _plural_forms_in(plural: dict[str, Title], words: set[str]) -> tuple[str, ...]:
     """The plural forms (in :func:`_plural_words` order) whose every word is in
     ``words``, found through an index of each form under its longest word."""
-    entry = _PLURAL_INDEX.get(id(plural))
-    if entry is None or entry[0] is not plural:
-        index: dict[str, list[tuple[int, str, frozenset[str]]]] = {}
-        for n, (form, fw) in enumerate(_plural_words(plural)):
-            # a form without words would match any sentence: filed under "", always looked at
-            index.setdefault(max(sorted(fw), key=len) if fw else "", []).append((n, form, fw))
-        entry = _PLURAL_INDEX[id(plural)] = (plural, index)
-    index = entry[1]
+    index = _kept_for(_PLURAL_INDEX, plural, lambda: _plural_index(plural))
     found = sorted(item for w in (words | {""}) & index.keys() for item in index[w] if item[2] <= words)
     return tuple(form for _, form, _ in found)
 

@@ -447,6 +447,10 @@ class GraphStore:
         self._writes = 0  # data writes by this object (part of content_stamp)
         #: results derived from the content (see :meth:`memo`), dropped on every write
         self._memo: dict[str, object] = {}
+        #: predicate IRI -> (graph IRI -> value) of the bookkeeping graph, as last read and
+        #: then written by this object (nobody else writes a store this object has open:
+        #: a writer holds the lock, a read-only open sees the store as it was opened)
+        self._meta_cache: dict[str, dict[str, str]] = {}
 
     # ---------------------------------------------------------------- opening
 
@@ -641,6 +645,7 @@ class GraphStore:
                   f"INSERT DATA {{ GRAPH {graph_text} {{\n" + body + "\n} }")
         hash_quad_graph = f"<{META_GRAPH}>"
         hash_literal = str(ox.Literal(content_hash))
+        cache = self._take_meta_cache()
         try:
             meta.update(f"DELETE WHERE {{ GRAPH {hash_quad_graph} {{ {graph_text} ?p ?h }} }}")
             self._changing()
@@ -648,6 +653,7 @@ class GraphStore:
             meta.update(f"INSERT DATA {{ GRAPH {hash_quad_graph} {{ {graph_text} "
                         f"<{CONTENT_HASH}> {hash_literal} }} }}")
             self._wrote(len(body))
+            self._put_meta_cache(cache, {graph_iri: (content_hash, None)})
         except SyntaxError as err:  # cannot happen with terms rendered by pyoxigraph
             raise StoreError(f"internal error writing {graph_iri}: {err}; please report "
                              "it") from err
@@ -667,10 +673,12 @@ class GraphStore:
         """
         data, meta = self._writable()
         graph_text = str(self._graph_node(graph_iri))
+        cache = self._take_meta_cache()
         try:
             meta.update(f"DELETE WHERE {{ GRAPH <{META_GRAPH}> {{ {graph_text} ?p ?h }} }}")
             self._changing()
             data.update(f"DROP SILENT GRAPH {graph_text}")
+            self._put_meta_cache(cache, {graph_iri: (None, None)})
         except OSError as err:
             raise StoreError(f"cannot remove {graph_iri} from the store at {self._location}: "
                              f"{err}; check the disk and try again") from err
@@ -713,6 +721,7 @@ class GraphStore:
                     if not item.ntriples or data.contains_named_graph(node)]
         fresh = [(node, item) for node, item in zip(nodes, graphs)
                  if item.ntriples and not data.contains_named_graph(node)]
+        cache = self._take_meta_cache()
         try:
             meta.update(f"DELETE {{ GRAPH {meta_graph} {{ ?g ?p ?h }} }} WHERE {{ "
                         f"VALUES ?g {{ {values} }} GRAPH {meta_graph} {{ ?g ?p ?h }} }}")
@@ -732,6 +741,8 @@ class GraphStore:
                               for node, item in zip(nodes, graphs))
             meta.update(f"INSERT DATA {{ GRAPH {meta_graph} {{ {hashes} }} }}")
             self._wrote(sum(len(item.ntriples) for item in graphs))
+            self._put_meta_cache(cache, {item.iri: (item.content_hash, item.source or None)
+                                         for item in graphs})
         except SyntaxError as err:  # text not rendered by render_ntriples
             raise StoreError(f"cannot write a batch of {len(graphs)} graphs (the first is "
                              f"{graphs[0].iri}): {err}; render the triples with "
@@ -772,11 +783,13 @@ class GraphStore:
         if not nodes:
             return 0
         values = " ".join(str(node) for node in nodes)
+        cache = self._take_meta_cache()
         try:
             meta.update(f"DELETE {{ GRAPH <{META_GRAPH}> {{ ?g ?p ?h }} }} WHERE {{ "
                         f"VALUES ?g {{ {values} }} GRAPH <{META_GRAPH}> {{ ?g ?p ?h }} }}")
             self._changing()
             data.update(" ;\n".join(f"DROP SILENT GRAPH {node}" for node in nodes))
+            self._put_meta_cache(cache, {node.value: (None, None) for node in nodes})
         except OSError as err:
             raise StoreError(f"cannot remove graphs from the store at {self._location}: {err}; "
                              "check the disk and try again") from err
@@ -793,11 +806,7 @@ class GraphStore:
             ...     store.content_hashes()
             {'https://w3id.org/partyrel/id/graph/r1': 'abc'}
         """
-        _, meta = self._stores()
-        quads = meta.quads_for_pattern(None, ox.NamedNode(CONTENT_HASH), None,
-                                       ox.NamedNode(META_GRAPH))
-        return {quad.subject.value: quad.object.value for quad in quads
-                if isinstance(quad.subject, ox.NamedNode) and isinstance(quad.object, ox.Literal)}
+        return self._meta_values(CONTENT_HASH)
 
     def set_content_hash(self, graph_iri: str, content_hash: str | None) -> None:
         """Record a graph's content hash without touching its triples (None
@@ -818,8 +827,10 @@ class GraphStore:
         if content_hash is not None:
             update += (f" ;\nINSERT DATA {{ GRAPH <{META_GRAPH}> {{ {node} <{CONTENT_HASH}> "
                        f"{ox.Literal(content_hash)} }} }}")
+        cache = self._take_meta_cache()
         try:
             meta.update(update)
+            self._put_meta_cache(cache, {graph_iri: (content_hash, None)})
         except OSError as err:
             raise StoreError(f"cannot write to the store at {self._location}: {err}; check the "
                              "disk (space, permissions) and build again") from err
@@ -835,11 +846,43 @@ class GraphStore:
             ...     store.source_stats()
             {'https://w3id.org/partyrel/id/graph/r1': 'fp|12|1700000000|r1.txt'}
         """
+        return self._meta_values(SOURCE_STAT)
+
+    def _meta_values(self, predicate: str) -> dict[str, str]:
+        """Graph IRI -> the value of ``predicate`` in the bookkeeping graph (a
+        copy: read once, then kept up to date by this object's writes)."""
         _, meta = self._stores()
-        quads = meta.quads_for_pattern(None, ox.NamedNode(SOURCE_STAT), None,
-                                       ox.NamedNode(META_GRAPH))
-        return {quad.subject.value: quad.object.value for quad in quads
-                if isinstance(quad.subject, ox.NamedNode) and isinstance(quad.object, ox.Literal)}
+        values = self._meta_cache.get(predicate)
+        if values is None:
+            quads = meta.quads_for_pattern(None, ox.NamedNode(predicate), None,
+                                           ox.NamedNode(META_GRAPH))
+            values = {quad.subject.value: quad.object.value for quad in quads
+                      if isinstance(quad.subject, ox.NamedNode)
+                      and isinstance(quad.object, ox.Literal)}
+            self._meta_cache[predicate] = values
+        return dict(values)
+
+    def _take_meta_cache(self) -> dict[str, dict[str, str]]:
+        """The bookkeeping cache, forgotten until :meth:`_put_meta_cache` puts it
+        back after a write that succeeded (a failed write leaves it unknown)."""
+        cache, self._meta_cache = self._meta_cache, {}
+        return cache
+
+    def _put_meta_cache(self, cache: dict[str, dict[str, str]],
+                        written: Mapping[str, tuple[str | None, str | None]]) -> None:
+        """Put the cache back with what a write left for each graph: every
+        write replaces all of a graph's bookkeeping, with (content hash, stat
+        key); None where it is not recorded."""
+        for iri, (content_hash, stat) in written.items():
+            for predicate, value in ((CONTENT_HASH, content_hash), (SOURCE_STAT, stat)):
+                values = cache.get(predicate)
+                if values is None:
+                    continue
+                if value is None:
+                    values.pop(iri, None)
+                else:
+                    values[iri] = value
+        self._meta_cache = cache
 
     def replace_subjects(self, graph_iri: str, subjects: Iterable[str],
                          triples: Iterable[tuple[Node, Node, Node]]) -> None:

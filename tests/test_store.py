@@ -19,7 +19,8 @@ from rdflib import RDF, RDFS, BNode, Literal, Namespace, URIRef
 from rdflib.compare import isomorphic
 
 from kg.errors import QueryError, StoreError
-from kg.store import CONTENT_HASH, GRAPH_BASE, META_GRAPH, GraphStore, from_ox_term, to_ox_term
+from kg.store import (CONTENT_HASH, GRAPH_BASE, META_GRAPH, GraphData, GraphStore, from_ox_term,
+                      render_ntriples, to_ox_term)
 
 REPO = Path(__file__).resolve().parents[1]
 XSD_DATE = URIRef("http://www.w3.org/2001/XMLSchema#date")
@@ -267,6 +268,48 @@ def test_writer_waits_for_the_lock(tmp_path: Path) -> None:
             assert second.content_hashes() == {G1: "hash-1", G2: "hash-2"}
     finally:
         timer.join()
+
+
+G3 = GRAPH_BASE + "readout-3"
+
+
+def _refused(write: Callable[[], object]) -> None:
+    with pytest.raises(StoreError):
+        write()
+
+
+# Each write after the bookkeeping (content hashes, stat keys) was read once: the store
+# keeps what it read and updates it with its own writes, so it must answer as a fresh read.
+BOOKKEEPING_WRITES: list[tuple[str, Callable[[GraphStore], object]]] = [
+    ("replace_graph", lambda s: s.replace_graph(G1, readout_1()[:2], "h1b")),
+    ("replace_graphs, existing and new",
+     lambda s: s.replace_graphs([GraphData(G1, render_ntriples(readout_1()[:1]), "h1c", "stat-1c"),
+                                 GraphData(G3, render_ntriples(readout_2()), "h3", "")])),
+    ("replace_graphs with no text", lambda s: s.replace_graphs([GraphData(G2, "", "h2b", "stat-2b")])),
+    ("remove_graph", lambda s: s.remove_graph(G1)),
+    ("remove_graphs, one absent", lambda s: s.remove_graphs([G2, G3])),
+    ("set_content_hash", lambda s: s.set_content_hash(G2, "h2c")),
+    ("set_content_hash None", lambda s: s.set_content_hash(G1, None)),
+    ("set_content_hash of a new graph", lambda s: s.set_content_hash(G3, "h3")),
+    ("a write refused half-way (its hash deleted, its text bad)",
+     lambda s: _refused(lambda: s.replace_graphs([GraphData(G1, "not N-Triples", "h1d", "s")]))),
+]
+
+
+@pytest.mark.parametrize(("name", "write"), BOOKKEEPING_WRITES, ids=[n for n, _ in BOOKKEEPING_WRITES])
+def test_bookkeeping_read_after_a_write_is_what_the_store_holds(
+        tmp_path: Path, name: str, write: Callable[[GraphStore], object]) -> None:
+    with GraphStore.open(tmp_path) as store:
+        store.replace_graphs([GraphData(G1, render_ntriples(readout_1()), "h1", "stat-1"),
+                              GraphData(G2, render_ntriples(readout_2()), "h2", "stat-2")])
+        assert store.content_hashes() == {G1: "h1", G2: "h2"}  # read once: kept from now on
+        assert store.source_stats() == {G1: "stat-1", G2: "stat-2"}
+        write(store)
+        store.content_hashes()[G1] = "changed by the caller"  # a copy: does not change the store's
+        store.flush()
+        with GraphStore.open(tmp_path, read_only=True) as fresh:
+            assert store.content_hashes() == fresh.content_hashes(), name
+            assert store.source_stats() == fresh.source_stats(), name
 
 
 def test_read_only_open_takes_no_lock(tmp_path: Path) -> None:

@@ -19,8 +19,16 @@ from rdflib import RDF, RDFS, BNode, Literal, Namespace, URIRef
 from rdflib.compare import isomorphic
 
 from kg.errors import QueryError, StoreError
-from kg.store import (CONTENT_HASH, GRAPH_BASE, META_GRAPH, GraphData, GraphStore, from_ox_term,
-                      render_ntriples, to_ox_term)
+from kg.store import (
+    CONTENT_HASH,
+    GRAPH_BASE,
+    META_GRAPH,
+    GraphData,
+    GraphStore,
+    from_ox_term,
+    render_ntriples,
+    to_ox_term,
+)
 
 REPO = Path(__file__).resolve().parents[1]
 XSD_DATE = URIRef("http://www.w3.org/2001/XMLSchema#date")

@@ -34,13 +34,13 @@ import hashlib
 import marshal
 import os
 import sqlite3
-from sys import intern
 from collections import defaultdict
-from itertools import groupby
-from operator import attrgetter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import groupby
+from operator import attrgetter
 from pathlib import Path
+from sys import intern
 
 import pyoxigraph as ox
 
@@ -253,8 +253,8 @@ def _update(connection: sqlite3.Connection, store: GraphStore) -> tuple[int, int
     touched.update(key for key, value in book.items() if known.get(key) != value)
     touched.update(key for key, value in known.items() if value and key not in book)
     rows, gone, made = [], [], 0
-    for key in sorted(touched):
-        triples = store.subject_triples(_term(key))
+    for subject, triples in store.subjects_triples(_term(key) for key in sorted(touched)):
+        key = str(subject)
         if triples:
             rows.append((key, _turtle(triples), len(triples), _props(triples), book.get(key, "")))
             made += 1
@@ -359,7 +359,7 @@ def _turtle(triples: Iterable[ox.Triple]) -> bytes:
     """The triples as Turtle statements with the project's prefixes (the
     ``@prefix`` lines themselves are written once, at the top of the file)."""
     text = ox.serialize(triples, None, ox.RdfFormat.TURTLE, prefixes=dict(PREFIXES)) or b""
-    return text[len(_PREAMBLE):] if text.startswith(_PREAMBLE) else text
+    return text.removeprefix(_PREAMBLE)
 
 
 def _props(triples: Sequence[ox.Triple]) -> bytes:

@@ -476,3 +476,22 @@ def test_blank_nodes_map_consistently() -> None:
 def test_non_terms_are_refused() -> None:
     with pytest.raises(StoreError):
         to_ox_term("plain string")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("batch", [1, 2, 500])
+def test_subjects_triples_asked_in_batches_give_what_each_subject_gives_alone(batch: int) -> None:
+    person, party, nobody = (ox.NamedNode(str(ID[n])) for n in ("person/tang-wenbo", "org/zeta-workers-party",
+                                                                      "x"))
+    blank = BNode()
+    with GraphStore.memory() as store:
+        filled(store)
+        store.replace_graph(G3, [(blank, RDFS.label, Literal("anon")), (blank, RDFS.comment, Literal("c")),
+                                 (ID["person/tang-wenbo"], RDFS.label, Literal("Tang"))], "h3")
+        subjects: list[ox.NamedNode | ox.BlankNode] = [person, nobody, party]
+        subjects.insert(1, next(q.subject for q in store.quads(G3) if isinstance(q.subject, ox.BlankNode)))
+        got = list(store.subjects_triples(subjects, batch=batch))
+        assert [subject for subject, _ in got] == subjects
+        assert got == [(subject, store.subject_triples(subject)) for subject in subjects]
+        assert [len(found) for _, found in got] == [len(store.subject_triples(person)), 2, 0,
+                                                    len(store.subject_triples(party))]
+        assert len(got[0][1]) > 1 and got[3][1]

@@ -353,6 +353,8 @@ def _node_key(node: Node) -> str:
 #: What :func:`load` reads of a graph: subject key -> predicate IRI -> (the
 #: object IRIs and blank-node keys, the literals' lexical forms).
 Props = dict[str, dict[str, tuple[list[str], list[str]]]]
+#: What :func:`load_props` reads: :data:`Props`, or any mapping that gives the same.
+PropsMapping = Mapping[str, dict[str, tuple[list[str], list[str]]]]
 
 
 def _triples(source: rdflib.Graph | GraphStore) -> Iterator[tuple[str, str, str, bool]]:
@@ -459,7 +461,7 @@ def load(source: rdflib.Graph | GraphStore) -> EngagementData:
     return load_props(triple_props(_triples(source)))
 
 
-def load_props(props: Props) -> EngagementData:
+def load_props(props: PropsMapping) -> EngagementData:
     """:func:`load` from what it read (:data:`Props`): also how a build draws
     its map from the parts kept for ``graph.ttl`` (:mod:`kg.graphfile`).
 

@@ -34,8 +34,8 @@ import hashlib
 import marshal
 import os
 import sqlite3
-from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections import OrderedDict, defaultdict
+from collections.abc import ItemsView, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import groupby
 from operator import attrgetter
@@ -44,7 +44,7 @@ from sys import intern
 
 import pyoxigraph as ox
 
-from kg.analysis import EngagementData, Props, load_props, triple_props
+from kg.analysis import EngagementData, load_props, triple_props
 from kg.errors import StoreError
 from kg.store import ID_BASE, PREFIXES, GraphStore, fsync_dir
 
@@ -153,36 +153,116 @@ def engagement_data(parts: Path | str, *, state: str | None = None) -> Engagemen
         ...     engagement_data(folder / "parts.sqlite") == load(store)
         True
     """
-    props: Props = {}
     try:
         connection = sqlite3.connect(Path(parts).resolve().as_uri() + "?mode=ro", uri=True)
         try:
+            connection.execute("BEGIN")  # one snapshot of the file from the first read to the last
             made_for = connection.execute("SELECT value FROM meta WHERE key = 'state'").fetchone()
             if state is not None and (made_for is None or made_for[0] != state):
                 raise StoreError(f"the parts of graph.ttl at {parts} were written for another "
                                  "state of the store; build again")
-            for table in ("graphs", "subjects"):
-                for (blob,) in connection.execute(f"SELECT props FROM {table}"):
-                    for subject, by in marshal.loads(blob).items():
-                        # one str per IRI, as a read of the store gives (each part has its own
-                        # copies): at 100k readouts, peak 1.4 GiB in 21 s; 2.0 GiB without
-                        # interning; 1.7 GiB in 74 s reading the store
-                        by = {intern(p): ([intern(v) for v in nodes], texts)
-                              for p, (nodes, texts) in by.items()}
-                        subject = intern(subject)
-                        if subject in props:  # stated in two parts: merge, as the union does
-                            for predicate, (nodes, texts) in by.items():
-                                pair = props[subject].setdefault(predicate, ([], []))
-                                pair[0].extend(nodes)
-                                pair[1].extend(texts)
-                        else:
-                            props[subject] = by
+            return load_props(_PartsProps(connection))
         finally:
             connection.close()
     except (sqlite3.Error, ValueError, EOFError, TypeError) as err:
         raise StoreError(f"cannot read the parts of graph.ttl at {parts}: {err}; build again "
                          "(or draw the map from the store)") from err
-    return load_props(props)
+
+
+_By = dict[str, tuple[list[str], list[str]]]
+
+
+class _PartsProps(Mapping[str, _By]):
+    """:data:`kg.analysis.Props` of every part, read from the parts file as
+    they are asked for instead of all at once: only where each subject is
+    stated (its rows) is held, and the last rows read (the props of 100,000
+    readouts held at once made a 1.4 GiB peak). A subject stated in several
+    parts gets their props merged, as the union of the graphs does.
+    ``items()`` reads the file in one pass."""
+
+    #: rows kept decoded: the subjects asked for one after another are mostly in the
+    #: same part (an engagement and its readout) or in the last parts read
+    CACHED_ROWS = 256
+
+    def __init__(self, connection: sqlite3.Connection) -> None:
+        self._db = connection
+        self._rows: dict[str, int | list[int]] = {}  # subject -> its row, or rows in reading order
+        self._cache: OrderedDict[int, dict[str, _By]] = OrderedDict()
+        for row, blob in self._scan():
+            for subject in marshal.loads(blob):
+                subject = intern(subject)
+                where = self._rows.get(subject)
+                if where is None:
+                    self._rows[subject] = row
+                elif isinstance(where, int):
+                    self._rows[subject] = [where, row]
+                else:
+                    where.append(row)
+
+    def _scan(self) -> Iterator[tuple[int, bytes]]:
+        """(row number, props blob) of every part: graphs, then other subjects."""
+        for table, shift in _TABLES:
+            for rowid, blob in self._db.execute(f"SELECT rowid, props FROM {table}"):
+                yield rowid * 2 + shift, blob
+
+    def _row(self, row: int) -> dict[str, _By]:
+        found = self._cache.get(row)
+        if found is not None:
+            self._cache.move_to_end(row)
+            return found
+        table = _TABLES[row % 2][0]
+        (blob,) = self._db.execute(f"SELECT props FROM {table} WHERE rowid = ?", (row // 2,)).fetchone()
+        # one str per IRI, as a read of the store gives (each part has its own copies)
+        found = {intern(subject): {intern(p): ([intern(v) for v in nodes], texts)
+                                   for p, (nodes, texts) in by.items()}
+                 for subject, by in marshal.loads(blob).items()}
+        self._cache[row] = found
+        if len(self._cache) > self.CACHED_ROWS:
+            self._cache.popitem(last=False)
+        return found
+
+    def __getitem__(self, subject: str) -> _By:
+        where = self._rows[subject]
+        if isinstance(where, int):
+            return self._row(where)[subject]
+        merged: _By = {}
+        for row in where:
+            for predicate, (nodes, texts) in self._row(row)[subject].items():
+                pair = merged.setdefault(predicate, ([], []))
+                pair[0].extend(nodes)
+                pair[1].extend(texts)
+        return merged
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._rows)
+
+    def __contains__(self, subject: object) -> bool:
+        return subject in self._rows
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def items(self) -> ItemsView[str, _By]:
+        return _ScannedItems(self)
+
+
+class _ScannedItems(ItemsView[str, _By]):
+    """The items of :class:`_PartsProps`, read in one pass over the parts."""
+
+    _mapping: _PartsProps
+
+    def __iter__(self) -> Iterator[tuple[str, _By]]:
+        props = self._mapping
+        for row, blob in props._scan():
+            for subject, by in marshal.loads(blob).items():
+                where = props._rows[subject]
+                if isinstance(where, int):
+                    yield intern(subject), by
+                elif where[0] == row:  # stated in several parts: all of them, at the first
+                    yield subject, props[subject]
+
+
+_TABLES = (("graphs", 0), ("subjects", 1))
 
 
 # --------------------------------------------------------------------------- parts

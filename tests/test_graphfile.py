@@ -121,3 +121,32 @@ def test_parts_that_cannot_be_written_are_a_store_error_naming_the_file(tmp_path
     with GraphStore.memory() as store, pytest.raises(StoreError, match=r"parts\.sqlite"):
         write_graph_file(store, tmp_path / "graph.ttl", parts=tmp_path / "parts.sqlite")
     assert not (tmp_path / "graph.ttl").exists()
+
+
+def restate_an_engagement(store: GraphStore) -> None:
+    """A second readout graph states an engagement of the first (with another side and date)."""
+    meeting = ID["engagement/r1-1"]
+    store.replace_graph(GRAPH_BASE + "r5", [(meeting, PR.involves, ID["org/iota-league"]),
+                                            (meeting, PR.date, Literal("2024-05-07")),
+                                            (ID["org/iota-league"], RDFS.label, Literal("Iota"))], "h5")
+
+
+@pytest.mark.parametrize("cached_rows", [1, 2, 256])
+@pytest.mark.parametrize("change", [lambda store: None, restate_an_engagement, relabel, add_one])
+def test_the_engagement_data_of_the_parts_is_what_the_store_gives(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cached_rows: int,
+        change: Callable[[GraphStore], object]):
+    from kg.analysis import load
+    from kg.graphfile import _PartsProps, engagement_data
+
+    monkeypatch.setattr(_PartsProps, "CACHED_ROWS", cached_rows)  # parts read again when evicted
+    parts = tmp_path / "parts.sqlite"
+    with GraphStore.open(tmp_path / "store") as store:
+        filled(store)
+        change(store)
+        write_graph_file(store, tmp_path / "graph.ttl", parts=parts, state="now")
+        expected = load(store)
+    assert len(expected.engagements) >= 3 and len(expected.entities) >= 3
+    assert engagement_data(parts, state="now") == expected
+    with pytest.raises(StoreError, match="another state"):
+        engagement_data(parts, state="later")

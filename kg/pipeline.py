@@ -335,13 +335,12 @@ def build(
             report.map_path = map_path
             if beside is not None:
                 beside.wait()  # drawn beside graph.ttl: the phase is the time left waiting for it
-            elif map_due and parts_fresh and report.engagements < MAP_BESIDE_MAX_ENGAGEMENTS:
+            elif map_due and parts_fresh:
                 # the parts graph.ttl was just written from hold what the map reads, and are
                 # faster to read than the store (10k readouts: 2.4 s against 6.3 s; 100k: 55 s
-                # against 100-120 s), read once the store is closed. But above
-                # MAP_BESIDE_MAX_ENGAGEMENTS the build process passed 2 GiB that way (100k
-                # readouts: 2,122 MiB; alone, the map from the parts needs 1,760 MiB), and
-                # stays under 2 GiB drawing it from the store (2,018 MiB)
+                # against 100-120 s), read once the store is closed; they are read as they are
+                # asked for (the map of 100k readouts peaks at 1.0 GiB that way, 1.8 GiB from
+                # the store)
                 deferred_map = state
             elif map_due:
                 render_map(store, report.map_path)
@@ -377,11 +376,10 @@ GRAPH_PARTS = ".graph-parts.sqlite"
 #: 1.8 s one after the other, 2.2 s side by side at 1,300 engagements; 16.1 s
 #: and 10.6 s at 13,000).
 MAP_BESIDE_ENGAGEMENTS = 5_000
-#: ... and up to this many: the map's process holds the whole network (1.6 GiB at
+#: ... and up to this many: the map's process reads the whole store (1.6 GiB at
 #: 130,000 engagements), so beside the build process (0.6 GiB) a build of 100,000
-#: readouts would need 2.2 GiB; one after the other, drawn from the store, it
-#: stays under 2 GiB (below this many, drawn from the parts of graph.ttl once
-#: the store is closed).
+#: readouts would need 2.2 GiB; above it, the map is drawn after graph.ttl, from
+#: its parts, once the store is closed (1.0 GiB).
 MAP_BESIDE_MAX_ENGAGEMENTS = 100_000
 #: ... and only when more than this share of the readouts was built: otherwise
 #: graph.ttl is written in a few seconds from the parts it keeps, and the map

@@ -290,13 +290,14 @@ def test_the_map_a_build_draws_from_the_graph_parts_is_the_map_of_the_store(
     assert (out / "map.html").read_bytes() == (tmp_path / "from-store.html").read_bytes()
 
 
-@pytest.mark.parametrize(("high", "source", "store_held"), [
-    (None, "EngagementData", False),  # the parts of graph.ttl, read once the store is closed
-    (1, "GraphStore", True),          # too many engagements to hold the store's and the parts' data
+@pytest.mark.parametrize(("high", "write_graph", "source", "store_held"), [
+    (None, True, "EngagementData", False),  # the parts of graph.ttl, read once the store is closed
+    (1, True, "EngagementData", False),     # the same above MAP_BESIDE_MAX_ENGAGEMENTS
+    (None, False, "GraphStore", True),      # no graph.ttl written, so no fresh parts: the store
 ])
-def test_a_map_drawn_after_graph_ttl_reads_the_parts_once_the_store_is_closed_unless_it_is_too_big(
-        corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, high: int | None, source: str,
-        store_held: bool):
+def test_a_map_drawn_after_graph_ttl_reads_its_parts_once_the_store_is_closed_at_any_size(
+        corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, high: int | None,
+        write_graph: bool, source: str, store_held: bool):
     import kg.mapviz
     import kg.pipeline
     from kg.errors import StoreError
@@ -316,7 +317,7 @@ def test_a_map_drawn_after_graph_ttl_reads_the_parts_once_the_store_is_closed_un
         return real(source, path, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(kg.mapviz, "render_map", render_map)
-    report = build([corpus], tmp_path, jobs=1, batch_size=8)
+    report = build([corpus], tmp_path, jobs=1, batch_size=8, write_graph=write_graph)
     assert report.ok and drawn == [(source, store_held)]
     monkeypatch.setattr(kg.mapviz, "render_map", real)
     with GraphStore.open(tmp_path, read_only=True) as store:

@@ -1,5 +1,6 @@
 """The network map: one self-contained, offline HTML page (pyvis / vis-network)
-drawn from a partyrel graph through :func:`kg.analysis.network_graph`.
+drawn from a partyrel graph through :func:`kg.analysis.network_graph`, cut to its
+strongest nodes by :func:`kg.analysis.strongest_network`.
 
 What is drawn (core vocabulary terms):
 
@@ -69,9 +70,9 @@ from kg.analysis import (
     EngagementData,
     Filters,
     load,
-    network_graph,
     node_metric,
     select,
+    strongest_network,
     type_label,
 )
 from kg.errors import PartyrelError
@@ -502,16 +503,6 @@ def _write_atomically(path: Path, text: str) -> None:
         raise
 
 
-def _strongest(graph: nx.Graph, max_nodes: int) -> list[str]:
-    """The ``max_nodes`` strongest nodes: most engagements, then weighted degree."""
-    strength = dict(graph.degree(weight="weight"))
-    ranked = sorted(graph.nodes, key=lambda n: (-graph.nodes[n].get("engagements", 0),
-                                                -strength[n],
-                                                str(graph.nodes[n].get("label", n)).casefold(),
-                                                str(n)))
-    return ranked[:max_nodes]
-
-
 def _html_document(data: EngagementData, graph: nx.Graph, title: str, size_by: str,
                    filters: Filters, omitted: int) -> tuple[str, int]:
     from pyvis.network import Network  # heavy import (jinja2), only when drawing
@@ -645,15 +636,10 @@ def render_map(source: rdflib.Graph | GraphStore | EngagementData, path: Path | 
     filters = filters or Filters()
     target = Path(path)
     data = source if isinstance(source, EngagementData) else load(source)
-    graph = network_graph(data, filters)
+    graph, omitted = strongest_network(data, filters, max_nodes=max_nodes)
     if graph.number_of_nodes() == 0:
         _write_atomically(target, _empty_page(title, filters))
         return MapStats(nodes=0, edges=0)
-    omitted = 0
-    if graph.number_of_nodes() > max_nodes:
-        keep = _strongest(graph, max_nodes)
-        omitted = graph.number_of_nodes() - len(keep)
-        graph = graph.subgraph(keep).copy()
     page, edge_count = _html_document(select(data, filters), graph, title, size_by, filters,
                                       omitted)
     _write_atomically(target, page)

@@ -36,8 +36,11 @@ from rdflib.namespace import DCTERMS, SKOS
 from kg import analysis
 from kg.analysis import (
     AnalysisError,
+    Engagement,
     EngagementData,
+    Entity,
     Filters,
+    Post,
     affiliation_graph,
     analyze,
     centrality_table,
@@ -574,3 +577,54 @@ def test_kg_analyze_errors(built_sample: Path, capsys: pytest.CaptureFixture[str
         result = exit_.code  # type: ignore[assignment]
     assert result == code
     assert message in capsys.readouterr().err
+
+
+# --------------------------------------------------------------------------- the map's network
+
+def _ranked_by_hand(graph: nx.Graph, max_nodes: int) -> list[str]:
+    """The documented ranking, read off the whole network: most engagements, then
+    weighted degree, then label (case-folded) and IRI."""
+    strength = dict(graph.degree(weight="weight"))
+    return sorted(graph.nodes, key=lambda n: (-graph.nodes[n]["engagements"], -strength[n],
+                                              graph.nodes[n]["label"].casefold(), n))[:max_nodes]
+
+
+def _canonical(graph: nx.Graph) -> tuple[list, list]:
+    return (sorted(graph.nodes(data=True)),
+            sorted((tuple(sorted((u, v))), d) for u, v, d in graph.edges(data=True)))
+
+
+def _crowd() -> EngagementData:
+    """Ties in every ranking key, a person also named as a side (a loop), a pair both in
+    dialogue and affiliated, post holders without engagements, undated engagements."""
+    org = [f"id/org/{c}" for c in "abcdef"]
+    person = [f"id/person/{c}" for c in "pqrs"]
+    entities = {o: Entity(o, o[-1].upper(), "party") for o in org}
+    entities[org[5]] = Entity(org[5], "a", "party")  # the same label as org a, but for the case
+    entities.update({p: Entity(p, p[-1], "person", posts=(Post("Chair", org[i % 3]),))
+                     for i, p in enumerate(person)})
+    entities["id/org/x"] = Entity("id/org/x", "X", "person")  # a "person" kind under an org IRI
+    day = dt.date(2020, 1, 1)
+    engagements = [
+        Engagement("e1", "Meeting", day, None, "", "", (org[0], org[1]), (person[0],)),
+        Engagement("e2", "Talks", day, None, "", "", (org[0], org[1], org[2]), (person[1], person[0])),
+        Engagement("e3", "Talks", None, None, "", "", (org[2], org[3]), (org[3],)),   # a side takes part
+        Engagement("e4", "Meeting", day, None, "", "", (org[4], org[5]), (person[2],), topics=("t",)),
+        Engagement("e5", "Talks", day, None, "", "", (org[1],), ("id/org/x",)),
+        Engagement("e6", "Meeting", None, None, "", "", (org[5], org[0]), ()),
+    ]
+    return EngagementData(tuple(engagements), entities)
+
+
+@pytest.mark.parametrize("filters", [Filters(), Filters(type="Talks"), Filters(ego="id/org/a")],
+                         ids=["all", "type", "ego"])
+@pytest.mark.parametrize("max_nodes", [1, 2, 3, 5, 8, 100])
+def test_the_strongest_network_is_the_whole_network_cut_to_its_strongest_nodes(
+        filters: Filters, max_nodes: int) -> None:
+    data = _crowd()
+    whole = network_graph(data, filters)
+    keep = _ranked_by_hand(whole, max_nodes)
+    graph, left_out = analysis.strongest_network(data, filters, max_nodes=max_nodes)
+    assert _canonical(graph) == _canonical(whole.subgraph(keep))
+    assert left_out == whole.number_of_nodes() - len(keep)
+    assert list(graph.nodes) == [n for n in whole.nodes if n in keep]  # the whole network's order

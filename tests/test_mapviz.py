@@ -463,3 +463,41 @@ def test_kg_map_errors(built_sample: Path, tmp_path: Path, capsys: pytest.Captur
     assert result == code
     assert message in capsys.readouterr().err
     assert not (tmp_path / "m.html").exists()
+
+
+_RENDER_IN_ANOTHER_PROCESS = '''
+import datetime as dt, hashlib, random, sys, tempfile
+from pathlib import Path
+from kg.analysis import Engagement, EngagementData, Entity
+from kg.mapviz import render_map
+rng = random.Random(7)
+orgs = [f"id/org/o{i}" for i in range(30)]
+persons = [f"id/person/p{i}" for i in range(30)]
+entities = {o: Entity(o, o, "party") for o in orgs} | {p: Entity(p, p, "person") for p in persons}
+engagements = tuple(Engagement(f"e{i}", "Meeting", dt.date(2020, 1, 1 + i % 28), None, "", "",
+                               tuple(rng.sample(orgs, rng.randint(1, 3))), tuple(rng.sample(persons, 2)))
+                    for i in range(80))
+digests = []
+for size_by in sys.argv[1:]:
+    path = Path(tempfile.mkdtemp()) / "map.html"
+    render_map(EngagementData(engagements, entities), path, size_by=size_by, max_nodes=12)
+    digests.append(hashlib.sha256(path.read_bytes()).hexdigest())
+print(" ".join(digests))
+'''
+
+
+def test_a_cut_map_is_the_same_page_whatever_the_hash_seed(tmp_path: Path) -> None:
+    """The nodes kept of a big network are drawn in the network's order, not in a
+    set's (whose order changes with PYTHONHASHSEED, and with it PageRank's and
+    eigenvector centrality's last digits)."""
+    import os
+    import subprocess
+    import sys
+
+    pages = set()
+    for seed in ("0", "1", "2", "3"):
+        done = subprocess.run([sys.executable, "-c", _RENDER_IN_ANOTHER_PROCESS, "pagerank", "eigenvector"],
+                              capture_output=True, text=True, check=True, timeout=120,
+                              env=dict(os.environ, PYTHONHASHSEED=seed))
+        pages.add(done.stdout.strip())
+    assert len(pages) == 1, pages

@@ -67,6 +67,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self
 
+import pyoxigraph as ox
 from rdflib import Graph
 
 from kg.errors import StoreError
@@ -702,8 +703,10 @@ def refresh_labels(store: GraphStore, entities: Iterable[str] | None = None) -> 
     topic = str(ID["topic/"])
     alt_label = "<http://www.w3.org/2004/02/skos/core#altLabel>"
     if entities is None:
-        rows = store.iter_rows(f"SELECT DISTINCT ?e WHERE {{ GRAPH ?g {{ ?e {alt_label} ?form }} }}")[1]
-        chosen = sorted({str(row[0]) for row in rows} - {""})
+        # pyoxigraph's terms read as they come (as rdflib terms, a third of the time here)
+        found = store.query(f"SELECT DISTINCT ?e WHERE {{ GRAPH ?g {{ ?e {alt_label} ?form }} }}")
+        assert isinstance(found, ox.QuerySolutions)  # a SELECT
+        chosen = sorted({row[0].value for row in found if isinstance(row[0], ox.NamedNode)})
         store.remove_graphs([LABELS_GRAPH])  # and its content hash
         replaced: list[str] = []  # the graph is empty: nothing to delete first
     else:
@@ -715,11 +718,12 @@ def refresh_labels(store: GraphStore, entities: Iterable[str] | None = None) -> 
         values = " ".join(f"<{iri}>" for iri in chunk)
         # counted inside the store: an entity most readouts name (the CPC) has as many
         # rows as readouts, measured 11x slower to bring into Python one by one
-        rows = store.iter_rows(
+        rows = store.query(
             f"SELECT ?e ?form (COUNT(*) AS ?n) WHERE {{ VALUES ?e {{ {values} }} GRAPH ?g {{ "
             f"?e {alt_label} ?form }} FILTER (?g NOT IN (<{TOPICS_GRAPH}>, <{LABELS_GRAPH}>)) }} "
-            "GROUP BY ?e ?form")[1]
-        counts = [(str(e), str(form), int(n)) for e, form, n in rows]
+            "GROUP BY ?e ?form")
+        assert isinstance(rows, ox.QuerySolutions)
+        counts = [(e.value, form.value, int(n.value)) for e, form, n in rows]
         replaced = chunk if entities is not None else []
         store.replace_subjects(LABELS_GRAPH, replaced, counted_label_triples(counts, fixed))
     store.set_content_hash(LABELS_GRAPH, "")

@@ -104,6 +104,7 @@ __all__ = [
     "per_year",
     "resolve",
     "select",
+    "strongest_network",
     "type_label",
     "write_analysis",
 ]
@@ -889,8 +890,7 @@ def _network(data: EngagementData, *, all_posts: bool, links: tuple[_Links, _Lin
              keep: set[str] | None = None) -> nx.Graph:
     """The map's network; with ``keep`` (and the links it was chosen from),
     only its nodes and the edges between them, added in the same order as to
-    the whole network (so ``.copy()`` of it is the whole network's
-    ``.subgraph(keep).copy()``)."""
+    the whole network."""
     organizations, affiliations = links if links is not None else (None, None)
     graph = _organizations(data, organizations, keep)
     for _, _, attributes in graph.edges(data=True):

@@ -64,6 +64,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from itertools import combinations
 from pathlib import Path
+from sys import intern
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
@@ -364,8 +365,8 @@ def _triples(source: rdflib.Graph | GraphStore) -> Iterator[tuple[str, str, str,
     tolerate repeats); an object is a literal's lexical form or a node key.
 
     A store is read through its predicate index (``GraphStore.union_pairs``),
-    and equal subjects and objects share one ``str`` (a store-wide read repeats
-    organizations and classes millions of times)."""
+    and equal subjects and objects share one ``str``, interned (a store-wide
+    read repeats organizations and classes millions of times)."""
     if isinstance(source, rdflib.Graph):
         for predicate in _PREDICATES:
             for s, o in source.subject_objects(URIRef(predicate)):
@@ -374,22 +375,13 @@ def _triples(source: rdflib.Graph | GraphStore) -> Iterator[tuple[str, str, str,
         return
     import pyoxigraph as ox
 
-    keys: dict[object, tuple[str, bool]] = {}
-
     def key(term: object) -> tuple[str, bool]:
-        found = keys.get(term)
-        if found is None:
-            if isinstance(term, ox.Literal):
-                found = (term.value, True)
-            elif isinstance(term, ox.BlankNode):
-                found = (f"_:{term.value}", False)
-            else:
-                found = (term.value, False)  # type: ignore[attr-defined]
-            if len(found[0]) < 200:  # long texts (evidence) are rarely repeated
-                if len(keys) > 2_000_000:
-                    keys.clear()
-                keys[term] = found
-        return found
+        if isinstance(term, ox.Literal):
+            value = term.value
+            return (intern(value) if len(value) < 200 else value), True  # evidence is rarely repeated
+        if isinstance(term, ox.BlankNode):
+            return intern(f"_:{term.value}"), False
+        return intern(term.value), False  # type: ignore[attr-defined]
 
     for predicate in _PREDICATES:
         for subject, obj in source.union_pairs(predicate):

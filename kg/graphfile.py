@@ -245,6 +245,16 @@ class _PartsProps(Mapping[str, _By]):
     def items(self) -> ItemsView[str, _By]:
         return _ScannedItems(self)
 
+    def scanned_items(self) -> Iterator[tuple[str, _By]]:
+        """The items, read in one pass over the parts."""
+        for row, blob in self._scan():
+            for subject, by in marshal.loads(blob).items():
+                where = self._rows[subject]
+                if isinstance(where, int):
+                    yield intern(subject), by
+                elif where[0] == row:  # stated in several parts: all of them, at the first
+                    yield subject, self[subject]
+
 
 class _ScannedItems(ItemsView[str, _By]):
     """The items of :class:`_PartsProps`, read in one pass over the parts."""
@@ -252,14 +262,7 @@ class _ScannedItems(ItemsView[str, _By]):
     _mapping: _PartsProps
 
     def __iter__(self) -> Iterator[tuple[str, _By]]:
-        props = self._mapping
-        for row, blob in props._scan():
-            for subject, by in marshal.loads(blob).items():
-                where = props._rows[subject]
-                if isinstance(where, int):
-                    yield intern(subject), by
-                elif where[0] == row:  # stated in several parts: all of them, at the first
-                    yield subject, props[subject]
+        return self._mapping.scanned_items()
 
 
 _TABLES = (("graphs", 0), ("subjects", 1))

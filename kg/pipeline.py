@@ -67,7 +67,6 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self
 
-import pyoxigraph as ox
 from rdflib import Graph
 
 from kg.errors import StoreError
@@ -580,7 +579,7 @@ class _Touched:
             return
         for start in range(0, len(graphs), 500):
             values = " ".join(f"<{iri}>" for iri in graphs[start:start + 500])
-            _, rows = store.iter_rows(
+            _, rows = store.iter_values(
                 f"SELECT DISTINCT ?e WHERE {{ VALUES ?g {{ {values} }} GRAPH ?g {{ "
                 f"?e <http://www.w3.org/2004/02/skos/core#altLabel> ?form }} }}")
             self.add(str(row[0]) for row in rows)
@@ -703,10 +702,8 @@ def refresh_labels(store: GraphStore, entities: Iterable[str] | None = None) -> 
     topic = str(ID["topic/"])
     alt_label = "<http://www.w3.org/2004/02/skos/core#altLabel>"
     if entities is None:
-        # pyoxigraph's terms read as they come (as rdflib terms, a third of the time here)
-        found = store.query(f"SELECT DISTINCT ?e WHERE {{ GRAPH ?g {{ ?e {alt_label} ?form }} }}")
-        assert isinstance(found, ox.QuerySolutions)  # a SELECT
-        chosen = sorted({row[0].value for row in found if isinstance(row[0], ox.NamedNode)})
+        rows = store.iter_values(f"SELECT DISTINCT ?e WHERE {{ GRAPH ?g {{ ?e {alt_label} ?form }} }}")[1]
+        chosen = sorted({row[0] for row in rows if row[0] and not row[0].startswith("_:")})
         store.remove_graphs([LABELS_GRAPH])  # and its content hash
         replaced: list[str] = []  # the graph is empty: nothing to delete first
     else:
@@ -718,12 +715,11 @@ def refresh_labels(store: GraphStore, entities: Iterable[str] | None = None) -> 
         values = " ".join(f"<{iri}>" for iri in chunk)
         # counted inside the store: an entity most readouts name (the CPC) has as many
         # rows as readouts, measured 11x slower to bring into Python one by one
-        rows = store.query(
+        counted = store.iter_values(
             f"SELECT ?e ?form (COUNT(*) AS ?n) WHERE {{ VALUES ?e {{ {values} }} GRAPH ?g {{ "
             f"?e {alt_label} ?form }} FILTER (?g NOT IN (<{TOPICS_GRAPH}>, <{LABELS_GRAPH}>)) }} "
-            "GROUP BY ?e ?form")
-        assert isinstance(rows, ox.QuerySolutions)
-        counts = [(e.value, form.value, int(n.value)) for e, form, n in rows]
+            "GROUP BY ?e ?form")[1]
+        counts = [(str(e), str(form), int(str(n))) for e, form, n in counted]
         replaced = chunk if entities is not None else []
         store.replace_subjects(LABELS_GRAPH, replaced, counted_label_triples(counts, fixed))
     store.set_content_hash(LABELS_GRAPH, "")

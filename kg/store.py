@@ -63,7 +63,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from types import MappingProxyType, TracebackType
-from typing import Self
+from typing import Self, TypeVar
 
 import pyoxigraph as ox
 import rdflib
@@ -117,6 +117,7 @@ PREFIXES: Mapping[str, str] = MappingProxyType({
 })
 
 OxTerm = ox.NamedNode | ox.BlankNode | ox.Literal
+_T = TypeVar("_T")
 #: What a query parameter may be bound to.
 BindingValue = (Node | ox.NamedNode | ox.BlankNode | ox.Literal | str | bool | int | float
                 | Decimal | datetime | date)
@@ -1107,39 +1108,66 @@ class GraphStore:
             ...     columns, [int(row[0]) for row in rows]
             (['x'], [1, 2])
         """
+        result = self._solutions(sparql, bindings)
+        variables = list(result.variables)
+        shared: dict[OxTerm, Node | None] = {}
+
+        def term(value: OxTerm | None) -> Node | None:
+            if value is None:
+                return None
+            found = shared.get(value)
+            if found is None:
+                found = from_ox_term(value)
+                if not isinstance(value, ox.Literal) or len(value.value) < 64:
+                    if len(shared) > 1_000_000:
+                        shared.clear()
+                    shared[value] = found
+            return found
+
+        rows = ([term(solution[variable]) for variable in variables] for solution in result)
+        return [variable.value for variable in variables], self._guarded(sparql, rows)
+
+    def iter_values(self, sparql: str, bindings: Mapping[str, BindingValue] | None = None
+                    ) -> tuple[list[str], Iterator[list[str | None]]]:
+        """Like :meth:`iter_rows`, but each cell is a plain ``str``: an IRI, a
+        literal's lexical form, ``_:`` and a blank node's id (None when
+        unbound). For keys and counts, where making rdflib terms would be a
+        third of the time (the labels of 100k readouts).
+
+        Example:
+            >>> with GraphStore.memory() as store:
+            ...     columns, rows = store.iter_values(
+            ...         "SELECT ?x ?y WHERE { VALUES ?x { 1 <https://w3id.org/partyrel/id/x> } }")
+            ...     columns, list(rows)
+            (['x', 'y'], [['1', None], ['https://w3id.org/partyrel/id/x', None]])
+        """
+        result = self._solutions(sparql, bindings)
+        variables = list(result.variables)
+
+        blank = ox.BlankNode
+
+        rows = ([None if term is None else f"_:{term.value}" if isinstance(term, blank) else term.value
+                 for term in solution] for solution in result)
+        return [variable.value for variable in variables], self._guarded(sparql, rows)
+
+    def _solutions(self, sparql: str, bindings: Mapping[str, BindingValue] | None
+                   ) -> ox.QuerySolutions:
         result = self.query(sparql, bindings=bindings)
         if not isinstance(result, ox.QuerySolutions):
             raise QueryError(f"select_rows needs a SELECT query, got another form (the query "
                              f"starts: {_first_line(sparql)!r}); use query() for ASK/CONSTRUCT")
-        variables = list(result.variables)
-        columns = [variable.value for variable in variables]
+        return result
 
-        def rows() -> Iterator[list[Node | None]]:
-            shared: dict[OxTerm, Node | None] = {}
-
-            def term(value: OxTerm | None) -> Node | None:
-                if value is None:
-                    return None
-                found = shared.get(value)
-                if found is None:
-                    found = from_ox_term(value)
-                    if not isinstance(value, ox.Literal) or len(value.value) < 64:
-                        if len(shared) > 1_000_000:
-                            shared.clear()
-                        shared[value] = found
-                return found
-
-            try:
-                for solution in result:
-                    yield [term(solution[variable]) for variable in variables]
-            except OSError as err:
-                raise StoreError(f"cannot read the store at {self._location}: {err}; "
-                                 "rebuild it") from err
-            except (RuntimeError, ValueError) as err:
-                raise QueryError(f"the query failed while running: {err} (the query starts: "
-                                 f"{_first_line(sparql)!r})") from err
-
-        return columns, rows()
+    def _guarded(self, sparql: str, rows: Iterator[_T]) -> Iterator[_T]:
+        """``rows`` of a running query, its errors raised as StoreError / QueryError."""
+        try:
+            yield from rows
+        except OSError as err:
+            raise StoreError(f"cannot read the store at {self._location}: {err}; "
+                             "rebuild it") from err
+        except (RuntimeError, ValueError) as err:
+            raise QueryError(f"the query failed while running: {err} (the query starts: "
+                             f"{_first_line(sparql)!r})") from err
 
     def _union_triples(self) -> Iterator[ox.Triple]:
         """Every distinct instance triple once, in memory that does not grow with

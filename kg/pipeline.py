@@ -35,7 +35,8 @@ Faults and repeated runs:
   facts of readouts whose files are no longer among the inputs are removed.
 
 Scale: files are streamed in batches of ``batch_size`` readouts (one
-``nlp.pipe`` call, one store write each), extracted in this process, in
+``nlp.pipe`` call each; the store is written :data:`STORE_BATCH` readouts at
+a time, or ``batch_size`` if larger), extracted in this process, in
 ``jobs`` worker processes or on a Dask cluster (``dask``; see
 :mod:`kg.parallel` and :mod:`kg.distributed`), and written as they come back,
 in input order; memory does not grow with the number of readouts (only
@@ -367,6 +368,11 @@ def build(
 
 
 _OUTPUTS = ".outputs.json"
+#: Readouts written to the store at a time (one :meth:`GraphStore.replace_graphs`,
+#: one summary update): enough new text for the store's bulk loader
+#: (:data:`kg.store.BULK_BYTES`, about 160 readouts). A build killed half-way
+#: extracts at most this many readouts again.
+STORE_BATCH = 512
 #: The parts graph.ttl is written from, kept for the next build (:mod:`kg.graphfile`).
 GRAPH_PARTS = ".graph-parts.sqlite"
 
@@ -645,7 +651,7 @@ def _store_results(store: GraphStore, results: Iterable[list[Extracted]], report
             report.built += 1
             touched.add(item.labelled)
             pending.append(GraphData(item.graph, item.ntriples, item.digest, item.source))
-            if len(pending) >= batch_size:
+            if len(pending) >= max(batch_size, STORE_BATCH):
                 touched.before_replacing(store, [g.iri for g in pending])
                 store.replace_graphs(pending)
                 if summary is not None:

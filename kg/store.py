@@ -130,6 +130,13 @@ _ERROR_POSITION = re.compile(r"error at (\d+):(\d+)")
 #: RocksDB keeps unflushed writes in memory (measured: RSS grew 60 MB per 1,000
 #: readouts without flushes, stayed flat with one every ~300; and it was faster).
 FLUSH_BYTES = 4_000_000
+#: Graphs whose N-Triples come to at least this many bytes in one
+#: :meth:`GraphStore.replace_graphs` are written by RocksDB's bulk loader (sorted
+#: files added to the store) rather than a transaction. Measured on 10k readouts
+#: written 1,024 at a time: 6.9 s of CPU against 16.4 s, and a store of 200 MiB
+#: against 285; replacing them all 512 at a time, 18.7 s against 35.8 s. Below it
+#: a transaction is cheaper than the files a bulk load makes.
+BULK_BYTES = 2_000_000
 
 
 # --------------------------------------------------------------------------- terms
@@ -692,9 +699,13 @@ class GraphStore:
         The batch's recorded hashes are deleted first (one transaction); the
         graphs that exist are dropped and written again by one SPARQL Update
         (one transaction), the new ones loaded by one TriG load (one
-        transaction); then the hashes are recorded (one transaction). A crash
-        leaves each graph old or new, never a mix, and a graph without a hash
-        is rebuilt by the next build. A graph IRI may appear once per batch.
+        transaction); then the hashes are recorded (one transaction). A batch
+        of :data:`BULK_BYTES` or more on disk is written faster: the graphs that
+        exist are dropped (one transaction), then RocksDB's bulk loader writes
+        them all (taken in at once). A crash leaves each graph old or new, never
+        a mix (or, in a bulk write, absent between the drop and the load), and a
+        graph without a hash is rebuilt by the next build. A graph IRI may
+        appear once per batch.
 
         Example:
             >>> from rdflib import Literal, URIRef
@@ -727,15 +738,28 @@ class GraphStore:
             meta.update(f"DELETE {{ GRAPH {meta_graph} {{ ?g ?p ?h }} }} WHERE {{ "
                         f"VALUES ?g {{ {values} }} GRAPH {meta_graph} {{ ?g ?p ?h }} }}")
             self._changing()
-            if existing:
-                drops = "".join(f"DROP SILENT GRAPH {node} ;\nCREATE SILENT GRAPH {node} ;\n"
-                                for node, _ in existing)
-                inserts = "\n".join(f"GRAPH {node} {{\n{item.ntriples}\n}}"
-                                    for node, item in existing if item.ntriples)
-                data.update(drops + f"INSERT DATA {{\n{inserts}\n}}")
-            if fresh:
-                trig = "\n".join(f"{node} {{\n{item.ntriples}\n}}" for node, item in fresh)
-                data.load(trig.encode("utf-8"), ox.RdfFormat.TRIG)
+            if self._location is not None and sum(len(item.ntriples) for item in graphs) >= BULK_BYTES:
+                # the graphs that exist are dropped (one transaction), then all are
+                # loaded by the bulk loader: sorted files made aside and taken in at
+                # once (tests/test_faults.py kills builds inside it)
+                if existing:
+                    data.update("".join(f"DROP SILENT GRAPH {node} ;\n" + (
+                        "" if item.ntriples else f"CREATE SILENT GRAPH {node} ;\n")
+                        for node, item in existing))
+                trig = "\n".join(f"{node} {{\n{item.ntriples}\n}}"
+                                  for node, item in zip(nodes, graphs) if item.ntriples)
+                if trig:
+                    data.bulk_load(trig.encode("utf-8"), ox.RdfFormat.TRIG)
+            else:
+                if existing:
+                    drops = "".join(f"DROP SILENT GRAPH {node} ;\nCREATE SILENT GRAPH {node} ;\n"
+                                    for node, _ in existing)
+                    inserts = "\n".join(f"GRAPH {node} {{\n{item.ntriples}\n}}"
+                                        for node, item in existing if item.ntriples)
+                    data.update(drops + f"INSERT DATA {{\n{inserts}\n}}")
+                if fresh:
+                    trig = "\n".join(f"{node} {{\n{item.ntriples}\n}}" for node, item in fresh)
+                    data.load(trig.encode("utf-8"), ox.RdfFormat.TRIG)
             hashes = " ".join(f"{node} <{CONTENT_HASH}> {ox.Literal(item.content_hash)} ."
                               + (f" {node} <{SOURCE_STAT}> {ox.Literal(item.source)} ."
                                  if item.source else "")

@@ -320,6 +320,79 @@ def test_bookkeeping_read_after_a_write_is_what_the_store_holds(
             assert store.source_stats() == fresh.source_stats(), name
 
 
+class _Spy:
+    """Delegates to a pyoxigraph store and notes which of its loaders was called."""
+
+    def __init__(self, store: ox.Store, calls: list[str]) -> None:
+        self._store, self._calls = store, calls
+
+    def __getattr__(self, name: str) -> object:
+        if name in ("load", "bulk_load"):
+            self._calls.append(name)
+        return getattr(self._store, name)
+
+
+def _graphs(store: GraphStore) -> dict[str, rdflib.Graph]:
+    dataset = store.to_rdflib()
+    return {str(g.identifier): g for g in dataset.graphs() if len(g)}
+
+
+# (bulk threshold in bytes, the loader new graphs must go through)
+@pytest.mark.parametrize(("threshold", "loader"), [(0, "bulk_load"), (10**9, "load")])
+def test_new_graphs_bulk_loaded_or_not_give_the_same_store(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, threshold: int, loader: str) -> None:
+    import kg.store
+
+    monkeypatch.setattr(kg.store, "BULK_BYTES", threshold)
+    calls: list[str] = []
+    with GraphStore.open(tmp_path) as store:
+        store._data = _Spy(store._data, calls)  # type: ignore[assignment]
+        store.replace_graphs([GraphData(G1, render_ntriples(readout_1()), "h1", "stat-1"),
+                              GraphData(G2, render_ntriples(readout_2()), "h2", "stat-2")])
+        assert calls == [loader]
+        # G1 exists and is replaced, G2 exists and is emptied, G3 is new
+        store.replace_graphs([GraphData(G1, render_ntriples(readout_1()[:3]), "h1b", "stat-1b"),
+                              GraphData(G2, "", "h2b", ""),
+                              GraphData(G3, render_ntriples(readout_1()), "h3", "")])
+        assert calls == [loader, loader]
+        store.flush()
+    with GraphStore.open(tmp_path, read_only=True) as reopened:
+        graphs = _graphs(reopened)
+        assert reopened.content_hashes() == {G1: "h1b", G2: "h2b", G3: "h3"}
+        assert reopened.source_stats() == {G1: "stat-1b"}
+        assert reopened.graph_iris() == [G1, G2, G3]  # the emptied graph is kept
+    assert set(graphs) == {G1, G3}
+    for iri, triples in ((G1, readout_1()[:3]), (G3, readout_1())):
+        expected = rdflib.Graph()
+        for triple in triples:
+            expected.add(triple)
+        assert isomorphic(graphs[iri], expected), iri
+
+
+@pytest.mark.parametrize("existing", [False, True], ids=["new graphs", "existing graphs"])
+def test_a_bad_bulk_load_leaves_no_hash_and_the_next_write_repairs_it(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, existing: bool) -> None:
+    import kg.store
+
+    monkeypatch.setattr(kg.store, "BULK_BYTES", 0)
+    good = render_ntriples(readout_2())
+    with GraphStore.open(tmp_path) as store:
+        if existing:
+            store.replace_graphs([GraphData(G1, good, "h0", ""), GraphData(G2, good, "h0", "")])
+        with pytest.raises(StoreError, match="render_ntriples"):
+            store.replace_graphs([GraphData(G2, good, "h2", ""),
+                                  GraphData(G1, good + "\nnot N-Triples", "h1", "")])
+        assert store.content_hashes() == {}  # not known built...
+        # ... and nothing of the batch written: one bulk load is all or nothing (the
+        # existing graphs were dropped before it)
+        assert len(store) == 0
+        store.replace_graphs([GraphData(G1, render_ntriples(readout_1()), "h1", ""),
+                              GraphData(G2, good, "h2", "")])
+        assert store.content_hashes() == {G1: "h1", G2: "h2"}
+        graphs = _graphs(store)
+    assert len(graphs[G1]) == len(readout_1()) and len(graphs[G2]) == len(readout_2())
+
+
 def test_read_only_open_takes_no_lock(tmp_path: Path) -> None:
     with GraphStore.open(tmp_path) as store:
         filled(store)

@@ -337,9 +337,9 @@ def _graphs(store: GraphStore) -> dict[str, rdflib.Graph]:
     return {str(g.identifier): g for g in dataset.graphs() if len(g)}
 
 
-# (bulk threshold in bytes, the loader new graphs must go through)
+# (bulk threshold in characters, the loader the graphs must go through)
 @pytest.mark.parametrize(("threshold", "loader"), [(0, "bulk_load"), (10**9, "load")])
-def test_new_graphs_bulk_loaded_or_not_give_the_same_store(
+def test_graphs_written_by_the_bulk_loader_or_a_transaction_give_the_same_store(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, threshold: int, loader: str) -> None:
     import kg.store
 

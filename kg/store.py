@@ -139,6 +139,12 @@ FLUSH_BYTES = 4_000_000
 BULK_BYTES = 2_000_000
 
 
+
+def _trig(graphs: Iterable[tuple[ox.NamedNode, GraphData]]) -> bytes:
+    """The graphs that have triples, as one TriG document."""
+    return "\n".join(f"{node} {{\n{item.ntriples}\n}}" for node, item in graphs
+                     if item.ntriples).encode("utf-8")
+
 # --------------------------------------------------------------------------- terms
 
 def to_ox_term(term: Node | OxTerm, bnodes: dict[BNode, ox.BlankNode] | None = None) -> OxTerm:
@@ -739,7 +745,8 @@ class GraphStore:
             meta.update(f"DELETE {{ GRAPH {meta_graph} {{ ?g ?p ?h }} }} WHERE {{ "
                         f"VALUES ?g {{ {values} }} GRAPH {meta_graph} {{ ?g ?p ?h }} }}")
             self._changing()
-            if self._location is not None and sum(len(item.ntriples) for item in graphs) >= BULK_BYTES:
+            size = sum(len(item.ntriples) for item in graphs)
+            if self._location is not None and size >= BULK_BYTES:
                 # the graphs that exist are dropped (one transaction), then all are
                 # loaded by the bulk loader: sorted files made aside and taken in at
                 # once (tests/test_faults.py kills builds inside it)
@@ -747,10 +754,8 @@ class GraphStore:
                     data.update("".join(f"DROP SILENT GRAPH {node} ;\n" + (
                         "" if item.ntriples else f"CREATE SILENT GRAPH {node} ;\n")
                         for node, item in existing))
-                trig = "\n".join(f"{node} {{\n{item.ntriples}\n}}"
-                                  for node, item in zip(nodes, graphs) if item.ntriples)
-                if trig:
-                    data.bulk_load(trig.encode("utf-8"), ox.RdfFormat.TRIG)
+                if size:
+                    data.bulk_load(_trig(zip(nodes, graphs)), ox.RdfFormat.TRIG)
             else:
                 if existing:
                     drops = "".join(f"DROP SILENT GRAPH {node} ;\nCREATE SILENT GRAPH {node} ;\n"
@@ -759,14 +764,13 @@ class GraphStore:
                                         for node, item in existing if item.ntriples)
                     data.update(drops + f"INSERT DATA {{\n{inserts}\n}}")
                 if fresh:
-                    trig = "\n".join(f"{node} {{\n{item.ntriples}\n}}" for node, item in fresh)
-                    data.load(trig.encode("utf-8"), ox.RdfFormat.TRIG)
+                    data.load(_trig(fresh), ox.RdfFormat.TRIG)
             hashes = " ".join(f"{node} <{CONTENT_HASH}> {ox.Literal(item.content_hash)} ."
                               + (f" {node} <{SOURCE_STAT}> {ox.Literal(item.source)} ."
                                  if item.source else "")
                               for node, item in zip(nodes, graphs))
             meta.update(f"INSERT DATA {{ GRAPH {meta_graph} {{ {hashes} }} }}")
-            self._wrote(sum(len(item.ntriples) for item in graphs))
+            self._wrote(size)
             self._put_meta_cache(cache, {item.iri: (item.content_hash, item.source or None)
                                          for item in graphs})
         except SyntaxError as err:  # text not rendered by render_ntriples

@@ -37,7 +37,7 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--no-graph", action="store_true", help="do not write graph.ttl (the store is the graph)")
     b.add_argument("-j", "--jobs", type=int, default=1, metavar="N", help="extract in N worker processes (default 1: this process)")
     b.add_argument("--dask", metavar="ADDRESS", help="extract on the Dask cluster whose scheduler is at ADDRESS (tcp://host:8786); needs partyrel[cluster]")
-    b.add_argument("--batch-size", type=int, default=64, metavar="N", help="readouts per nlp.pipe call (default 64); the store is written 512 at a time, or N if larger")
+    b.add_argument("--batch-size", type=int, default=64, metavar="N", help="readouts per nlp.pipe call (default 64); the store is written 4,096 at a time (fewer once their triples come to 48 million characters), or N if larger")
     b.add_argument("--prune", action="store_true", help="remove the facts of readouts whose files are no longer among the PATHs")
     b.add_argument("--reread", action="store_true", help="read every file again, even those whose size and time are unchanged")
     b.add_argument("-q", "--quiet", action="store_true", help="print only failures")

@@ -36,7 +36,8 @@ Faults and repeated runs:
 
 Scale: files are streamed in batches of ``batch_size`` readouts (one
 ``nlp.pipe`` call each; the store is written :data:`STORE_BATCH` readouts at
-a time, or ``batch_size`` if larger), extracted in this process, in
+a time, or ``batch_size`` if larger, or fewer when their text comes to
+:data:`STORE_BATCH_CHARS`, in a thread beside the one collecting results), extracted in this process, in
 ``jobs`` worker processes or on a Dask cluster (``dask``; see
 :mod:`kg.parallel` and :mod:`kg.distributed`), and written as they come back,
 in input order; memory does not grow with the number of readouts (only
@@ -61,6 +62,7 @@ import json
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -368,11 +370,19 @@ def build(
 
 
 _OUTPUTS = ".outputs.json"
-#: Readouts written to the store at a time (one :meth:`GraphStore.replace_graphs`,
-#: one summary update): enough new text for the store's bulk loader
-#: (:data:`kg.store.BULK_BYTES`, about 160 readouts). A build killed half-way
+#: Readouts written to the store at a time, at most (one
+#: :meth:`GraphStore.replace_graphs`, one summary update, by the bulk loader:
+#: :data:`kg.store.BULK_BYTES`). Each bulk load adds sorted files that RocksDB
+#: merges with those it holds, in threads that take CPU from the workers, and
+#: the fewer the loads, the less merging: measured at 100,000 readouts (``-j 2``,
+#: store only), 512 at a time gave the merging threads about 190 s of CPU and the
+#: build 360 s; 4,096 at a time, about 60 s and 316 s. A build killed half-way
 #: extracts at most this many readouts again.
-STORE_BATCH = 512
+STORE_BATCH = 4096
+#: ... or fewer, once their N-Triples come to this many characters (about 4,000
+#: readouts of the benchmark corpus, 12,000 characters each): the batch being
+#: collected and the one being written are in memory together.
+STORE_BATCH_CHARS = 48_000_000
 #: The parts graph.ttl is written from, kept for the next build (:mod:`kg.graphfile`).
 GRAPH_PARTS = ".graph-parts.sqlite"
 
@@ -625,44 +635,108 @@ def _store_results(store: GraphStore, results: Iterable[list[Extracted]], report
     """Write extracted readouts to the store (and their rows to the summary) in
     batches, in input order; count them and collect warnings and failures (a
     second input giving the same readout id is refused). Return the graphs of
-    the readouts given."""
+    the readouts given.
+
+    A batch is written by a :class:`_Writer` thread while the next one is
+    collected, so the workers' results keep being taken in during a write."""
     seen: dict[str, str] = {}  # graph IRI -> the file that gave it
     pending: list[GraphData] = []
-    for batch in results:
-        for item in batch:
-            tell.done += 1
-            if item.failure is not None:
-                report.failures.append(item.failure)
-                continue
-            if item.graph in seen:
-                report.failures.append(Failure(
-                    item.path, f"same readout id {item.readout_id!r} as {seen[item.graph]} (both "
-                               f"would be stored as {item.graph})",
-                    _duplicate_hint(seen[item.graph], item.path)))
-                continue
-            seen[item.graph] = item.path
-            if progress is not None:
-                progress(tell.done, item.path)
-            report.warnings += [(item.path, w) for w in item.warnings]
-            report.readouts += 1
-            if item.ntriples is None:
-                report.skipped += 1
-                continue
-            report.built += 1
-            touched.add(item.labelled)
-            pending.append(GraphData(item.graph, item.ntriples, item.digest, item.source))
-            if len(pending) >= max(batch_size, STORE_BATCH):
-                touched.before_replacing(store, [g.iri for g in pending])
-                store.replace_graphs(pending)
-                if summary is not None:
-                    summary.record(pending)
-                pending = []
-        tell("read")
-    touched.before_replacing(store, [g.iri for g in pending])
-    store.replace_graphs(pending)
-    if summary is not None:
-        summary.record(pending)
+    labelled: list[tuple[str, ...]] = []
+    chars = 0
+    limit = max(batch_size, STORE_BATCH)
+    with _Writer(store, touched, summary) as writer:
+        for batch in results:
+            for item in batch:
+                tell.done += 1
+                if item.failure is not None:
+                    report.failures.append(item.failure)
+                    continue
+                if item.graph in seen:
+                    report.failures.append(Failure(
+                        item.path, f"same readout id {item.readout_id!r} as {seen[item.graph]} (both "
+                                   f"would be stored as {item.graph})",
+                        _duplicate_hint(seen[item.graph], item.path)))
+                    continue
+                seen[item.graph] = item.path
+                if progress is not None:
+                    progress(tell.done, item.path)
+                report.warnings += [(item.path, w) for w in item.warnings]
+                report.readouts += 1
+                if item.ntriples is None:
+                    report.skipped += 1
+                    continue
+                report.built += 1
+                labelled.append(item.labelled)
+                pending.append(GraphData(item.graph, item.ntriples, item.digest, item.source))
+                chars += len(item.ntriples)
+                if len(pending) >= limit or chars >= STORE_BATCH_CHARS:
+                    writer.write(pending, labelled)
+                    pending, labelled, chars = [], [], 0
+            tell("read")
+        writer.write(pending, labelled)
     return set(seen)
+
+
+class _Writer:
+    """Writes batches of readout graphs to the store and the summary in a
+    thread of its own, one batch at a time: :meth:`write` waits for the
+    previous batch, re-raises its error if it failed, and starts the next.
+    Leaving the ``with`` block waits for the last batch (and re-raises its
+    error, unless another is on its way out). Batches are written in the order
+    given, each as :meth:`~kg.store.GraphStore.replace_graphs` writes it, so a
+    build killed at any moment leaves the store as the same build written
+    without the thread would.
+
+    Example:
+        >>> from kg.store import GRAPH_BASE
+        >>> with GraphStore.memory() as store:
+        ...     with _Writer(store, _Touched(enabled=False), None) as w:
+        ...         w.write([GraphData(GRAPH_BASE + "r1", "<urn:a> <urn:b> <urn:c> .", "h1")], [()])
+        ...     store.content_hashes()
+        {'https://w3id.org/partyrel/id/graph/r1': 'h1'}
+    """
+
+    def __init__(self, store: GraphStore, touched: _Touched, summary: Summary | None) -> None:
+        self._store, self._touched, self._summary = store, touched, summary
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="partyrel-writer")
+        self._running: Future[None] | None = None
+
+    def write(self, graphs: list[GraphData], labelled: list[tuple[str, ...]]) -> None:
+        """Wait for the batch being written, then start writing ``graphs``
+        (``labelled``: the entities with forms each names, as in
+        :class:`~kg.parallel.Extracted`)."""
+        self.wait()
+        if graphs:
+            self._running = self._pool.submit(self._write, graphs, labelled)
+
+    def _write(self, graphs: list[GraphData], labelled: list[tuple[str, ...]]) -> None:
+        for entities in labelled:
+            self._touched.add(entities)
+        self._touched.before_replacing(self._store, [g.iri for g in graphs])
+        self._store.replace_graphs(graphs)
+        if self._summary is not None:
+            self._summary.record(graphs)
+
+    def wait(self) -> None:
+        """Wait for the batch being written; re-raise its error."""
+        running, self._running = self._running, None
+        if running is not None:
+            running.result()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        try:
+            if exc is None:
+                self.wait()
+            elif self._running is not None:
+                # the build stops: the batch being written is finished (the store
+                # is closed after this), its own error dropped for the one raised
+                wait([self._running])
+        finally:
+            self._pool.shutdown(wait=True)
 
 
 def add_readout(store: GraphStore, readout: Readout, digest: str = "", *,

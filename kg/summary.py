@@ -440,7 +440,8 @@ class Summary:
             if path.is_file() and _version_of(path) != _VERSION:
                 for suffix in ("", "-wal", "-shm"):  # made by another version: made again
                     Path(f"{path}{suffix}").unlink(missing_ok=True)
-            connection = sqlite3.connect(path, isolation_level=None)
+            # written by the build's writer thread (kg.pipeline), one thread at a time
+            connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
             try:
                 connection.execute("PRAGMA journal_mode = WAL")
                 connection.execute("PRAGMA synchronous = NORMAL")

@@ -6,13 +6,17 @@ from __future__ import annotations
 import io
 import shutil
 import sys
+import threading
 from pathlib import Path
 
 import pytest
 import rdflib
 from rdflib.compare import graph_diff, isomorphic, to_isomorphic
 
+import kg.parallel
+import kg.pipeline
 from kg.cli import _ProgressBar, main
+from kg.errors import StoreError
 from kg.pipeline import BuildProgress, build
 from kg.store import GRAPH_BASE, GraphStore
 from test_generate import gen
@@ -53,6 +57,106 @@ def test_every_batch_size_gives_the_same_graph(corpus: Path, reference: Path, tm
     report = build([corpus], tmp_path, write_map=False, batch_size=batch_size)
     assert (report.readouts, report.built, report.failures) == (N, N, [])
     _same(reference, tmp_path)
+
+
+def _readout_writes(monkeypatch: pytest.MonkeyPatch, before=None) -> list[int]:
+    """Spy on the store writes of readout graphs: the number of graphs in each
+    (``before(call number)`` runs first)."""
+    writes: list[int] = []
+    real = GraphStore.replace_graphs
+
+    def spy(self: GraphStore, graphs):
+        if graphs and not graphs[0].iri.startswith(GRAPH_BASE + "_"):
+            writes.append(len(graphs))
+            if before is not None:
+                before(len(writes))
+        return real(self, graphs)
+
+    monkeypatch.setattr(GraphStore, "replace_graphs", spy)
+    return writes
+
+
+@pytest.mark.parametrize(("store_batch", "store_chars", "writes"), [
+    (4096, 48_000_000, [N]),  # the defaults: the corpus in one write
+    (8, 48_000_000, [8] * 5),  # a number of readouts at a time
+    (4096, 1, [1] * N),  # a readout's text reaches the limit alone
+])
+def test_the_store_is_written_in_batches_of_readouts_or_of_text_giving_the_same_graph(
+        corpus: Path, reference: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        store_batch: int, store_chars: int, writes: list[int]):
+    monkeypatch.setattr(kg.pipeline, "STORE_BATCH", store_batch)
+    monkeypatch.setattr(kg.pipeline, "STORE_BATCH_CHARS", store_chars)
+    seen = _readout_writes(monkeypatch)
+    report = build([corpus], tmp_path, write_map=False, batch_size=1)
+    assert (report.built, report.failures, seen) == (N, [], writes)
+    _same(reference, tmp_path)
+
+
+def test_readouts_are_taken_in_while_a_batch_is_written(
+        corpus: Path, reference: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    # the first write waits until the build has taken in a readout of the next
+    # batch: written in the thread that collects them, it would wait in vain
+    monkeypatch.setattr(kg.pipeline, "STORE_BATCH", 8)
+    next_batch_seen = threading.Event()
+    waited: list[bool] = []
+
+    def hold_the_first(write: int) -> None:
+        if write == 1:
+            waited.append(next_batch_seen.wait(timeout=20))
+
+    _readout_writes(monkeypatch, hold_the_first)
+
+    def progress(n: int, name: str) -> None:
+        if n > 8:
+            next_batch_seen.set()
+
+    report = build([corpus], tmp_path, write_map=False, batch_size=1, progress=progress)
+    assert waited == [True] and report.built == N
+    _same(reference, tmp_path)
+
+
+def test_a_failed_write_stops_the_build_with_its_error_and_keeps_the_batches_before(
+        corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setattr(kg.pipeline, "STORE_BATCH", 8)
+
+    def fail_the_third(write: int) -> None:
+        if write == 3:
+            raise StoreError("disk full (simulated)")
+
+    _readout_writes(monkeypatch, fail_the_third)
+    with pytest.raises(StoreError, match="disk full"):
+        build([corpus], tmp_path, write_map=False, batch_size=1)
+    with GraphStore.open(tmp_path, read_only=True) as store:
+        assert len([g for g in store.content_hashes() if not g.startswith(GRAPH_BASE + "_")]) == 16
+    monkeypatch.undo()
+    report = build([corpus], tmp_path, write_map=False)
+    assert (report.built, report.skipped) == (N - 16, 16)
+
+
+def test_a_build_stopped_by_an_error_finishes_the_write_under_way(
+        corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setattr(kg.pipeline, "STORE_BATCH", 8)
+    writing = threading.Event()
+    real_results = kg.parallel.local_results
+
+    def results(batches, options):
+        for n, batch in enumerate(real_results(batches, options)):
+            if n == 9:  # the second batch of 8 is being collected, the first written
+                assert writing.wait(timeout=20)
+                raise RuntimeError("extraction failed (simulated)")
+            yield batch
+
+    def slow_first(write: int) -> None:
+        if write == 1:
+            writing.set()
+            threading.Event().wait(0.5)  # still writing when the error reaches the build
+
+    _readout_writes(monkeypatch, slow_first)
+    monkeypatch.setattr(kg.parallel, "local_results", results)
+    with pytest.raises(RuntimeError, match="extraction failed"):
+        build([corpus], tmp_path, write_map=False, batch_size=1)
+    with GraphStore.open(tmp_path, read_only=True) as store:
+        assert len([g for g in store.content_hashes() if not g.startswith(GRAPH_BASE + "_")]) == 8
 
 
 @pytest.mark.slow

@@ -319,9 +319,11 @@ def build(
                 report.triples = int(same.get("triples", 0))  # nothing changed since it was written
             else:
                 try:
+                    # with a core to spare (no map drawn beside), a second process makes
+                    # the subjects' parts when all are made anew
                     report.triples = write_graph_file(store, report.graph_path, parts=out / GRAPH_PARTS,
-                                                      version=extractor_fingerprint(),
-                                                      state=state).triples
+                                                      version=extractor_fingerprint(), state=state,
+                                                      helper=jobs > 1 and beside is None).triples
                     parts_fresh = True
                 except BaseException:
                     if beside is not None:

@@ -150,3 +150,90 @@ def test_the_engagement_data_of_the_parts_is_what_the_store_gives(
     assert engagement_data(parts, state="now") == expected
     with pytest.raises(StoreError, match="another state"):
         engagement_data(parts, state="later")
+
+
+def with_a_blank_node(store: GraphStore) -> None:
+    """A readout graph with a blank-node subject (made by its own lookup, not a query)."""
+    note = rdflib.BNode("note1")
+    store.replace_graph(GRAPH_BASE + "r6", [(note, RDFS.label, Literal("a note")),
+                                            (ID["org/eta-party"], RDFS.comment, note)], "h6")
+
+
+def _parts_rows(parts: Path) -> dict[str, list[tuple[object, ...]]]:
+    import sqlite3
+    from contextlib import closing
+
+    with closing(sqlite3.connect(parts)) as db:
+        return {table: db.execute(f"SELECT rowid, * FROM {table} ORDER BY rowid").fetchall()
+                for table in ("graphs", "subjects")}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("change", [lambda store: None, restate_an_engagement, with_a_blank_node])
+def test_parts_made_anew_with_a_helper_process_are_those_one_process_makes(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, change: Callable[[GraphStore], None]):
+    import kg.graphfile
+
+    monkeypatch.setattr(kg.graphfile, "HELPER_GRAPHS", 0)
+    started: list[Path] = []
+    real = kg.graphfile._SubjectsBeside.__init__
+
+    def spy(self, out, parts, book):
+        started.append(parts)
+        real(self, out, parts, book)
+
+    monkeypatch.setattr(kg.graphfile._SubjectsBeside, "__init__", spy)
+    with GraphStore.open(tmp_path / "store") as store:
+        filled(store)
+        change(store)
+        alone = write_graph_file(store, tmp_path / "alone.ttl", parts=tmp_path / "alone.sqlite")
+        helped = write_graph_file(store, tmp_path / "helped.ttl", parts=tmp_path / "helped.sqlite",
+                                  helper=True)
+        assert started == [tmp_path / "helped.sqlite"]
+        assert (tmp_path / "helped.ttl").read_bytes() == (tmp_path / "alone.ttl").read_bytes()
+        # a rewrite that reuses parts makes the few it needs in this process
+        change_one(store)
+        again = write_graph_file(store, tmp_path / "helped.ttl", parts=tmp_path / "helped.sqlite",
+                                 helper=True)
+        write_graph_file(store, tmp_path / "fresh.ttl")
+    assert helped == alone and alone.subjects_made > 0
+    assert started == [tmp_path / "helped.sqlite"] and again.graphs_made == 1
+    assert (tmp_path / "helped.ttl").read_bytes() == (tmp_path / "fresh.ttl").read_bytes()
+    assert not list(tmp_path.glob("*.subjects.tmp"))
+
+
+@pytest.mark.slow
+def test_parts_made_by_a_helper_process_equal_those_of_one_process_row_for_row(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    import kg.graphfile
+
+    monkeypatch.setattr(kg.graphfile, "HELPER_GRAPHS", 0)
+    with GraphStore.open(tmp_path / "store") as store:
+        filled(store)
+        with_a_blank_node(store)
+        restate_an_engagement(store)
+        write_graph_file(store, tmp_path / "alone.ttl", parts=tmp_path / "alone.sqlite")
+        write_graph_file(store, tmp_path / "helped.ttl", parts=tmp_path / "helped.sqlite", helper=True)
+    assert _parts_rows(tmp_path / "helped.sqlite") == _parts_rows(tmp_path / "alone.sqlite")
+    assert (tmp_path / "helped.ttl").read_bytes() == (tmp_path / "alone.ttl").read_bytes()
+
+
+@pytest.mark.slow
+def test_a_helper_process_that_fails_is_a_store_error_and_the_old_file_stays(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    import kg.graphfile
+
+    monkeypatch.setattr(kg.graphfile, "HELPER_GRAPHS", 0)
+    real = kg.graphfile._SubjectsBeside.__init__
+
+    def elsewhere(self, out, parts, book):  # the helper opens a folder with no store
+        real(self, tmp_path / "no-store-here", parts, book)
+
+    monkeypatch.setattr(kg.graphfile._SubjectsBeside, "__init__", elsewhere)
+    (tmp_path / "graph.ttl").write_text("old")
+    with GraphStore.open(tmp_path / "store") as store:
+        filled(store)
+        with pytest.raises(StoreError):
+            write_graph_file(store, tmp_path / "graph.ttl", parts=tmp_path / "parts.sqlite", helper=True)
+    assert (tmp_path / "graph.ttl").read_text() == "old"
+    assert not list(tmp_path.glob("*.subjects.tmp")) and not list(tmp_path.glob("*.tmp"))

@@ -25,7 +25,9 @@ So a rebuild that changed 1 % of the readouts serializes about 1 % of the
 graph parts and the subjects those readouts name, then copies the rest.
 The parts file is only a cache: when it is missing, unreadable, of another
 schema or made for another ``version``, it is made again from the store,
-which gives the same ``graph.ttl``.
+which gives the same ``graph.ttl``. When every part is made anew,
+``helper=True`` lets a second process make the subjects' parts meanwhile
+(:data:`HELPER_GRAPHS`).
 """
 
 from __future__ import annotations

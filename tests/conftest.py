@@ -39,3 +39,21 @@ def workers_from_the_start(monkeypatch: pytest.MonkeyPatch) -> None:
     import kg.parallel
 
     monkeypatch.setattr(kg.parallel, "LOCAL_READOUTS", 0)
+
+
+@pytest.fixture
+def helper_starts(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
+    """Every graph.ttl made anew may use the helper process (kg.graphfile); the
+    list receives the parts file of each helper started."""
+    import kg.graphfile
+
+    monkeypatch.setattr(kg.graphfile, "HELPER_GRAPHS", 0)
+    started: list[Path] = []
+    real = kg.graphfile._SubjectsBeside.__init__
+
+    def spy(self, out, parts, book):
+        started.append(parts)
+        real(self, out, parts, book)
+
+    monkeypatch.setattr(kg.graphfile._SubjectsBeside, "__init__", spy)
+    return started

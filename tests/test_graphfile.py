@@ -171,18 +171,8 @@ def _parts_rows(parts: Path) -> dict[str, list[tuple[object, ...]]]:
 @pytest.mark.slow
 @pytest.mark.parametrize("change", [lambda store: None, restate_an_engagement, with_a_blank_node])
 def test_parts_made_anew_with_a_helper_process_are_those_one_process_makes(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, change: Callable[[GraphStore], None]):
-    import kg.graphfile
-
-    monkeypatch.setattr(kg.graphfile, "HELPER_GRAPHS", 0)
-    started: list[Path] = []
-    real = kg.graphfile._SubjectsBeside.__init__
-
-    def spy(self, out, parts, book):
-        started.append(parts)
-        real(self, out, parts, book)
-
-    monkeypatch.setattr(kg.graphfile._SubjectsBeside, "__init__", spy)
+        tmp_path: Path, helper_starts: list[Path], change: Callable[[GraphStore], None]):
+    started = helper_starts
     with GraphStore.open(tmp_path / "store") as store:
         filled(store)
         change(store)

@@ -165,19 +165,9 @@ def test_a_build_stopped_by_an_error_finishes_the_write_under_way(
     (1, 0),  # one process asked for
 ])
 def test_graph_ttl_made_with_or_without_a_helper_process_is_the_same(
-        corpus: Path, reference: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        corpus: Path, reference: Path, tmp_path: Path, helper_starts: list[Path],
         workers_from_the_start: None, jobs: int, helped: int):
-    import kg.graphfile
-
-    monkeypatch.setattr(kg.graphfile, "HELPER_GRAPHS", 0)
-    started: list[Path] = []
-    real = kg.graphfile._SubjectsBeside.__init__
-
-    def spy(self, out, parts, book):
-        started.append(parts)
-        real(self, out, parts, book)
-
-    monkeypatch.setattr(kg.graphfile._SubjectsBeside, "__init__", spy)
+    started = helper_starts
     report = build([corpus], tmp_path, write_map=False, jobs=jobs, batch_size=8)
     assert (report.built, report.failures, len(started)) == (N, [], helped)
     _same(reference, tmp_path)

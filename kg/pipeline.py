@@ -61,7 +61,7 @@ import hashlib
 import json
 import os
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from contextlib import ExitStack
 from dataclasses import dataclass, field
@@ -272,7 +272,7 @@ def build(
                 results = local_results(batches, options)
             stack.callback(results.close)  # stops the workers on an error or Ctrl-C
             given = _store_results(store, results, report, progress, tell, batch_size, touched,
-                                   summary.summary)
+                                   summary.summary, store.source_stats() if reread else stats)
         report.seconds["read"] = time.perf_counter() - started
         if prune:
             if unlisted:
@@ -633,17 +633,23 @@ def _duplicate_hint(first: str, second: str) -> str:
 
 def _store_results(store: GraphStore, results: Iterable[list[Extracted]], report: BuildReport,
                    progress: Callable[[int, str], None] | None, tell: _Teller,
-                   batch_size: int, touched: _Touched, summary: Summary | None = None) -> set[str]:
+                   batch_size: int, touched: _Touched, summary: Summary | None = None,
+                   recorded: Mapping[str, str] | None = None) -> set[str]:
     """Write extracted readouts to the store (and their rows to the summary) in
     batches, in input order; count them and collect warnings and failures (a
     second input giving the same readout id is refused). Return the graphs of
     the readouts given.
 
     A batch is written by a :class:`_Writer` thread while the next one is
-    collected, so the workers' results keep being taken in during a write."""
+    collected, so the workers' results keep being taken in during a write.
+    A file read again and found unchanged gets its new stat key recorded
+    (``recorded``: the keys the store holds), so that the next build skips it
+    unread."""
     seen: dict[str, str] = {}  # graph IRI -> the file that gave it
     pending: list[GraphData] = []
     labelled: list[tuple[str, ...]] = []
+    restat: dict[str, str] = {}  # graph IRI -> the stat key of a file found unchanged by its text
+    recorded = recorded or {}
     chars = 0
     limit = max(batch_size, STORE_BATCH)
     with _Writer(store, touched, summary) as writer:
@@ -666,16 +672,18 @@ def _store_results(store: GraphStore, results: Iterable[list[Extracted]], report
                 report.readouts += 1
                 if item.ntriples is None:
                     report.skipped += 1
+                    if item.source and recorded.get(item.graph) != item.source:
+                        restat[item.graph] = item.source
                     continue
                 report.built += 1
                 labelled.append(item.labelled)
                 pending.append(GraphData(item.graph, item.ntriples, item.digest, item.source))
                 chars += len(item.ntriples)
-                if len(pending) >= limit or chars >= STORE_BATCH_CHARS:
-                    writer.write(pending, labelled)
-                    pending, labelled, chars = [], [], 0
+                if len(pending) >= limit or chars >= STORE_BATCH_CHARS or len(restat) >= limit:
+                    writer.write(pending, labelled, restat)
+                    pending, labelled, restat, chars = [], [], {}, 0
             tell("read")
-        writer.write(pending, labelled)
+        writer.write(pending, labelled, restat)
     return set(seen)
 
 
@@ -703,15 +711,21 @@ class _Writer:
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="partyrel-writer")
         self._running: Future[None] | None = None
 
-    def write(self, graphs: list[GraphData], labelled: list[tuple[str, ...]]) -> None:
+    def write(self, graphs: list[GraphData], labelled: list[tuple[str, ...]],
+              restat: Mapping[str, str] | None = None) -> None:
         """Wait for the batch being written, then start writing ``graphs``
         (``labelled``: the entities with forms each names, as in
-        :class:`~kg.parallel.Extracted`)."""
+        :class:`~kg.parallel.Extracted`) and the new stat keys ``restat``
+        (:meth:`~kg.store.GraphStore.set_source_stats`)."""
         self.wait()
-        if graphs:
-            self._running = self._pool.submit(self._write, graphs, labelled)
+        if graphs or restat:
+            self._running = self._pool.submit(self._write, graphs, labelled, restat or {})
 
-    def _write(self, graphs: list[GraphData], labelled: list[tuple[str, ...]]) -> None:
+    def _write(self, graphs: list[GraphData], labelled: list[tuple[str, ...]],
+               restat: Mapping[str, str]) -> None:
+        self._store.set_source_stats(restat)
+        if not graphs:
+            return
         for entities in labelled:
             self._touched.add(entities)
         self._touched.before_replacing(self._store, [g.iri for g in graphs])

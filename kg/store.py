@@ -865,6 +865,42 @@ class GraphStore:
             raise StoreError(f"cannot write to the store at {self._location}: {err}; check the "
                              "disk (space, permissions) and build again") from err
 
+    def set_source_stats(self, stats: Mapping[str, str]) -> None:
+        """Record new stat keys (graph IRI -> key) for graphs whose triples and
+        content hash stay: files read again and found unchanged (touched,
+        copied, given by another path), so that the next build skips them
+        without reading them. One transaction; a graph with no content hash
+        is left without a stat key.
+
+        Example:
+            >>> with GraphStore.memory() as store:
+            ...     store.replace_graphs([GraphData(GRAPH_BASE + "r1", "", "h", "old")])
+            ...     store.set_source_stats({GRAPH_BASE + "r1": "new", GRAPH_BASE + "r2": "new"})
+            ...     store.source_stats(), store.content_hashes()
+            ({'https://w3id.org/partyrel/id/graph/r1': 'new'}, {'https://w3id.org/partyrel/id/graph/r1': 'h'})
+        """
+        if not stats:
+            return
+        _, meta = self._writable()
+        graph = f"<{META_GRAPH}>"
+        rows = " ".join(f"({self._graph_node(iri)} {ox.Literal(stat)})" for iri, stat in stats.items())
+        update = (f"DELETE {{ GRAPH {graph} {{ ?g <{SOURCE_STAT}> ?old }} }} WHERE {{ VALUES (?g ?new) "
+                  f"{{ {rows} }} GRAPH {graph} {{ ?g <{SOURCE_STAT}> ?old }} }} ;\n"
+                  f"INSERT {{ GRAPH {graph} {{ ?g <{SOURCE_STAT}> ?new }} }} WHERE {{ VALUES (?g ?new) "
+                  f"{{ {rows} }} GRAPH {graph} {{ ?g <{CONTENT_HASH}> ?hash }} }}")
+        cache = self._take_meta_cache()
+        try:
+            meta.update(update)
+        except OSError as err:
+            raise StoreError(f"cannot write to the store at {self._location}: {err}; check the "
+                             "disk (space, permissions) and build again") from err
+        hashes, known = cache.get(CONTENT_HASH), cache.get(SOURCE_STAT)
+        if hashes is not None and known is not None:
+            known.update((iri, stat) for iri, stat in stats.items() if iri in hashes)
+        else:
+            cache.pop(SOURCE_STAT, None)
+        self._meta_cache = cache
+
     def source_stats(self) -> dict[str, str]:
         """Graph IRI -> the stat key recorded with its content hash by
         :meth:`replace_graphs` (``GraphData.source``): how the build tells an

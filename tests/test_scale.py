@@ -8,6 +8,7 @@ import shutil
 import sys
 import threading
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 import rdflib
@@ -221,6 +222,48 @@ def test_an_incremental_rebuild_skips_unchanged_replaces_changed_and_prunes_dele
     assert (out / "graph.ttl").read_bytes() == (fresh / "graph.ttl").read_bytes()
 
 
+class _InlineExecutor:
+    """A stand-in for the worker pool that runs each batch here, and notes its tasks."""
+
+    submitted: ClassVar[list[list[str]]] = []
+
+    def __init__(self, *args, **kwargs) -> None:
+        pass
+
+    def submit(self, fn, tasks, *args):
+        from concurrent.futures import Future
+
+        _InlineExecutor.submitted.append([Path(task.path).name for task in tasks])
+        future: Future = Future()
+        future.set_result(fn(tasks, *args))
+        return future
+
+    def shutdown(self, *args, **kwargs) -> None:
+        pass
+
+
+def test_in_a_rebuild_only_the_files_to_read_travel_to_the_workers_and_results_keep_their_order(
+        corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, workers_from_the_start: None):
+    src = tmp_path / "in"
+    shutil.copytree(corpus, src)
+    out = tmp_path / "out"
+    build([src], out, write_map=False, batch_size=8)
+    changed = gen.mutate(src, 0.1, seed=4)  # 4 readouts
+    (src / "000" / "bad.txt").write_text("")  # a file to read: it fails in the worker
+    monkeypatch.setattr(kg.parallel, "ProcessPoolExecutor", _InlineExecutor)
+    monkeypatch.setattr(_InlineExecutor, "submitted", [])
+    order: list[str] = []
+    report = build([src], out, write_map=False, jobs=2, batch_size=8,
+                   progress=lambda n, name: order.append(Path(name).name))
+    sent = sorted(name for batch in _InlineExecutor.submitted for name in batch)
+    assert sent == sorted([p.name for p in changed] + ["bad.txt"])
+    assert (report.built, report.skipped, len(report.failures)) == (len(changed), N - len(changed), 1)
+    assert order == sorted(order)  # every readout reported in input order, changed or not
+    fresh = tmp_path / "fresh"
+    build([src], fresh, write_map=False)
+    _same(out, fresh)
+
+
 def test_without_prune_the_facts_of_deleted_files_stay(corpus: Path, tmp_path: Path):
     src = tmp_path / "in"
     shutil.copytree(corpus, src)
@@ -313,6 +356,33 @@ def test_an_unchanged_file_is_not_even_read(corpus: Path, tmp_path: Path,
     assert (again.skipped, read) == (N, [])
     reread = build([corpus], tmp_path, write_map=False, reread=True)
     assert (reread.skipped, len(read)) == (N, N)
+
+
+@pytest.mark.parametrize("how", ["touched", "given by another path"])
+def test_a_file_read_again_and_found_unchanged_is_skipped_unread_the_next_time(
+        corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, how: str):
+    import os
+
+    import kg.parallel
+
+    src = tmp_path / "in"
+    shutil.copytree(corpus, src)
+    build([src], tmp_path / "out", write_map=False)
+    if how == "touched":
+        for path in src.rglob("*.txt"):
+            info = path.stat()
+            os.utime(path, ns=(info.st_atime_ns, info.st_mtime_ns + 10**9))
+    else:
+        monkeypatch.chdir(tmp_path)
+        src = Path("in")  # the same files, named relative to the working folder
+    read: list[str] = []
+    real_load = kg.parallel._load
+    monkeypatch.setattr(kg.parallel, "_load", lambda task, options: (read.append(task.path),
+                                                                     real_load(task, options))[1])
+    first = build([src], tmp_path / "out", write_map=False)
+    assert (first.skipped, len(read)) == (N, N)  # read, and found unchanged
+    second = build([src], tmp_path / "out", write_map=False)
+    assert (second.skipped, len(read)) == (N, N)  # not read again
 
 
 @pytest.mark.parametrize(("same_size_and_time", "reread", "built"), [

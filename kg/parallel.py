@@ -508,34 +508,14 @@ def pool_results(batches: Iterable[list[Task]], options: ExtractOptions, jobs: i
         yield extract_batch(batch, options)
 
 
-def _has_work(task: Task) -> bool:
-    """Whether extracting the task reads its file (it is neither failed nor known unchanged)."""
-    return task.failure is None and not task.unchanged
-
-
 def _pool_results(batches: Iterable[list[Task]], options: ExtractOptions, jobs: int
                   ) -> Iterator[list[Extracted]]:
     context = multiprocessing.get_context("spawn")
     executor = ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=warm_up)
 
     def submit(batch: list[Task]) -> Callable[[], list[Extracted]]:
-        # only the tasks with work travel: a file known unchanged by its stat key,
-        # or already failed, is answered here (a rebuild that changed 1% of 100,000
-        # readouts would otherwise send 99,000 of them to a worker and back)
-        work = [task for task in batch if _has_work(task)]
-        if len(work) == len(batch):
-            future: Future[list[Extracted]] = executor.submit(extract_batch, batch, options)
-            return future.result
-        here = extract_batch([task for task in batch if not _has_work(task)], options)
-        if not work:
-            return lambda: here
-        future = executor.submit(extract_batch, work, options)
-
-        def merged() -> list[Extracted]:
-            done, answered = iter(future.result()), iter(here)
-            return [next(done) if _has_work(task) else next(answered) for task in batch]
-
-        return merged
+        future: Future[list[Extracted]] = executor.submit(extract_batch, batch, options)
+        return future.result
 
     try:
         yield from in_order(submit, batches, window=2 * jobs + 1)

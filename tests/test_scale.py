@@ -8,7 +8,6 @@ import shutil
 import sys
 import threading
 from pathlib import Path
-from typing import ClassVar
 
 import pytest
 import rdflib
@@ -220,48 +219,6 @@ def test_an_incremental_rebuild_skips_unchanged_replaces_changed_and_prunes_dele
     _same(out, fresh)
     # graph.ttl, written from the parts the first build kept, is the file a fresh build writes
     assert (out / "graph.ttl").read_bytes() == (fresh / "graph.ttl").read_bytes()
-
-
-class _InlineExecutor:
-    """A stand-in for the worker pool that runs each batch here, and notes its tasks."""
-
-    submitted: ClassVar[list[list[str]]] = []
-
-    def __init__(self, *args, **kwargs) -> None:
-        pass
-
-    def submit(self, fn, tasks, *args):
-        from concurrent.futures import Future
-
-        _InlineExecutor.submitted.append([Path(task.path).name for task in tasks])
-        future: Future = Future()
-        future.set_result(fn(tasks, *args))
-        return future
-
-    def shutdown(self, *args, **kwargs) -> None:
-        pass
-
-
-def test_in_a_rebuild_only_the_files_to_read_travel_to_the_workers_and_results_keep_their_order(
-        corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, workers_from_the_start: None):
-    src = tmp_path / "in"
-    shutil.copytree(corpus, src)
-    out = tmp_path / "out"
-    build([src], out, write_map=False, batch_size=8)
-    changed = gen.mutate(src, 0.1, seed=4)  # 4 readouts
-    (src / "000" / "bad.txt").write_text("")  # a file to read: it fails in the worker
-    monkeypatch.setattr(kg.parallel, "ProcessPoolExecutor", _InlineExecutor)
-    monkeypatch.setattr(_InlineExecutor, "submitted", [])
-    order: list[str] = []
-    report = build([src], out, write_map=False, jobs=2, batch_size=8,
-                   progress=lambda n, name: order.append(Path(name).name))
-    sent = sorted(name for batch in _InlineExecutor.submitted for name in batch)
-    assert sent == sorted([p.name for p in changed] + ["bad.txt"])
-    assert (report.built, report.skipped, len(report.failures)) == (len(changed), N - len(changed), 1)
-    assert order == sorted(order)  # every readout reported in input order, changed or not
-    fresh = tmp_path / "fresh"
-    build([src], fresh, write_map=False)
-    _same(out, fresh)
 
 
 def test_without_prune_the_facts_of_deleted_files_stay(corpus: Path, tmp_path: Path):

@@ -56,6 +56,8 @@ __all__ = ["GraphFileStats", "engagement_data", "write_graph_file"]
 LOCAL_SUBJECTS = (ID_BASE + "readout/", ID_BASE + "engagement/")
 _SCHEMA = "2"
 _BATCH = 500  # rows per INSERT batch
+_SUBJECTS_TABLE = ("CREATE TABLE subjects (key TEXT PRIMARY KEY, turtle BLOB NOT NULL, "
+                   "triples INTEGER NOT NULL, props BLOB NOT NULL, book TEXT NOT NULL)")
 _SCAN_SHARE = 0.05  # above this share of changed graphs, one scan of the store beats a lookup per graph
 #: With ``helper``, parts made from scratch for at least this many readout graphs
 #: are made by two processes: the subjects' parts in a second one (spawned: it
@@ -299,9 +301,7 @@ def _connect(path: Path, version: str) -> sqlite3.Connection:
                     connection.execute(
                         "CREATE TABLE graphs (iri TEXT PRIMARY KEY, digest TEXT, turtle BLOB NOT NULL, "
                         "triples INTEGER NOT NULL, props BLOB NOT NULL, shared TEXT NOT NULL)")
-                    connection.execute(
-                        "CREATE TABLE subjects (key TEXT PRIMARY KEY, turtle BLOB NOT NULL, "
-                        "triples INTEGER NOT NULL, props BLOB NOT NULL, book TEXT NOT NULL)")
+                    connection.execute(_SUBJECTS_TABLE)
                     connection.executemany("INSERT INTO meta VALUES (?, ?)",
                                            [("schema", _SCHEMA), ("version", version)])
             return connection
@@ -337,21 +337,33 @@ def _update(connection: sqlite3.Connection, store: GraphStore, helper_beside: Pa
         store.flush()  # what the helper's read-only open sees
         side = _SubjectsBeside(store.location, helper_beside, book)
     try:
-        made_graphs = _graph_rows(connection, store, readout_graphs, changed, removed)
+        touched = _graph_rows(connection, store, readout_graphs, changed, removed)
         if side is not None:
             return (len(changed), len(readout_graphs) - len(changed), side.merge(connection), 0)
     finally:
         if side is not None:
             side.close()
-    touched = made_graphs
     known = dict(connection.execute("SELECT key, book FROM subjects").fetchall())
     touched.update(key for key, value in book.items() if known.get(key) != value)
     touched.update(key for key, value in known.items() if value and key not in book)
+    made, gone = _subject_rows(connection, store, touched, book, known)
+    for chunk in _chunks(gone):
+        connection.execute(f"DELETE FROM subjects WHERE key IN ({','.join('?' * len(chunk))})", chunk)
+    return (len(changed), len(readout_graphs) - len(changed), made,
+            sum(1 for key in known if key not in touched))
+
+
+def _subject_rows(connection: sqlite3.Connection, store: GraphStore, keys: Iterable[str],
+                  book: Mapping[str, str], known: Mapping[str, str] | None = None) -> tuple[int, list[str]]:
+    """Make the parts of the subjects ``keys`` (in key order) into the subjects
+    table; return how many were made, and those of ``known`` that have no
+    triples any more (their rows are to be deleted)."""
+    known = known or {}
     rows, gone, made = [], [], 0
-    for subject, triples in store.subjects_triples(_term(key) for key in sorted(touched)):
+    for subject, triples in store.subjects_triples(_term(key) for key in sorted(keys)):
         key = str(subject)
         if triples:
-            rows.append(_subject_row(key, triples, book))
+            rows.append((key, _turtle(triples), len(triples), _props(triples), book.get(key, "")))
             made += 1
         elif key in known:
             gone.append(key)
@@ -359,16 +371,7 @@ def _update(connection: sqlite3.Connection, store: GraphStore, helper_beside: Pa
             connection.executemany("INSERT OR REPLACE INTO subjects VALUES (?, ?, ?, ?, ?)", rows)
             rows = []
     connection.executemany("INSERT OR REPLACE INTO subjects VALUES (?, ?, ?, ?, ?)", rows)
-    for chunk in _chunks(gone):
-        connection.execute(f"DELETE FROM subjects WHERE key IN ({','.join('?' * len(chunk))})", chunk)
-    return (len(changed), len(readout_graphs) - len(changed), made,
-            sum(1 for key in known if key not in touched))
-
-
-def _subject_row(key: str, triples: list[ox.Triple], book: Mapping[str, str]
-                 ) -> tuple[str, bytes, int, bytes, str]:
-    """A row of the subjects table."""
-    return key, _turtle(triples), len(triples), _props(triples), book.get(key, "")
+    return made, gone
 
 
 def _graph_rows(connection: sqlite3.Connection, store: GraphStore, readout_graphs: Mapping[str, str | None],
@@ -393,10 +396,6 @@ def _graph_rows(connection: sqlite3.Connection, store: GraphStore, readout_graph
             rows = []
     connection.executemany("INSERT OR REPLACE INTO graphs VALUES (?, ?, ?, ?, ?, ?)", rows)
     return touched
-
-
-_SUBJECTS_TABLE = ("CREATE TABLE subjects (key TEXT PRIMARY KEY, turtle BLOB NOT NULL, "
-                   "triples INTEGER NOT NULL, props BLOB NOT NULL, book TEXT NOT NULL)")
 
 
 def _subject_parts(out: str, target: str, book: dict[str, str]) -> int:
@@ -427,15 +426,7 @@ def _subject_parts(out: str, target: str, book: dict[str, str]) -> int:
         connection = sqlite3.connect(target)
         try:
             connection.execute(_SUBJECTS_TABLE)
-            rows, made = [], 0
-            for subject, triples in store.subjects_triples(_term(key) for key in sorted(keys)):
-                if triples:
-                    rows.append(_subject_row(str(subject), triples, book))
-                    made += 1
-                if len(rows) >= _BATCH:
-                    connection.executemany("INSERT INTO subjects VALUES (?, ?, ?, ?, ?)", rows)
-                    rows = []
-            connection.executemany("INSERT INTO subjects VALUES (?, ?, ?, ?, ?)", rows)
+            made, _ = _subject_rows(connection, store, keys, book)
             connection.commit()
         finally:
             connection.close()

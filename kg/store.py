@@ -139,11 +139,11 @@ FLUSH_BYTES = 4_000_000
 BULK_BYTES = 2_000_000
 
 
-
 def _trig(graphs: Iterable[tuple[ox.NamedNode, GraphData]]) -> bytes:
     """The graphs that have triples, as one TriG document."""
     return "\n".join(f"{node} {{\n{item.ntriples}\n}}" for node, item in graphs
                      if item.ntriples).encode("utf-8")
+
 
 # --------------------------------------------------------------------------- terms
 

@@ -250,6 +250,12 @@ def test_bytes_that_cannot_be_read_reliably_are_refused(data, reason):
         (HEAD + "x" * 60_000, "the text is 60,"),
         (HEAD + "\u4e2d\u5171\u4e2d\u592e\u5bf9\u5916\u8054\u7edc\u90e8" * 20, "the text does not look like English: 86% of its letters"),
         (HEAD + ("a " * 1_200) + ".", "the text has a sentence of 1,2"),
+        # Latin letters counted beside Cyrillic ones: 16 of every 70 letters are Latin
+        ("The delegation met. " + "\u041f\u0430\u0440\u0442\u0438\u044f \u043f\u0440\u043e\u0432\u0435"
+         "\u043b\u0430 \u0432\u0441\u0442\u0440\u0435\u0447\u0443 \u0441 \u0434\u0435\u043b\u0435"
+         "\u0433\u0430\u0446\u0438\u0435\u0439 the party. " * 20,
+         "the text does not look like English: 77% of its letters"),
+        ("Talks. " + "Ana, Lima; " * 400 + "end.", "the text has a sentence of 1,60"),
     ],
 )
 def test_texts_that_are_not_readouts_are_refused(text, reason):

@@ -11,7 +11,7 @@ workers and stored like as many files). :func:`extract_batch` reads each
 file, skips it when its content hash is unchanged, runs the spaCy pipeline
 over the rest with ``nlp.pipe`` and returns one small :class:`Extracted`
 record per task: the readout's graph already rendered as N-Triples text
-(:func:`kg.store.render_ntriples`), so what travels back from a worker is a
+(:func:`kg.triples.readout_ox_triples`, written by :func:`kg.store.ox_ntriples`), so what travels back from a worker is a
 string, never rdflib objects, and the writer (:mod:`kg.pipeline`) stores it
 as is. Results come back in input order, a bounded number of batches in
 flight, so memory stays flat however many files there are.
@@ -365,8 +365,8 @@ def extract_batch(tasks: Sequence[Task], options: ExtractOptions | None = None) 
     from kg.extract import extract_doc
     from kg.lexicon import load_lexicon
     from kg.nlp import make_nlp
-    from kg.store import render_ntriples
-    from kg.triples import graph_iri, readout_triples
+    from kg.store import ox_ntriples
+    from kg.triples import graph_iri, readout_ox_triples
 
     options = options or ExtractOptions()
     results: list[Extracted | None] = [None] * len(tasks)
@@ -407,8 +407,8 @@ def extract_batch(tasks: Sequence[Task], options: ExtractOptions | None = None) 
             giri = graph_iri(readout.id)
             try:
                 facts = extract_doc(readout, doc if doc is not None else nlp(readout.text), lexicon)
-                triples = readout_triples(facts)
-                text = render_ntriples(triples, giri)
+                triples = readout_ox_triples(facts)
+                text = ox_ntriples(triples)
             except PartyrelError as exc:
                 results[index] = Extracted(task.path, failure=Failure(
                     task.path, f"cannot render the extracted facts ({exc})",
@@ -419,7 +419,7 @@ def extract_batch(tasks: Sequence[Task], options: ExtractOptions | None = None) 
                     task.path, f"internal error while extracting ({type(exc).__name__}: {exc})",
                     "please report it with this file; the other readouts were built"))
                 continue
-            labelled = tuple(sorted({str(s) for s, p, _ in triples if str(p) == _ALT_LABEL}))
+            labelled = tuple(sorted({s.value for s, p, _ in triples if p.value == _ALT_LABEL}))
             results[index] = Extracted(task.path, readout.id, giri, digest, text,
                                        loaded.warnings + tuple(facts.warnings), labelled=labelled,
                                        source=task.stat)

@@ -84,6 +84,7 @@ __all__ = [
     "GraphStore",
     "binding_key",
     "from_ox_term",
+    "ox_ntriples",
     "render_ntriples",
     "syntax_error_message",
     "to_ox_term",
@@ -199,6 +200,7 @@ def render_ntriples(triples: Iterable[tuple[Node, Node, Node]], graph_iri: str =
     written by pyoxigraph (so no value can change the meaning of an update that
     embeds the text); raise StoreError for an item that is not a valid triple.
 
+    The terms are rdflib's or pyoxigraph's (:func:`to_ox_term`).
     ``graph_iri`` only names the graph in error messages. Blank nodes get fresh
     ids, the same rdflib BNode the same id within one call. This is the work
     :meth:`GraphStore.replace_graph` does before writing; worker processes do it
@@ -228,11 +230,26 @@ def render_ntriples(triples: Iterable[tuple[Node, Node, Node]], graph_iri: str =
         except (TypeError, ValueError) as err:
             raise StoreError(f"item {number}{where} is not a (subject, predicate, "
                              f"object) triple: {triple!r}") from err
-        if isinstance(subject, Literal) or not isinstance(predicate, URIRef):
+        if isinstance(subject, (Literal, ox.Literal)) or not isinstance(predicate, (URIRef, ox.NamedNode)):
             raise StoreError(f"triple {number}{where} is not valid RDF (literal "
                              f"subject or non-IRI predicate): {triple!r}; fix the extractor")
         lines.append(f"{render(subject)} {render(predicate)} {render(obj)} .")
     return "\n".join(lines)
+
+
+def ox_ntriples(triples: Iterable[tuple[OxTerm, OxTerm, OxTerm]]) -> str:
+    """The text :func:`render_ntriples` gives for triples of pyoxigraph terms
+    without blank nodes, written without its checks: for triples valid by
+    construction (:func:`kg.triples.readout_ox_triples`), in a third less time.
+
+    Example:
+        >>> s = ox.NamedNode("https://w3id.org/partyrel/id/person/tang-wenbo")
+        >>> p = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
+        >>> t = [(s, p, ox.Literal("Tang Wenbo", language="en"))]
+        >>> ox_ntriples(t) == render_ntriples(t)
+        True
+    """
+    return "\n".join(f"{s} {p} {o} ." for s, p, o in triples)
 
 
 @dataclass(frozen=True, slots=True)

@@ -509,8 +509,9 @@ def _html_document(data: EngagementData, graph: nx.Graph, title: str, size_by: s
 
     # the engagements behind nodes and edges, indexed for the page's filters
     by_iri = {e.iri: e for e in data.engagements}
+    nodes = set(graph.nodes)
     used = sorted({i for _, _, ids in graph.edges(data="engagement_ids") for i in ids or ()}
-                  | {e.iri for e in data.engagements if e.entities & set(graph.nodes)},
+                  | {e.iri for e in data.engagements if not nodes.isdisjoint(e.entities)},
                   key=lambda i: (by_iri[i].date is None, by_iri[i].date or by_iri[i].iri, i))
     index_of = {iri: i for i, iri in enumerate(used)}
     type_names = [t for t in (*ENGAGEMENT_TYPES, "Engagement")

@@ -142,7 +142,8 @@ class Extracted:
     ``ntriples=None`` when unchanged (``skipped``) or failed (``failure``).
 
     ``labelled`` lists the entities that carry a ``skos:altLabel`` in the
-    graph (what a label refresh must look at when this readout changes).
+    graph (what a label refresh must look at when this readout changes), and
+    ``forms`` those labels: (entity IRI, form) pairs, each once.
     """
 
     path: str
@@ -154,6 +155,7 @@ class Extracted:
     failure: Failure | None = None
     labelled: tuple[str, ...] = ()
     source: str = ""
+    forms: tuple[tuple[str, str], ...] = ()
 
     @property
     def skipped(self) -> bool:
@@ -419,10 +421,11 @@ def extract_batch(tasks: Sequence[Task], options: ExtractOptions | None = None) 
                     task.path, f"internal error while extracting ({type(exc).__name__}: {exc})",
                     "please report it with this file; the other readouts were built"))
                 continue
-            labelled = tuple(sorted({s.value for s, p, _ in triples if p.value == _ALT_LABEL}))
+            forms = tuple((s.value, o.value) for s, p, o in triples if p.value == _ALT_LABEL)
             results[index] = Extracted(task.path, readout.id, giri, digest, text,
-                                       loaded.warnings + tuple(facts.warnings), labelled=labelled,
-                                       source=task.stat)
+                                       loaded.warnings + tuple(facts.warnings),
+                                       labelled=tuple(sorted({entity for entity, _ in forms})),
+                                       source=task.stat, forms=forms)
     return [result for result in results if result is not None]
 
 

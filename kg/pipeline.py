@@ -61,6 +61,7 @@ import hashlib
 import json
 import os
 import time
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from contextlib import ExitStack
@@ -257,6 +258,11 @@ def build(
             # until this build has refreshed the labels, they are stale: a build
             # killed before that makes the next one derive all of them again
             store.set_content_hash(LABELS_GRAPH, None)
+        # into a store holding no readout graph, every form the labels are chosen from
+        # passes through this build: counted as it passes, not in the store afterwards
+        forms: Counter[tuple[str, str]] | None = None
+        if touched.entities is None and all(_internal(graph) for graph in store.graph_iris()):
+            forms = Counter()
         batches = chunked(tasks, batch_size)
         options = ExtractOptions(max_bytes, max_chars, batch_size)
         with ExitStack() as stack:
@@ -272,7 +278,7 @@ def build(
                 results = local_results(batches, options)
             stack.callback(results.close)  # stops the workers on an error or Ctrl-C
             given = _store_results(store, results, report, progress, tell, batch_size, touched,
-                                   summary.summary, store.source_stats() if reread else stats)
+                                   summary.summary, store.source_stats() if reread else stats, forms)
         report.seconds["read"] = time.perf_counter() - started
         if prune:
             if unlisted:
@@ -287,7 +293,7 @@ def build(
         tell("labels")
         mark = time.perf_counter()
         if touched.entities is None:
-            refresh_labels(store)
+            refresh_labels(store, forms=forms)
         else:
             refresh_labels(store, touched.entities)
         _count(store, report)
@@ -634,7 +640,8 @@ def _duplicate_hint(first: str, second: str) -> str:
 def _store_results(store: GraphStore, results: Iterable[list[Extracted]], report: BuildReport,
                    progress: Callable[[int, str], None] | None, tell: _Teller,
                    batch_size: int, touched: _Touched, summary: Summary | None = None,
-                   recorded: Mapping[str, str] | None = None) -> set[str]:
+                   recorded: Mapping[str, str] | None = None,
+                   forms: Counter[tuple[str, str]] | None = None) -> set[str]:
     """Write extracted readouts to the store (and their rows to the summary) in
     batches, in input order; count them and collect warnings and failures (a
     second input giving the same readout id is refused). Return the graphs of
@@ -644,7 +651,7 @@ def _store_results(store: GraphStore, results: Iterable[list[Extracted]], report
     collected, so the workers' results keep being taken in during a write.
     A file read again and found unchanged gets its new stat key recorded
     (``recorded``: the keys the store holds), so that the next build skips it
-    unread."""
+    unread. ``forms`` counts the (entity, form) labels of the readouts written."""
     seen: dict[str, str] = {}  # graph IRI -> the file that gave it
     pending: list[GraphData] = []
     labelled: list[tuple[str, ...]] = []
@@ -677,6 +684,8 @@ def _store_results(store: GraphStore, results: Iterable[list[Extracted]], report
                     continue
                 report.built += 1
                 labelled.append(item.labelled)
+                if forms is not None:
+                    forms.update(item.forms)
                 pending.append(GraphData(item.graph, item.ntriples, item.digest, item.source))
                 chars += len(item.ntriples)
                 if len(pending) >= limit or chars >= STORE_BATCH_CHARS or len(restat) >= limit:
@@ -781,12 +790,16 @@ def add_readout(store: GraphStore, readout: Readout, digest: str = "", *,
     return facts
 
 
-def refresh_labels(store: GraphStore, entities: Iterable[str] | None = None) -> None:
+def refresh_labels(store: GraphStore, entities: Iterable[str] | None = None, *,
+                   forms: Mapping[tuple[str, str], int] | None = None) -> None:
     """Derive the one rdfs:label of every entity from the forms seen in all
     readouts, and (re)load the topic scheme (one transaction).
 
     With ``entities`` (IRIs), derive only theirs (a rebuild that changed a few
-    readouts): an entity no readout names any more loses its label. Labels
+    readouts): an entity no readout names any more loses its label. Without
+    them, ``forms`` may give the number of readout graphs stating each
+    (entity IRI, form) ``skos:altLabel`` (a build into an empty store counts
+    them as the readouts pass): they are then not counted in the store. Labels
     are written 1,000 entities per transaction (memory stays flat however
     many there are); until the last is written the labels graph has no
     content hash, so a build killed meanwhile makes the next one derive them
@@ -797,26 +810,35 @@ def refresh_labels(store: GraphStore, entities: Iterable[str] | None = None) -> 
     fixed.update({str(ID[f"org/{o.slug}"]): o.name for o in lexicon.orgs.values()})
     topic = str(ID["topic/"])
     alt_label = "<http://www.w3.org/2004/02/skos/core#altLabel>"
-    if entities is None:
+    of_entity: dict[str, list[tuple[str, str, int]]] | None = None
+    if entities is None and forms is not None:
+        of_entity = defaultdict(list)
+        for (iri, form), n in forms.items():
+            of_entity[iri].append((iri, form, n))
+        chosen = sorted(iri for iri in of_entity if not iri.startswith("_:"))
+        store.remove_graphs([LABELS_GRAPH])  # and its content hash
+    elif entities is None:
         rows = store.iter_values(f"SELECT DISTINCT ?e WHERE {{ GRAPH ?g {{ ?e {alt_label} ?form }} }}")[1]
         chosen = sorted({row[0] for row in rows if row[0] and not row[0].startswith("_:")})
         store.remove_graphs([LABELS_GRAPH])  # and its content hash
-        replaced: list[str] = []  # the graph is empty: nothing to delete first
     else:
         chosen = sorted(set(entities))
         store.set_content_hash(LABELS_GRAPH, None)
     chosen = [iri for iri in chosen if not iri.startswith(topic)]
     for start in range(0, len(chosen), 1000):
         chunk = chosen[start:start + 1000]
-        values = " ".join(f"<{iri}>" for iri in chunk)
-        # counted inside the store: an entity most readouts name (the CPC) has as many
-        # rows as readouts, measured 11x slower to bring into Python one by one
-        counted = store.iter_values(
-            f"SELECT ?e ?form (COUNT(*) AS ?n) WHERE {{ VALUES ?e {{ {values} }} GRAPH ?g {{ "
-            f"?e {alt_label} ?form }} FILTER (?g NOT IN (<{TOPICS_GRAPH}>, <{LABELS_GRAPH}>)) }} "
-            "GROUP BY ?e ?form")[1]
-        counts = [(str(e), str(form), int(str(n))) for e, form, n in counted]
-        replaced = chunk if entities is not None else []
+        if of_entity is not None:
+            counts = [row for iri in chunk for row in of_entity[iri]]
+        else:
+            values = " ".join(f"<{iri}>" for iri in chunk)
+            # counted inside the store: an entity most readouts name (the CPC) has as many
+            # rows as readouts, measured 11x slower to bring into Python one by one
+            counted = store.iter_values(
+                f"SELECT ?e ?form (COUNT(*) AS ?n) WHERE {{ VALUES ?e {{ {values} }} GRAPH ?g {{ "
+                f"?e {alt_label} ?form }} FILTER (?g NOT IN (<{TOPICS_GRAPH}>, <{LABELS_GRAPH}>)) }} "
+                "GROUP BY ?e ?form")[1]
+            counts = [(str(e), str(form), int(str(n))) for e, form, n in counted]
+        replaced = chunk if entities is not None else []  # else the graph is empty: nothing to delete
         store.replace_subjects(LABELS_GRAPH, replaced, counted_label_triples(counts, fixed))
     store.set_content_hash(LABELS_GRAPH, "")
     topics = Graph().parse(ontology_dir() / "topics.ttl")

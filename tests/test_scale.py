@@ -390,6 +390,51 @@ def test_a_build_that_dies_before_the_labels_leaves_them_to_the_next_one(
     _same(tmp_path / "out", tmp_path / "fresh")
 
 
+@pytest.mark.parametrize(("before", "counted"), [
+    (False, True),   # an empty store: the forms are counted as the readouts pass
+    (True, False),   # a store already holding a readout graph: they are counted in the store
+])
+def test_labels_from_forms_counted_in_passing_are_those_counted_in_the_store(
+        corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, before: bool, counted: bool):
+    from rdflib import Literal, URIRef
+    from rdflib.namespace import SKOS
+
+    import kg.pipeline
+    from kg.pipeline import LABELS_GRAPH
+
+    hand = URIRef("https://w3id.org/partyrel/id/person/hand-only")
+    source = tmp_path / "in"
+    shutil.copytree(corpus, source)
+    # two forms of one party, one more frequent: the label is chosen by the counts
+    for n, (guest, party) in enumerate([("Ana Lima", "Zeta Workers' Party"), ("Rui Costa", "Zeta Workers' Party"),
+                                        ("Ben Dube", "Zeta Workers' Party"), ("Bo Chen", "Zeta Workers Party")]):
+        (source / f"zeta-{n}.txt").write_text(
+            f"Talks held\n\nTang Wenbo, Minister of the International Department, held talks here today "
+            f"with {guest}, President of the {party}. The two sides exchanged views on party building.\n")
+    out = tmp_path / "out"
+    if before:  # as a build killed before its labels leaves it, or a graph written by hand
+        with GraphStore.open(out) as store:
+            store.replace_graph(GRAPH_BASE + "by-hand", [(hand, SKOS.altLabel, Literal("Hand Only", lang="en"))],
+                                "by-hand")
+    real, used = kg.pipeline.refresh_labels, []
+
+    def spy(store: GraphStore, entities: object = None, *, forms: object = None) -> None:
+        used.append(forms is not None)
+        real(store, entities, forms=forms)
+
+    monkeypatch.setattr(kg.pipeline, "refresh_labels", spy)
+    assert build([source], out, write_map=False, write_graph=False).ok
+    assert used == [counted]
+    with GraphStore.open(out) as store:
+        built = {str(triple) for triple in store.graph_triples(LABELS_GRAPH)}
+        real(store)  # every form counted in the store
+        assert {str(triple) for triple in store.graph_triples(LABELS_GRAPH)} == built
+    assert len(built) > 100
+    assert any(str(hand) in triple for triple in built) == before
+    assert any("zeta-workers-party> <http://www.w3.org/2000/01/rdf-schema#label> \"Zeta Workers' Party\"@en"
+               in triple for triple in built)
+
+
 @pytest.mark.parametrize(("change", "rewritten"), [
     (None, False),         # nothing changed: graph.ttl and map.html are left as they are
     ("edit", True),        # a readout changed: both are written again

@@ -43,6 +43,7 @@ from itertools import groupby
 from operator import attrgetter
 from pathlib import Path
 from sys import intern
+from typing import NamedTuple, Self
 
 import pyoxigraph as ox
 
@@ -50,11 +51,14 @@ from kg.analysis import EngagementData, load_props, triple_props
 from kg.errors import StoreError
 from kg.store import ID_BASE, PREFIXES, GraphStore, fsync_dir
 
-__all__ = ["GraphFileStats", "engagement_data", "write_graph_file"]
+__all__ = ["GraphFileStats", "GraphPart", "PartsRecorder", "engagement_data", "graph_part", "write_graph_file"]
+
+OxSubject = ox.NamedNode | ox.BlankNode
+OxObject = ox.NamedNode | ox.BlankNode | ox.Literal
 
 #: Subjects whose triples live in their readout's graph only.
 LOCAL_SUBJECTS = (ID_BASE + "readout/", ID_BASE + "engagement/")
-_SCHEMA = "2"
+_SCHEMA = "3"
 _BATCH = 500  # rows per INSERT batch
 _SUBJECTS_TABLE = ("CREATE TABLE subjects (key TEXT PRIMARY KEY, turtle BLOB NOT NULL, "
                    "triples INTEGER NOT NULL, props BLOB NOT NULL, book TEXT NOT NULL)")
@@ -63,6 +67,10 @@ _SCAN_SHARE = 0.05  # above this share of changed graphs, one scan of the store 
 #: are made by two processes: the subjects' parts in a second one (spawned: it
 #: loads partyrel in about 2 s), the graphs' parts in this one.
 HELPER_GRAPHS = 5_000
+#: ... and when the graphs' parts were made in passing (:class:`PartsRecorder`)
+#: and every subject's is made anew, for this many subjects or more, the second
+#: process makes the second half of them (10,000 readouts name about 49,000).
+HELPER_SUBJECTS = 20_000
 
 
 @dataclass(frozen=True)
@@ -286,7 +294,8 @@ _TABLES = (("graphs", 0), ("subjects", 1))
 def _connect(path: Path, version: str) -> sqlite3.Connection:
     """The parts file, emptied when it is unreadable or of another schema or version."""
     for attempt in (1, 2):
-        connection = sqlite3.connect(path)
+        # one thread at a time: a build's writer thread records parts, then it closes
+        connection = sqlite3.connect(path, check_same_thread=False)
         try:
             connection.execute("PRAGMA journal_mode=WAL")
             connection.execute("PRAGMA synchronous=NORMAL")
@@ -297,11 +306,15 @@ def _connect(path: Path, version: str) -> sqlite3.Connection:
                 with connection:
                     connection.execute("DROP TABLE IF EXISTS graphs")
                     connection.execute("DROP TABLE IF EXISTS subjects")
+                    connection.execute("DROP TABLE IF EXISTS pending")
                     connection.execute("DELETE FROM meta")
                     connection.execute(
                         "CREATE TABLE graphs (iri TEXT PRIMARY KEY, digest TEXT, turtle BLOB NOT NULL, "
                         "triples INTEGER NOT NULL, props BLOB NOT NULL, shared TEXT NOT NULL)")
                     connection.execute(_SUBJECTS_TABLE)
+                    # subjects named by graph parts recorded in passing (PartsRecorder):
+                    # their parts are made by the next write_graph_file
+                    connection.execute("CREATE TABLE pending (key TEXT PRIMARY KEY) WITHOUT ROWID")
                     connection.executemany("INSERT INTO meta VALUES (?, ?)",
                                            [("schema", _SCHEMA), ("version", version)])
             return connection
@@ -339,14 +352,32 @@ def _update(connection: sqlite3.Connection, store: GraphStore, helper_beside: Pa
     try:
         touched = _graph_rows(connection, store, readout_graphs, changed, removed)
         if side is not None:
+            connection.execute("DELETE FROM pending")
             return (len(changed), len(readout_graphs) - len(changed), side.merge(connection), 0)
     finally:
         if side is not None:
             side.close()
+    # the subjects named by graph parts recorded in passing (a build's workers made them)
+    touched.update(key for (key,) in connection.execute("SELECT key FROM pending"))
+    connection.execute("DELETE FROM pending")
     known = dict(connection.execute("SELECT key, book FROM subjects").fetchall())
     touched.update(key for key, value in book.items() if known.get(key) != value)
     touched.update(key for key, value in known.items() if value and key not in book)
-    made, gone = _subject_rows(connection, store, touched, book, known)
+    keys = sorted(touched)
+    if (helper_beside is not None and store.location is not None and not known
+            and len(keys) >= HELPER_SUBJECTS):
+        # every subject's part is made anew, the graphs' were made in passing: a second
+        # process makes the second half of them meanwhile
+        half = len(keys) // 2
+        store.flush()
+        side = _SubjectsBeside(store.location, helper_beside, book, keys[half:])
+        try:
+            made, _ = _subject_rows(connection, store, keys[:half], book)
+            made += side.merge(connection)
+        finally:
+            side.close()
+        return len(changed), len(readout_graphs) - len(changed), made, 0
+    made, gone = _subject_rows(connection, store, keys, book, known)
     for chunk in _chunks(gone):
         connection.execute(f"DELETE FROM subjects WHERE key IN ({','.join('?' * len(chunk))})", chunk)
     return (len(changed), len(readout_graphs) - len(changed), made,
@@ -386,11 +417,9 @@ def _graph_rows(connection: sqlite3.Connection, store: GraphStore, readout_graph
     for chunk in _chunks(removed):
         connection.execute(f"DELETE FROM graphs WHERE iri IN ({','.join('?' * len(chunk))})", chunk)
     rows = []
-    for graph, local, shared_subjects in _graph_parts(store, changed, scan=len(changed) > _SCAN_SHARE
-                                                      * len(readout_graphs)):
-        touched |= shared_subjects
-        rows.append((graph, readout_graphs[graph], _turtle(local), len(local), _props(local),
-                     "\n".join(sorted(shared_subjects))))
+    for graph, part in _graph_parts(store, changed, scan=len(changed) > _SCAN_SHARE * len(readout_graphs)):
+        touched.update(part.shared.split("\n") if part.shared else ())
+        rows.append((graph, readout_graphs[graph], *part))
         if len(rows) >= _BATCH:
             connection.executemany("INSERT OR REPLACE INTO graphs VALUES (?, ?, ?, ?, ?, ?)", rows)
             rows = []
@@ -398,12 +427,76 @@ def _graph_rows(connection: sqlite3.Connection, store: GraphStore, readout_graph
     return touched
 
 
-def _subject_parts(out: str, target: str, book: dict[str, str]) -> int:
+class PartsRecorder:
+    """Records parts of readout graphs made elsewhere into a parts file (a
+    build's writer thread records those its workers made from the triples
+    they rendered, as they are stored), so that the next
+    :func:`write_graph_file` of that ``version`` finds them made. The subjects
+    they name, before and after, are noted for it to make; the parts file's
+    state is cleared. One transaction per :meth:`add`, after the store wrote
+    the graphs: a part is never newer than its graph.
+
+    Example:
+        >>> import tempfile
+        >>> folder = Path(tempfile.mkdtemp())
+        >>> e, zwp = ox.NamedNode(ID_BASE + "engagement/r1-1"), ox.NamedNode(ID_BASE + "org/zwp")
+        >>> with PartsRecorder(folder / "parts.sqlite", "v1") as recorder:
+        ...     recorder.add([("urn:g1", "h1", graph_part([(e, e, zwp), (zwp, e, ox.Literal("Z"))]))])
+        >>> sqlite3.connect(folder / "parts.sqlite").execute("SELECT key FROM pending").fetchall()
+        [('<https://w3id.org/partyrel/id/org/zwp>',)]
+    """
+
+    def __init__(self, parts: Path | str, version: str) -> None:
+        self._path, self._version = Path(parts), version
+        self._connection: sqlite3.Connection | None = None
+
+    def add(self, rows: Sequence[tuple[str, str, GraphPart]]) -> None:
+        """Record (graph IRI, content hash, part) rows, replacing those of the same graphs.
+
+        Raises:
+            StoreError: the parts file cannot be written.
+        """
+        if not rows:
+            return
+        try:
+            if self._connection is None:
+                self._connection = _connect(self._path, self._version)
+            with self._connection as connection:
+                connection.execute("DELETE FROM meta WHERE key = 'state'")
+                keys: set[str] = set()
+                for chunk in _chunks([iri for iri, _, _ in rows]):
+                    for (shared,) in connection.execute(
+                            f"SELECT shared FROM graphs WHERE iri IN ({','.join('?' * len(chunk))})", chunk):
+                        keys.update(shared.split("\n") if shared else ())
+                for _, _, part in rows:
+                    keys.update(part.shared.split("\n") if part.shared else ())
+                connection.executemany("INSERT OR REPLACE INTO graphs VALUES (?, ?, ?, ?, ?, ?)",
+                                       [(iri, digest, *part) for iri, digest, part in rows])
+                connection.executemany("INSERT OR IGNORE INTO pending VALUES (?)", [(key,) for key in sorted(keys)])
+        except (OSError, sqlite3.Error) as err:
+            raise StoreError(f"cannot write the parts of graph.ttl at {self._path}: {err}; delete that file "
+                             "(it is only a cache) and build again") from err
+
+    def close(self) -> None:
+        """Close the parts file (harmless twice)."""
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _subject_parts(out: str, target: str, book: dict[str, str], keys: list[str] | None = None) -> int:
     """Make the part of every subject but the local ones (and of every subject
-    of the bookkeeping graphs: the keys of ``book``) into a new SQLite file
-    ``target``, in key order, from the store of the output folder ``out``
-    opened read-only; return how many were made. Run in a helper process: the
-    subjects :func:`_update` would make when every part is made anew.
+    of the bookkeeping graphs: the keys of ``book``), or of the subjects
+    ``keys``, into a new SQLite file ``target``, in key order, from the store
+    of the output folder ``out`` opened read-only; return how many were made.
+    Run in a helper process: the subjects :func:`_update` would make when every
+    part is made anew (or its share of them).
 
     Example:
         >>> import tempfile
@@ -418,11 +511,12 @@ def _subject_parts(out: str, target: str, book: dict[str, str]) -> int:
     """
     Path(target).unlink(missing_ok=True)
     with GraphStore.open(out, read_only=True) as store:
-        found = store.query("SELECT DISTINCT ?s WHERE { GRAPH ?g { ?s ?p ?o } }")
-        assert isinstance(found, ox.QuerySolutions)
-        keys = {str(subject) for subject, in found
-                if not (isinstance(subject, ox.NamedNode) and subject.value.startswith(LOCAL_SUBJECTS))}
-        keys.update(book)
+        if keys is None:
+            found = store.query("SELECT DISTINCT ?s WHERE { GRAPH ?g { ?s ?p ?o } }")
+            assert isinstance(found, ox.QuerySolutions)
+            listed = {str(subject) for subject, in found
+                      if not (isinstance(subject, ox.NamedNode) and subject.value.startswith(LOCAL_SUBJECTS))}
+            keys = sorted(listed | set(book))
         connection = sqlite3.connect(target)
         try:
             connection.execute(_SUBJECTS_TABLE)
@@ -438,13 +532,13 @@ class _SubjectsBeside:
     the store open), started at once; :meth:`merge` copies its rows into the
     parts file."""
 
-    def __init__(self, out: Path, parts: Path, book: dict[str, str]) -> None:
+    def __init__(self, out: Path, parts: Path, book: dict[str, str], keys: list[str] | None = None) -> None:
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
         self._file = Path(f"{parts}.subjects.tmp")
         self._pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
-        self._future = self._pool.submit(_subject_parts, str(out), str(self._file), book)
+        self._future = self._pool.submit(_subject_parts, str(out), str(self._file), book, keys)
 
     def merge(self, connection: sqlite3.Connection) -> int:
         """Wait for the helper and copy its rows (after those there are: none,
@@ -474,12 +568,12 @@ class _SubjectsBeside:
 
 
 def _graph_parts(store: GraphStore, graphs: Sequence[str], *, scan: bool
-                 ) -> Iterable[tuple[str, list[ox.Triple], set[str]]]:
-    """(graph, its local triples, the keys of its other subjects) for each of ``graphs``:
-    read with one scan of the store when many are wanted, else graph by graph."""
+                 ) -> Iterable[tuple[str, GraphPart]]:
+    """(graph, its part) for each of ``graphs``: read with one scan of the store
+    when many are wanted, else graph by graph."""
     if not scan:
         for graph in graphs:
-            yield (graph, *_split(store.quads(graph)))
+            yield graph, graph_part(quad.triple for quad in store.quads(graph))
         return
     wanted, seen = set(graphs), set()
     for name, quads in groupby(store.quads(), key=attrgetter("graph_name")):
@@ -489,23 +583,45 @@ def _graph_parts(store: GraphStore, graphs: Sequence[str], *, scan: bool
                              "with a newer partyrel")
         seen.add(graph)
         if graph in wanted:
-            yield (graph, *_split(quads))
+            yield graph, graph_part(quad.triple for quad in quads)
     for graph in graphs:
         if graph not in seen:  # an empty graph has no quads to scan
-            yield graph, [], set()
+            yield graph, graph_part(())
 
 
-def _split(quads: Iterable[ox.Quad]) -> tuple[list[ox.Triple], set[str]]:
-    """A readout graph's local triples, and the keys of its other subjects."""
-    local: list[ox.Triple] = []
-    shared: set[ox.NamedNode | ox.BlankNode] = set()
-    for quad in quads:
-        subject = quad.subject
+class GraphPart(NamedTuple):
+    """One readout graph's part of ``graph.ttl`` (:func:`graph_part`)."""
+
+    turtle: bytes  #: its local triples as Turtle, without the @prefix lines
+    triples: int  #: how many local triples
+    props: bytes  #: what the map reads of them, marshalled
+    shared: str  #: the keys of its other subjects, sorted, one per line
+
+
+def graph_part(triples: Iterable[ox.Triple | tuple[OxSubject, ox.NamedNode, OxObject]]) -> GraphPart:
+    """The part of ``graph.ttl`` a readout graph with these triples gives: its
+    local triples (about its readout and engagements), sorted, as Turtle, and
+    the keys of its other subjects, whose triples go in their own parts. The
+    same from the store (:func:`write_graph_file`) or from the triples a worker
+    rendered (:class:`PartsRecorder`).
+
+    Example:
+        >>> e, p = ox.NamedNode(ID_BASE + "engagement/r1-1"), ox.NamedNode(ID_BASE + "p")
+        >>> part = graph_part([(e, p, ox.Literal("b")), (e, p, ox.Literal("a")),
+        ...                    (ox.NamedNode(ID_BASE + "org/zwp"), p, e)])
+        >>> part.triples, part.shared, part.turtle.count(b"id:p")
+        (2, '<https://w3id.org/partyrel/id/org/zwp>', 1)
+    """
+    local: list[tuple[str, str, str, ox.Triple]] = []
+    shared: set[str] = set()
+    for subject, predicate, obj in triples:
         if isinstance(subject, ox.NamedNode) and subject.value.startswith(LOCAL_SUBJECTS):
-            local.append(quad.triple)
+            local.append((subject.value, predicate.value, str(obj), ox.Triple(subject, predicate, obj)))
         else:
-            shared.add(subject)  # type: ignore[arg-type]
-    return local, {str(s) for s in shared}
+            shared.add(str(subject))
+    local.sort(key=lambda row: row[:3])  # the store's order is its hashes': sorted, it is the same from anywhere
+    ordered = [row[3] for row in local]
+    return GraphPart(_turtle(ordered), len(ordered), _props(ordered), "\n".join(sorted(shared)))
 
 
 def _book_hashes(store: GraphStore, graphs: Sequence[str]) -> dict[str, str]:

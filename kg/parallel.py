@@ -37,13 +37,13 @@ from __future__ import annotations
 
 import multiprocessing
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from collections.abc import Mapping
 from dataclasses import dataclass
 from itertools import chain, islice
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kg.errors import InputError, PartyrelError
 from kg.ingest import (
@@ -63,6 +63,9 @@ from kg.ingest import (
     stream_record,
 )
 from kg.sources import Record
+
+if TYPE_CHECKING:
+    from kg.graphfile import GraphPart
 
 __all__ = [
     "DEFAULT_BATCH_SIZE",
@@ -129,11 +132,13 @@ class Task:
 @dataclass(frozen=True, slots=True)
 class ExtractOptions:
     """How workers read and batch: the input limits of :func:`kg.ingest.load_file`
-    and the ``nlp.pipe`` batch size."""
+    and the ``nlp.pipe`` batch size; with ``parts``, they also make each
+    graph's part of ``graph.ttl`` (:func:`kg.graphfile.graph_part`)."""
 
     max_bytes: int = DEFAULT_MAX_BYTES
     max_chars: int = MAX_CHARS
     batch_size: int = DEFAULT_BATCH_SIZE
+    parts: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,7 +148,8 @@ class Extracted:
 
     ``labelled`` lists the entities that carry a ``skos:altLabel`` in the
     graph (what a label refresh must look at when this readout changes), and
-    ``forms`` those labels: (entity IRI, form) pairs, each once.
+    ``forms`` those labels: (entity IRI, form) pairs, each once. ``part`` is
+    the graph's part of ``graph.ttl`` when :attr:`ExtractOptions.parts` asked for it.
     """
 
     path: str
@@ -156,6 +162,7 @@ class Extracted:
     labelled: tuple[str, ...] = ()
     source: str = ""
     forms: tuple[tuple[str, str], ...] = ()
+    part: GraphPart | None = None
 
     @property
     def skipped(self) -> bool:
@@ -365,6 +372,7 @@ def extract_batch(tasks: Sequence[Task], options: ExtractOptions | None = None) 
     their stat key are not even read.
     """
     from kg.extract import extract_doc
+    from kg.graphfile import graph_part
     from kg.lexicon import load_lexicon
     from kg.nlp import make_nlp
     from kg.store import ox_ntriples
@@ -411,6 +419,7 @@ def extract_batch(tasks: Sequence[Task], options: ExtractOptions | None = None) 
                 facts = extract_doc(readout, doc if doc is not None else nlp(readout.text), lexicon)
                 triples = readout_ox_triples(facts)
                 text = ox_ntriples(triples)
+                part = graph_part(triples) if options.parts else None
             except PartyrelError as exc:
                 results[index] = Extracted(task.path, failure=Failure(
                     task.path, f"cannot render the extracted facts ({exc})",
@@ -425,7 +434,7 @@ def extract_batch(tasks: Sequence[Task], options: ExtractOptions | None = None) 
             results[index] = Extracted(task.path, readout.id, giri, digest, text,
                                        loaded.warnings + tuple(facts.warnings),
                                        labelled=tuple(sorted({entity for entity, _ in forms})),
-                                       source=task.stat, forms=forms)
+                                       source=task.stat, forms=forms, part=part)
     return [result for result in results if result is not None]
 
 

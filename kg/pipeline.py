@@ -75,7 +75,7 @@ from rdflib import Graph
 
 from kg.errors import StoreError
 from kg.extract import extract_doc
-from kg.graphfile import engagement_data, write_graph_file
+from kg.graphfile import GraphPart, PartsRecorder, engagement_data, write_graph_file
 from kg.ingest import DEFAULT_MAX_BYTES, MAX_CHARS, Failure, Stream, format_of, iter_paths
 from kg.lexicon import Lexicon, load_lexicon
 from kg.namespaces import ID
@@ -264,8 +264,12 @@ def build(
         if touched.entities is None and all(_internal(graph) for graph in store.graph_iris()):
             forms = Counter()
         batches = chunked(tasks, batch_size)
-        options = ExtractOptions(max_bytes, max_chars, batch_size)
+        # the workers make each graph's part of graph.ttl from the triples they render,
+        # recorded as the graphs are stored: graph.ttl then only makes the entities' parts
+        options = ExtractOptions(max_bytes, max_chars, batch_size, parts=write_graph)
         with ExitStack() as stack:
+            recorder = (stack.enter_context(PartsRecorder(out / GRAPH_PARTS, fingerprint))
+                        if write_graph else None)
             results: Iterator[list[Extracted]]
             if dask is not None:
                 from kg.distributed import connect, dask_results
@@ -278,7 +282,8 @@ def build(
                 results = local_results(batches, options)
             stack.callback(results.close)  # stops the workers on an error or Ctrl-C
             given = _store_results(store, results, report, progress, tell, batch_size, touched,
-                                   summary.summary, store.source_stats() if reread else stats, forms)
+                                   summary.summary, store.source_stats() if reread else stats, forms,
+                                   recorder)
         report.seconds["read"] = time.perf_counter() - started
         if prune:
             if unlisted:
@@ -641,7 +646,8 @@ def _store_results(store: GraphStore, results: Iterable[list[Extracted]], report
                    progress: Callable[[int, str], None] | None, tell: _Teller,
                    batch_size: int, touched: _Touched, summary: Summary | None = None,
                    recorded: Mapping[str, str] | None = None,
-                   forms: Counter[tuple[str, str]] | None = None) -> set[str]:
+                   forms: Counter[tuple[str, str]] | None = None,
+                   recorder: PartsRecorder | None = None) -> set[str]:
     """Write extracted readouts to the store (and their rows to the summary) in
     batches, in input order; count them and collect warnings and failures (a
     second input giving the same readout id is refused). Return the graphs of
@@ -651,15 +657,17 @@ def _store_results(store: GraphStore, results: Iterable[list[Extracted]], report
     collected, so the workers' results keep being taken in during a write.
     A file read again and found unchanged gets its new stat key recorded
     (``recorded``: the keys the store holds), so that the next build skips it
-    unread. ``forms`` counts the (entity, form) labels of the readouts written."""
+    unread. ``forms`` counts the (entity, form) labels of the readouts written;
+    ``recorder`` records the parts of graph.ttl the workers made."""
     seen: dict[str, str] = {}  # graph IRI -> the file that gave it
     pending: list[GraphData] = []
     labelled: list[tuple[str, ...]] = []
+    parts: list[tuple[str, str, GraphPart]] = []
     restat: dict[str, str] = {}  # graph IRI -> the stat key of a file found unchanged by its text
     recorded = recorded or {}
     chars = 0
     limit = max(batch_size, STORE_BATCH)
-    with _Writer(store, touched, summary) as writer:
+    with _Writer(store, touched, summary, recorder) as writer:
         for batch in results:
             for item in batch:
                 tell.done += 1
@@ -687,12 +695,14 @@ def _store_results(store: GraphStore, results: Iterable[list[Extracted]], report
                 if forms is not None:
                     forms.update(item.forms)
                 pending.append(GraphData(item.graph, item.ntriples, item.digest, item.source))
+                if recorder is not None and item.part is not None:
+                    parts.append((item.graph, item.digest, item.part))
                 chars += len(item.ntriples)
                 if len(pending) >= limit or chars >= STORE_BATCH_CHARS or len(restat) >= limit:
-                    writer.write(pending, labelled, restat)
-                    pending, labelled, restat, chars = [], [], {}, 0
+                    writer.write(pending, labelled, restat, parts)
+                    pending, labelled, restat, parts, chars = [], [], {}, [], 0
             tell("read")
-        writer.write(pending, labelled, restat)
+        writer.write(pending, labelled, restat, parts)
     return set(seen)
 
 
@@ -715,23 +725,26 @@ class _Writer:
         {'https://w3id.org/partyrel/id/graph/r1': 'h1'}
     """
 
-    def __init__(self, store: GraphStore, touched: _Touched, summary: Summary | None) -> None:
-        self._store, self._touched, self._summary = store, touched, summary
+    def __init__(self, store: GraphStore, touched: _Touched, summary: Summary | None,
+                 recorder: PartsRecorder | None = None) -> None:
+        self._store, self._touched, self._summary, self._recorder = store, touched, summary, recorder
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="partyrel-writer")
         self._running: Future[None] | None = None
 
     def write(self, graphs: list[GraphData], labelled: list[tuple[str, ...]],
-              restat: Mapping[str, str] | None = None) -> None:
+              restat: Mapping[str, str] | None = None,
+              parts: list[tuple[str, str, GraphPart]] | None = None) -> None:
         """Wait for the batch being written, then start writing ``graphs``
         (``labelled``: the entities with forms each names, as in
-        :class:`~kg.parallel.Extracted`) and the new stat keys ``restat``
-        (:meth:`~kg.store.GraphStore.set_source_stats`)."""
+        :class:`~kg.parallel.Extracted`), the new stat keys ``restat``
+        (:meth:`~kg.store.GraphStore.set_source_stats`) and, once the graphs
+        are stored, their parts of graph.ttl (:class:`~kg.graphfile.PartsRecorder`)."""
         self.wait()
         if graphs or restat:
-            self._running = self._pool.submit(self._write, graphs, labelled, restat or {})
+            self._running = self._pool.submit(self._write, graphs, labelled, restat or {}, parts or [])
 
     def _write(self, graphs: list[GraphData], labelled: list[tuple[str, ...]],
-               restat: Mapping[str, str]) -> None:
+               restat: Mapping[str, str], parts: list[tuple[str, str, GraphPart]]) -> None:
         self._store.set_source_stats(restat)
         if not graphs:
             return
@@ -741,6 +754,8 @@ class _Writer:
         self._store.replace_graphs(graphs)
         if self._summary is not None:
             self._summary.record(graphs)
+        if self._recorder is not None:
+            self._recorder.add(parts)
 
     def wait(self) -> None:
         """Wait for the batch being written; re-raise its error."""

@@ -43,17 +43,19 @@ def workers_from_the_start(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def helper_starts(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
-    """Every graph.ttl made anew may use the helper process (kg.graphfile); the
-    list receives the parts file of each helper started."""
+    """Every graph.ttl made anew may use the helper process (kg.graphfile), for
+    all its parts or for the entities' when the graphs' were made in passing;
+    the list receives the parts file of each helper started."""
     import kg.graphfile
 
     monkeypatch.setattr(kg.graphfile, "HELPER_GRAPHS", 0)
+    monkeypatch.setattr(kg.graphfile, "HELPER_SUBJECTS", 0)
     started: list[Path] = []
     real = kg.graphfile._SubjectsBeside.__init__
 
-    def spy(self, out, parts, book):
+    def spy(self, out, parts, book, keys=None):
         started.append(parts)
-        real(self, out, parts, book)
+        real(self, out, parts, book, keys)
 
     monkeypatch.setattr(kg.graphfile._SubjectsBeside, "__init__", spy)
     return started

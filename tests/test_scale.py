@@ -173,6 +173,50 @@ def test_graph_ttl_made_with_or_without_a_helper_process_is_the_same(
     _same(reference, tmp_path)
 
 
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_graph_parts_made_in_passing_give_the_graph_ttl_made_from_the_store(
+        corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, helper_starts: list[Path],
+        workers_from_the_start: None, jobs: int):
+    import sqlite3
+
+    import kg.graphfile
+    from kg.graphfile import write_graph_file
+    from kg.pipeline import GRAPH_PARTS, extractor_fingerprint
+
+    made_from_store: list[int] = []
+    real = kg.graphfile._graph_parts
+
+    def counted(store: GraphStore, graphs: list[str], *, scan: bool):  # noqa: ANN202
+        made_from_store.append(len(graphs))
+        return real(store, graphs, scan=scan)
+
+    monkeypatch.setattr(kg.graphfile, "_graph_parts", counted)
+
+    def rows(parts: Path) -> list[object]:
+        with sqlite3.connect(parts) as db:
+            return [db.execute(f"SELECT * FROM {table} ORDER BY {order}").fetchall()
+                    for table, order in (("graphs", "iri"), ("subjects", "key"), ("pending", "key"))]
+
+    src, out = tmp_path / "in", tmp_path / "out"
+    shutil.copytree(corpus, src)
+    for step in ("first build", "rebuild"):
+        if step == "rebuild":
+            changed = gen.mutate(src, 0.1, seed=5)  # 4 readouts changed: their parts replaced, their subjects remade
+            # one of them now names none of the officials it named: their parts go
+            changed[0].write_text("Talks held\n\nTang Wenbo held talks here today with Bo Chen, President of "
+                                  "the Zeta Workers' Party. The two sides exchanged views on party building.\n")
+        report = build([src], out, write_map=False, jobs=jobs, batch_size=8)
+        assert report.ok and report.built == (N if step == "first build" else 4), step
+        assert made_from_store[-1] == 0, step  # every graph's part came from the workers
+        with GraphStore.open(out, read_only=True) as store:
+            write_graph_file(store, tmp_path / f"{step}.ttl", parts=tmp_path / f"{step}.sqlite",
+                             version=extractor_fingerprint())
+        assert made_from_store[-1] == N, step
+        assert (out / "graph.ttl").read_bytes() == (tmp_path / f"{step}.ttl").read_bytes(), step
+        assert rows(out / GRAPH_PARTS) == rows(tmp_path / f"{step}.sqlite"), step
+    assert len(helper_starts) == (1 if jobs > 1 else 0)  # the first build's subjects, in two halves
+
+
 @pytest.mark.slow
 def test_two_worker_processes_give_the_same_graph(corpus: Path, reference: Path, tmp_path: Path,
                                                   workers_from_the_start: None):

@@ -6,7 +6,7 @@ lines (Turtle allows a document to be cut between statements):
 
 * one part per readout graph: the triples about its readout and engagements
   (subjects ``id/readout/...`` and ``id/engagement/...`` live in that graph
-  only), in graph IRI order;
+  only), sorted, in graph IRI order;
 * one part per other subject (a person, an organization, a post, a topic):
   its triples in every named graph, each once, in subject order.
 
@@ -23,11 +23,17 @@ parts are kept between builds and only the changed ones are made again:
 
 So a rebuild that changed 1 % of the readouts serializes about 1 % of the
 graph parts and the subjects those readouts name, then copies the rest.
+A build makes the graphs' parts before this runs: its workers make each
+from the triples they render (:func:`graph_part`, the same as from the
+store), and its writer records them as the graphs are stored
+(:class:`PartsRecorder`), noting the subjects they name (table ``pending``)
+for the next write to make.
 The parts file is only a cache: when it is missing, unreadable, of another
 schema or made for another ``version``, it is made again from the store,
 which gives the same ``graph.ttl``. When every part is made anew,
 ``helper=True`` lets a second process make the subjects' parts meanwhile
-(:data:`HELPER_GRAPHS`).
+(:data:`HELPER_GRAPHS`); when the graphs' parts were recorded in passing
+and every subject's is made anew, half of the subjects' (:data:`HELPER_SUBJECTS`).
 """
 
 from __future__ import annotations
@@ -102,7 +108,10 @@ def write_graph_file(store: GraphStore, path: Path | str, *, parts: Path | str |
             graphs or more, make the subjects' parts in a second process (it
             opens the on-disk store read-only; call :meth:`GraphStore.flush`
             first) while this one makes the graphs' parts: the same file, in
-            about 40 % less time on two cores.
+            about 40 % less time on two cores. When the graphs' parts were
+            recorded in passing (:class:`PartsRecorder`) and every subject's
+            is made anew, for :data:`HELPER_SUBJECTS` or more, the second
+            process makes the second half of the subjects' parts.
 
     Raises:
         StoreError: the file or the parts file cannot be written.

@@ -61,7 +61,6 @@ import hashlib
 import json
 import os
 import time
-from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from contextlib import ExitStack
@@ -260,9 +259,9 @@ def build(
             store.set_content_hash(LABELS_GRAPH, None)
         # into a store holding no readout graph, every form the labels are chosen from
         # passes through this build: counted as it passes, not in the store afterwards
-        forms: Counter[tuple[str, str]] | None = None
+        forms: dict[str, dict[str, int]] | None = None
         if touched.entities is None and all(_internal(graph) for graph in store.graph_iris()):
-            forms = Counter()
+            forms = {}
         batches = chunked(tasks, batch_size)
         # the workers make each graph's part of graph.ttl from the triples they render,
         # recorded as the graphs are stored: graph.ttl then only makes the entities' parts
@@ -301,7 +300,7 @@ def build(
             refresh_labels(store, forms=forms)
         else:
             refresh_labels(store, touched.entities)
-        forms = None  # about 200 MB at 100,000 readouts: not held through graph.ttl and the map
+        forms = None  # about 100 MB at 100,000 readouts: not held through graph.ttl and the map
         _count(store, report)
         report.seconds["labels"] = time.perf_counter() - mark
         mark = time.perf_counter()
@@ -647,7 +646,7 @@ def _store_results(store: GraphStore, results: Iterable[list[Extracted]], report
                    progress: Callable[[int, str], None] | None, tell: _Teller,
                    batch_size: int, touched: _Touched, summary: Summary | None = None,
                    recorded: Mapping[str, str] | None = None,
-                   forms: Counter[tuple[str, str]] | None = None,
+                   forms: dict[str, dict[str, int]] | None = None,
                    recorder: PartsRecorder | None = None) -> set[str]:
     """Write extracted readouts to the store (and their rows to the summary) in
     batches, in input order; count them and collect warnings and failures (a
@@ -658,7 +657,8 @@ def _store_results(store: GraphStore, results: Iterable[list[Extracted]], report
     collected, so the workers' results keep being taken in during a write.
     A file read again and found unchanged gets its new stat key recorded
     (``recorded``: the keys the store holds), so that the next build skips it
-    unread. ``forms`` counts the (entity, form) labels of the readouts written;
+    unread. ``forms`` counts the labels of the readouts written (entity IRI ->
+    form -> readouts);
     ``recorder`` records the parts of graph.ttl the workers made."""
     seen: dict[str, str] = {}  # graph IRI -> the file that gave it
     pending: list[GraphData] = []
@@ -694,7 +694,11 @@ def _store_results(store: GraphStore, results: Iterable[list[Extracted]], report
                 report.built += 1
                 labelled.append(item.labelled)
                 if forms is not None:
-                    forms.update(item.forms)
+                    for entity, form in item.forms:
+                        counts = forms.get(entity)
+                        if counts is None:
+                            counts = forms[entity] = {}
+                        counts[form] = counts.get(form, 0) + 1
                 pending.append(GraphData(item.graph, item.ntriples, item.digest, item.source))
                 if recorder is not None and item.part is not None:
                     parts.append((item.graph, item.digest, item.part))
@@ -807,15 +811,16 @@ def add_readout(store: GraphStore, readout: Readout, digest: str = "", *,
 
 
 def refresh_labels(store: GraphStore, entities: Iterable[str] | None = None, *,
-                   forms: Mapping[tuple[str, str], int] | None = None) -> None:
+                   forms: Mapping[str, Mapping[str, int]] | None = None) -> None:
     """Derive the one rdfs:label of every entity from the forms seen in all
     readouts, and (re)load the topic scheme (one transaction).
 
     With ``entities`` (IRIs), derive only theirs (a rebuild that changed a few
     readouts): an entity no readout names any more loses its label. Without
-    them, ``forms`` may give the number of readout graphs stating each
-    (entity IRI, form) ``skos:altLabel`` (a build into an empty store counts
-    them as the readouts pass): they are then not counted in the store. Labels
+    them, ``forms`` may give, for each entity IRI, the number of readout
+    graphs stating each of its ``skos:altLabel`` forms (a build into an
+    empty store counts them as the readouts pass): they are then not counted
+    in the store. Labels
     are written 1,000 entities per transaction (memory stays flat however
     many there are); until the last is written the labels graph has no
     content hash, so a build killed meanwhile makes the next one derive them
@@ -826,12 +831,9 @@ def refresh_labels(store: GraphStore, entities: Iterable[str] | None = None, *,
     fixed.update({str(ID[f"org/{o.slug}"]): o.name for o in lexicon.orgs.values()})
     topic = str(ID["topic/"])
     alt_label = "<http://www.w3.org/2004/02/skos/core#altLabel>"
-    of_entity: dict[str, list[tuple[str, int]]] | None = None
-    if entities is None and forms is not None:
-        of_entity = defaultdict(list)
-        for (iri, form), n in forms.items():
-            of_entity[iri].append((form, n))
-        chosen = sorted(iri for iri in of_entity if not iri.startswith("_:"))
+    counted_forms = forms if entities is None else None
+    if counted_forms is not None:
+        chosen = sorted(iri for iri in counted_forms if not iri.startswith("_:"))
         store.remove_graphs([LABELS_GRAPH])  # and its content hash
     elif entities is None:
         rows = store.iter_values(f"SELECT DISTINCT ?e WHERE {{ GRAPH ?g {{ ?e {alt_label} ?form }} }}")[1]
@@ -843,8 +845,8 @@ def refresh_labels(store: GraphStore, entities: Iterable[str] | None = None, *,
     chosen = [iri for iri in chosen if not iri.startswith(topic)]
     for start in range(0, len(chosen), 1000):
         chunk = chosen[start:start + 1000]
-        if of_entity is not None:
-            counts = [(iri, form, n) for iri in chunk for form, n in of_entity[iri]]
+        if counted_forms is not None:
+            counts = [(iri, form, n) for iri in chunk for form, n in counted_forms[iri].items()]
         else:
             values = " ".join(f"<{iri}>" for iri in chunk)
             # counted inside the store: an entity most readouts name (the CPC) has as many

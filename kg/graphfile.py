@@ -458,33 +458,37 @@ class PartsRecorder:
     def __init__(self, parts: Path | str, version: str) -> None:
         self._path, self._version = Path(parts), version
         self._connection: sqlite3.Connection | None = None
+        #: why the parts file could not be written, once it could not: no more parts are
+        #: recorded then (they are only a cache; graph.ttl makes them from the store)
+        self.error: str | None = None
 
     def add(self, rows: Sequence[tuple[str, str, GraphPart]]) -> None:
-        """Record (graph IRI, content hash, part) rows, replacing those of the same graphs.
-
-        Raises:
-            StoreError: the parts file cannot be written.
-        """
-        if not rows:
+        """Record (graph IRI, content hash, part) rows, replacing those of the
+        same graphs; a parts file that cannot be written sets :attr:`error`."""
+        if not rows or self.error is not None:
             return
         try:
-            if self._connection is None:
-                self._connection = _connect(self._path, self._version)
-            with self._connection as connection:
-                connection.execute("DELETE FROM meta WHERE key = 'state'")
-                keys: set[str] = set()
-                for chunk in _chunks([iri for iri, _, _ in rows]):
-                    for (shared,) in connection.execute(
-                            f"SELECT shared FROM graphs WHERE iri IN ({','.join('?' * len(chunk))})", chunk):
-                        keys.update(shared.split("\n") if shared else ())
-                for _, _, part in rows:
-                    keys.update(part.shared.split("\n") if part.shared else ())
-                connection.executemany("INSERT OR REPLACE INTO graphs VALUES (?, ?, ?, ?, ?, ?)",
-                                       [(iri, digest, *part) for iri, digest, part in rows])
-                connection.executemany("INSERT OR IGNORE INTO pending VALUES (?)", [(key,) for key in sorted(keys)])
+            self._add(rows)
         except (OSError, sqlite3.Error) as err:
-            raise StoreError(f"cannot write the parts of graph.ttl at {self._path}: {err}; delete that file "
-                             "(it is only a cache) and build again") from err
+            self.error = (f"cannot record the parts of graph.ttl at {self._path} ({err}); graph.ttl "
+                          "makes them from the store")
+            self.close()
+
+    def _add(self, rows: Sequence[tuple[str, str, GraphPart]]) -> None:
+        if self._connection is None:
+            self._connection = _connect(self._path, self._version)
+        with self._connection as connection:
+            connection.execute("DELETE FROM meta WHERE key = 'state'")
+            keys: set[str] = set()
+            for chunk in _chunks([iri for iri, _, _ in rows]):
+                for (shared,) in connection.execute(
+                        f"SELECT shared FROM graphs WHERE iri IN ({','.join('?' * len(chunk))})", chunk):
+                    keys.update(shared.split("\n") if shared else ())
+            for _, _, part in rows:
+                keys.update(part.shared.split("\n") if part.shared else ())
+            connection.executemany("INSERT OR REPLACE INTO graphs VALUES (?, ?, ?, ?, ?, ?)",
+                                   [(iri, digest, *part) for iri, digest, part in rows])
+            connection.executemany("INSERT OR IGNORE INTO pending VALUES (?)", [(key,) for key in sorted(keys)])
 
     def close(self) -> None:
         """Close the parts file (harmless twice)."""

@@ -283,6 +283,8 @@ def build(
             given = _store_results(store, results, report, progress, tell, batch_size, touched,
                                    summary.summary, store.source_stats() if reread else stats, forms,
                                    recorder)
+            if recorder is not None and recorder.error is not None:
+                report.warnings.append((str(out / GRAPH_PARTS), recorder.error))
         report.seconds["read"] = time.perf_counter() - started
         if prune:
             if unlisted:

@@ -217,6 +217,35 @@ def test_graph_parts_made_in_passing_give_the_graph_ttl_made_from_the_store(
     assert len(helper_starts) == (1 if jobs > 1 else 0)  # the first build's subjects, in two halves
 
 
+def test_parts_that_cannot_be_recorded_are_a_warning_and_graph_ttl_makes_them(
+        corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    import sqlite3
+
+    import kg.graphfile
+    from kg.graphfile import write_graph_file
+    from kg.pipeline import extractor_fingerprint
+
+    calls: list[int] = []
+    real = kg.graphfile.PartsRecorder._add
+
+    def failing_second(self: kg.graphfile.PartsRecorder, rows: list[object]) -> None:
+        calls.append(len(rows))
+        if len(calls) == 2:
+            raise sqlite3.OperationalError("disk I/O error")
+        real(self, rows)
+
+    monkeypatch.setattr(kg.graphfile.PartsRecorder, "_add", failing_second)
+    monkeypatch.setattr(kg.pipeline, "STORE_BATCH", 8)  # five batches
+    report = build([corpus], tmp_path / "out", write_map=False, batch_size=8)
+    assert (report.built, report.failures, calls) == (N, [], [8, 8])  # none recorded after the error
+    assert [w for _, w in report.warnings if "parts" in w] == [
+        f"cannot record the parts of graph.ttl at {tmp_path / 'out' / '.graph-parts.sqlite'} "
+        "(disk I/O error); graph.ttl makes them from the store"]
+    with GraphStore.open(tmp_path / "out", read_only=True) as store:
+        write_graph_file(store, tmp_path / "fresh.ttl", version=extractor_fingerprint())
+    assert (tmp_path / "out" / "graph.ttl").read_bytes() == (tmp_path / "fresh.ttl").read_bytes()
+
+
 @pytest.mark.slow
 def test_two_worker_processes_give_the_same_graph(corpus: Path, reference: Path, tmp_path: Path,
                                                   workers_from_the_start: None):

@@ -659,9 +659,9 @@ def _store_results(store: GraphStore, results: Iterable[list[Extracted]], report
     collected, so the workers' results keep being taken in during a write.
     A file read again and found unchanged gets its new stat key recorded
     (``recorded``: the keys the store holds), so that the next build skips it
-    unread. ``forms`` counts the labels of the readouts written (entity IRI ->
-    form -> readouts);
-    ``recorder`` records the parts of graph.ttl the workers made."""
+    unread. ``forms`` counts the labels of the readouts written (entity IRI
+    -> form -> readouts); ``recorder`` records the parts of graph.ttl the
+    workers made."""
     seen: dict[str, str] = {}  # graph IRI -> the file that gave it
     pending: list[GraphData] = []
     labelled: list[tuple[str, ...]] = []

@@ -418,11 +418,7 @@ def _graph_rows(connection: sqlite3.Connection, store: GraphStore, readout_graph
                 changed: list[str], removed: list[str]) -> set[str]:
     """Make the parts of the changed graphs, drop those of the removed ones;
     return the keys of the other subjects they name (before or after)."""
-    touched: set[str] = set()
-    for chunk in _chunks([*changed, *removed]):
-        marks = ",".join("?" * len(chunk))
-        for (shared,) in connection.execute(f"SELECT shared FROM graphs WHERE iri IN ({marks})", chunk):
-            touched.update(shared.split("\n") if shared else ())
+    touched = _shared_of(connection, [*changed, *removed])
     for chunk in _chunks(removed):
         connection.execute(f"DELETE FROM graphs WHERE iri IN ({','.join('?' * len(chunk))})", chunk)
     rows = []
@@ -479,11 +475,7 @@ class PartsRecorder:
             self._connection = _connect(self._path, self._version)
         with self._connection as connection:
             connection.execute("DELETE FROM meta WHERE key = 'state'")
-            keys: set[str] = set()
-            for chunk in _chunks([iri for iri, _, _ in rows]):
-                for (shared,) in connection.execute(
-                        f"SELECT shared FROM graphs WHERE iri IN ({','.join('?' * len(chunk))})", chunk):
-                    keys.update(shared.split("\n") if shared else ())
+            keys = _shared_of(connection, [iri for iri, _, _ in rows])
             for _, _, part in rows:
                 keys.update(part.shared.split("\n") if part.shared else ())
             connection.executemany("INSERT OR REPLACE INTO graphs VALUES (?, ?, ?, ?, ?, ?)",
@@ -578,6 +570,16 @@ class _SubjectsBeside:
             process.terminate()
         self._pool.shutdown(wait=True, cancel_futures=True)
         self._file.unlink(missing_ok=True)
+
+
+def _shared_of(connection: sqlite3.Connection, graphs: Sequence[str]) -> set[str]:
+    """The keys of the other subjects the recorded parts of ``graphs`` name."""
+    keys: set[str] = set()
+    for chunk in _chunks(graphs):
+        marks = ",".join("?" * len(chunk))
+        for (shared,) in connection.execute(f"SELECT shared FROM graphs WHERE iri IN ({marks})", chunk):
+            keys.update(shared.split("\n") if shared else ())
+    return keys
 
 
 def _graph_parts(store: GraphStore, graphs: Sequence[str], *, scan: bool

@@ -159,10 +159,14 @@ class Extracted:
     ntriples: str | None = None
     warnings: tuple[str, ...] = ()
     failure: Failure | None = None
-    labelled: tuple[str, ...] = ()
     source: str = ""
     forms: tuple[tuple[str, str], ...] = ()
     part: GraphPart | None = None
+
+    @property
+    def labelled(self) -> tuple[str, ...]:
+        """The entities with a ``skos:altLabel`` in the graph, sorted, each once."""
+        return tuple(sorted({entity for entity, _ in self.forms}))
 
     @property
     def skipped(self) -> bool:
@@ -433,7 +437,6 @@ def extract_batch(tasks: Sequence[Task], options: ExtractOptions | None = None) 
             forms = tuple((s.value, o.value) for s, p, o in triples if p.value == _ALT_LABEL)
             results[index] = Extracted(task.path, readout.id, giri, digest, text,
                                        loaded.warnings + tuple(facts.warnings),
-                                       labelled=tuple(sorted({entity for entity, _ in forms})),
                                        source=task.stat, forms=forms, part=part)
     return [result for result in results if result is not None]
 

@@ -55,12 +55,14 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import gc
 import json
 import os
 import re
 import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import combinations
 from pathlib import Path
@@ -301,6 +303,30 @@ _NO_FILTERS = Filters()
 
 # --------------------------------------------------------------------------- helpers
 
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector for the block, as it was after.
+
+    Reading a store's or a build's engagements makes millions of lists,
+    tuples and dicts and keeps them: the collector, started by every few
+    hundred of them, walks the ones kept again and again (about a third of
+    the time to draw the map of 100,000 readouts, measured), and finds no
+    cycle to free: the analysis makes none.
+
+    Example:
+        >>> with gc_paused():
+        ...     gc.isenabled()
+        False
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def _one_line(text: str) -> str:
     return " ".join(str(text).split())
 
@@ -415,7 +441,7 @@ def triple_props(triples: Iterable[tuple[str, str, str, bool]]) -> Props:
 _READ = frozenset(_PREDICATES)
 
 
-def _any_class(by: dict[str, tuple[list[str], list[str]]], classes: set[str]) -> bool:
+def _any_class(by: Mapping[str, tuple[list[str], list[str]]], classes: frozenset[str]) -> bool:
     """Whether a subject (its :data:`Props` entry) is typed with one of ``classes``."""
     found = by.get(_RDF_TYPE)
     return found is not None and not (classes.isdisjoint(found[0]) and classes.isdisjoint(found[1]))
@@ -451,38 +477,84 @@ def load(source: rdflib.Graph | GraphStore) -> EngagementData:
         ...     load(store).engagements
         ()
     """
-    return load_props(triple_props(_triples(source)))
+    with gc_paused():
+        return load_props(triple_props(_triples(source)))
 
 
-def load_props(props: PropsMapping) -> EngagementData:
+class PropsScan:
+    """The subjects :func:`load_props` starts from, noted as (subject, props)
+    pairs pass by: the engagements and the subjects typed with a kind of
+    entity. A subject may pass in pieces (its props in several parts): each
+    test is whether some piece has the predicate or class, so the pieces give
+    what their union gives.
+
+    Example:
+        >>> scan = PropsScan()
+        >>> scan.add("e1", {"https://w3id.org/partyrel/ontology#involves": (["o1"], [])})
+        >>> scan.engagements, scan.typed
+        ({'e1'}, set())
+    """
+
+    def __init__(self) -> None:
+        self.engagements: set[str] = set()
+        self.typed: set[str] = set()
+
+    def add(self, subject: str, by: Mapping[str, tuple[list[str], list[str]]]) -> None:
+        """Note one subject's props (or a piece of them)."""
+        if _INVOLVES in by or _PARTICIPANT in by:
+            self.engagements.add(subject)
+            return
+        if _RDF_TYPE in by:
+            if _any_class(by, _ENGAGEMENT_CLASSES):
+                self.engagements.add(subject)
+            if _any_class(by, _KIND_CLASSES):
+                self.typed.add(subject)
+
+    def add_all(self, props: PropsMapping) -> None:
+        """Note every subject of ``props``."""
+        add = self.add
+        for subject, by in props.items():
+            add(subject, by)
+
+
+_INVOLVES, _PARTICIPANT = _PR + "involves", _PR + "participant"
+_ENGAGEMENT_CLASSES = frozenset(_PR + t for t in (*ENGAGEMENT_TYPES, "Engagement"))
+_KIND_CLASSES = frozenset(cls for cls, _ in _KIND_OF_CLASS)
+
+
+def load_props(props: PropsMapping, scan: PropsScan | None = None) -> EngagementData:
     """:func:`load` from what it read (:data:`Props`): also how a build draws
     its map from the parts kept for ``graph.ttl`` (:mod:`kg.graphfile`).
+    ``scan``, when given, noted every subject of ``props`` (it saves the
+    pass over them that finds the engagements).
 
     Example:
         >>> load_props({}).engagements
         ()
     """
     nothing: tuple[list[str], list[str]] = ([], [])
+    none: dict[str, tuple[list[str], list[str]]] = {}
+    if scan is None:
+        scan = PropsScan()
+        scan.add_all(props)
+    get = props.get
 
-    def pair(subject: str, predicate: str) -> tuple[list[str], list[str]]:
-        by = props.get(subject)
-        return by.get(predicate, nothing) if by is not None else nothing
+    def texts(by: Mapping[str, tuple[list[str], list[str]]], predicate: str) -> list[str]:
+        found = by.get(predicate)
+        if found is None or not found[1]:
+            return []
+        return sorted({" ".join(v.split()) for v in found[1]} - {""})  # _one_line
 
-    def texts(subject: str, predicate: str) -> list[str]:
-        return sorted({_one_line(v) for v in pair(subject, predicate)[1]} - {""})
+    def iris(by: Mapping[str, tuple[list[str], list[str]]], predicate: str) -> tuple[str, ...]:
+        found = by.get(predicate)
+        if found is None or not found[0]:
+            return ()
+        # one str per IRI across the engagements and entities (the parts give copies)
+        return tuple(sorted({intern(v) for v in found[0]}))
 
-    def iris(subject: str, predicate: str) -> tuple[str, ...]:
-        return tuple(sorted(set(pair(subject, predicate)[0])))
-
-    def values(subject: str, predicate: str) -> list[str]:
-        found = pair(subject, predicate)
+    def values(by: Mapping[str, tuple[list[str], list[str]]], predicate: str) -> list[str]:
+        found = by.get(predicate, nothing)
         return found[0] + found[1]
-
-    engagement_classes = {_PR + t for t in (*ENGAGEMENT_TYPES, "Engagement")}
-    engagement_keys = sorted(
-        s for s, by in props.items()
-        if _PR + "involves" in by or _PR + "participant" in by
-        or _any_class(by, engagement_classes))
 
     readout_titles: dict[str, str] = {}
 
@@ -490,57 +562,61 @@ def load_props(props: PropsMapping) -> EngagementData:
         if readout is None:
             return "no readout"
         if readout not in readout_titles:
-            found = texts(readout, _DCTERMS + "title") or texts(readout, _DCTERMS + "identifier")
+            by = get(readout) or none
+            found = texts(by, _DCTERMS + "title") or texts(by, _DCTERMS + "identifier")
             readout_titles[readout] = found[0] if found else "untitled readout"
         return readout_titles[readout]
 
+    engagement_keys = sorted(scan.engagements)
     engagements = []
     for key in engagement_keys:
-        classes = set(values(key, _RDF_TYPE))
+        by = get(key) or none
+        classes = set(values(by, _RDF_TYPE))
         kind = next((t for t in ENGAGEMENT_TYPES if _PR + t in classes), "Engagement")
-        readouts = sorted(set(iris(key, _PR + "reportedIn")) | set(iris(key, _PROV_DERIVED)))
+        readouts = sorted(set(iris(by, _PR + "reportedIn")) | set(iris(by, _PROV_DERIVED)))
         readout = readouts[0] if readouts else None
-        evidence = texts(key, _PR + "evidence")
+        evidence = texts(by, _PR + "evidence")
         engagements.append(Engagement(
-            iri=key, type=kind, date=_parse_date(values(key, _PR + "date")),
+            iri=intern(key), type=kind, date=_parse_date(values(by, _PR + "date")),
             readout=readout, readout_title=readout_title(readout),
             evidence=evidence[0] if evidence else "",
-            sides=iris(key, _PR + "involves"), participants=iris(key, _PR + "participant"),
-            attendees=iris(key, _PR + "attendee"), topics=iris(key, _PR + "topic")))
+            sides=iris(by, _INVOLVES), participants=iris(by, _PARTICIPANT),
+            attendees=iris(by, _PR + "attendee"), topics=iris(by, _PR + "topic")))
     engagements.sort(key=lambda e: (e.date is None, e.date or dt.date.min, e.iri))
 
-    named: set[str] = set()
+    named: set[str] = set(scan.typed)
+    topics: set[str] = set()
+    persons: set[str] = set()
     for engagement in engagements:
-        named |= engagement.entities | set(engagement.topics)
-    topics = {t for e in engagements for t in e.topics}
-    persons = {p for e in engagements for p in (*e.participants, *e.attendees)}
-    kind_classes = {cls for cls, _ in _KIND_OF_CLASS}
-    for s, by in props.items():
-        if _any_class(by, kind_classes):
-            named.add(s)
+        named.update(engagement.sides, engagement.participants, engagement.attendees, engagement.topics)
+        topics.update(engagement.topics)
+        persons.update(engagement.participants, engagement.attendees)
 
     entities: dict[str, Entity] = {}
-    for key in sorted(named - set(engagement_keys)):
-        classes = set(values(key, _RDF_TYPE))
+    for key in sorted(named - scan.engagements):
+        by = get(key) or none
+        classes = set(values(by, _RDF_TYPE))
         kind = next((k for cls, k in _KIND_OF_CLASS if cls in classes),
                     "topic" if key in topics else "person" if key in persons else "other_org")
-        labels = texts(key, _RDFS_LABEL) or texts(key, _SKOS + "prefLabel")
+        labels = texts(by, _RDFS_LABEL) or texts(by, _SKOS + "prefLabel")
         label = labels[0] if labels else _local_name(key)
-        aliases = tuple(sorted((set(texts(key, _SKOS + "altLabel"))
-                                | set(texts(key, _SKOS + "prefLabel"))) - {label}))
+        aliases = tuple(sorted((set(texts(by, _SKOS + "altLabel"))
+                                | set(texts(by, _SKOS + "prefLabel"))) - {label}))
         posts: list[Post] = []
-        for post in iris(key, _ORG + "holds"):
-            title = (texts(post, _PR + "title") or texts(post, _RDFS_LABEL) or ["post"])[0]
-            posts.extend(Post(title, target) for target in iris(post, _ORG + "postIn"))
-        countries = iris(key, _PR + "country")
-        parents = iris(key, _ORG + "subOrganizationOf")
+        for post in iris(by, _ORG + "holds"):
+            held = get(post) or none
+            title = (texts(held, _PR + "title") or texts(held, _RDFS_LABEL) or ["post"])[0]
+            posts.extend(Post(title, target) for target in iris(held, _ORG + "postIn"))
+        countries = iris(by, _PR + "country")
+        parents = iris(by, _ORG + "subOrganizationOf")
+        key = intern(key)
         entities[key] = Entity(key, label, kind, countries[0] if countries else None, aliases,
                                tuple(sorted(set(posts))), parents[0] if parents else None)
     # post targets and countries that are named only as such
     for entity in list(entities.values()):
         for target in [p.organization for p in entity.posts] + [entity.country or ""]:
             if target and target not in entities:
-                labels = texts(target, _RDFS_LABEL)
+                labels = texts(get(target) or none, _RDFS_LABEL)
                 entities[target] = Entity(target, labels[0] if labels else _local_name(target),
                                           "country" if target == entity.country else "other_org")
     return EngagementData(tuple(engagements), MappingProxyType(dict(sorted(entities.items()))))
@@ -631,7 +707,7 @@ def _node_attributes(data: EngagementData, iri: str, engagements: list[Engagemen
     days = sorted(e.date for e in engagements if e.date)
     return {"label": entity.label, "kind": entity.kind,
             "country": data.label(entity.country) if entity.country else "",
-            "engagements": len({e.iri for e in engagements}),
+            "engagements": _distinct(engagements),
             "first": _iso(days[0]) if days else "", "last": _iso(days[-1]) if days else ""}
 
 
@@ -650,6 +726,11 @@ def _sides(data: EngagementData, engagement: Engagement) -> list[str]:
     return sorted(s for s in set(engagement.sides) if data.entity(s).kind in _SIDE_KINDS)
 
 
+def _distinct(engagements: list[Engagement]) -> int:
+    """How many engagements (by IRI) the list holds."""
+    return len(engagements) if len(engagements) < 2 else len({e.iri for e in engagements})
+
+
 # --------------------------------------------------------------------------- projections
 
 class _Links(NamedTuple):
@@ -662,11 +743,15 @@ class _Links(NamedTuple):
     posts: dict[tuple[str, str], list[str]]
 
 
-def _organization_links(data: EngagementData) -> _Links:
+def _all_sides(data: EngagementData) -> list[list[str]]:
+    """The sides (:func:`_sides`) of each engagement, in order."""
+    return [_sides(data, engagement) for engagement in data.engagements]
+
+
+def _organization_links(data: EngagementData, all_sides: list[list[str]] | None = None) -> _Links:
     of_node: dict[str, list[Engagement]] = defaultdict(list)
     of_pair: dict[tuple[str, str], list[Engagement]] = defaultdict(list)
-    for engagement in data.engagements:
-        sides = _sides(data, engagement)
+    for engagement, sides in zip(data.engagements, all_sides or _all_sides(data), strict=True):
         for side in sides:
             of_node[side].append(engagement)
         for pair in combinations(sides, 2):
@@ -680,12 +765,11 @@ def _organizations(data: EngagementData, links: _Links | None = None,
     (added in the same order as to the whole graph)."""
     of_node, of_pair, _, _ = links if links is not None else _organization_links(data)
     graph = nx.Graph()
-    for node in sorted(of_node):
-        if keep is None or node in keep:
-            graph.add_node(node, **_node_attributes(data, node, of_node[node]))
-    for (a, b), found in sorted(of_pair.items()):
-        if keep is None or (a in keep and b in keep):
-            graph.add_edge(a, b, **_edge_attributes(data, found))
+    for node in sorted(of_node if keep is None else keep.intersection(of_node)):
+        graph.add_node(node, **_node_attributes(data, node, of_node[node]))
+    pairs = of_pair.keys() if keep is None else [p for p in of_pair if p[0] in keep and p[1] in keep]
+    for a, b in sorted(pairs):
+        graph.add_edge(a, b, **_edge_attributes(data, of_pair[(a, b)]))
     return graph
 
 
@@ -723,12 +807,12 @@ def organization_graph(data: EngagementData, filters: Filters | None = None) -> 
     return _project(data, filters, _organizations)
 
 
-def _affiliation_links(data: EngagementData, *, all_posts: bool) -> _Links:
+def _affiliation_links(data: EngagementData, *, all_posts: bool,
+                       all_sides: list[list[str]] | None = None) -> _Links:
     of_node: dict[str, list[Engagement]] = defaultdict(list)
     took_part: dict[tuple[str, str], list[Engagement]] = defaultdict(list)
     persons: set[str] = set()
-    for engagement in data.engagements:
-        sides = _sides(data, engagement)
+    for engagement, sides in zip(data.engagements, all_sides or _all_sides(data), strict=True):
         for person in engagement.participants:
             persons.add(person)
             of_node[person].append(engagement)
@@ -756,14 +840,14 @@ def _affiliations(data: EngagementData, *, all_posts: bool, links: _Links | None
     links = links if links is not None else _affiliation_links(data, all_posts=all_posts)
     of_node, took_part, persons, posts = links
     graph = nx.Graph()
-    for node in sorted(_affiliation_nodes(links)):
-        if keep is None or node in keep:
-            graph.add_node(node, bipartite=0 if node in persons else 1,
-                           **_node_attributes(data, node, of_node.get(node, [])))
-    for pair in sorted(set(took_part) | set(posts)):
-        if keep is None or (pair[0] in keep and pair[1] in keep):
-            attributes = _edge_attributes(data, took_part.get(pair, []))
-            graph.add_edge(*pair, posts=sorted(posts.get(pair, [])), **attributes)
+    nodes = _affiliation_nodes(links)
+    for node in sorted(nodes if keep is None else nodes & keep):
+        graph.add_node(node, bipartite=0 if node in persons else 1,
+                       **_node_attributes(data, node, of_node.get(node, [])))
+    pairs = set(took_part) | set(posts)
+    for pair in sorted(pairs if keep is None else {p for p in pairs if p[0] in keep and p[1] in keep}):
+        attributes = _edge_attributes(data, took_part.get(pair, []))
+        graph.add_edge(*pair, posts=sorted(posts.get(pair, [])), **attributes)
     return graph
 
 
@@ -947,14 +1031,16 @@ def strongest_network(data: EngagementData, filters: Filters | None = None, *,
         return cut, whole.number_of_nodes() - len(keep)
     all_posts = not (filters.date_from or filters.date_to or filters.type or filters.topic)
     chosen = select(data, filters)
-    links = (_organization_links(chosen), _affiliation_links(chosen, all_posts=all_posts))
+    all_sides = _all_sides(chosen)
+    links = (_organization_links(chosen, all_sides),
+             _affiliation_links(chosen, all_posts=all_posts, all_sides=all_sides))
     nodes = _network_nodes(chosen, links)
     if len(nodes) <= max_nodes:
         return _network(chosen, all_posts=all_posts, links=links), 0
     strength: dict[str, int] = dict.fromkeys(nodes, 0)
-    weights = {frozenset(pair): len({e.iri for e in found}) for pair, found in links[0].of_pair.items()}
+    weights = {frozenset(pair): _distinct(found) for pair, found in links[0].of_pair.items()}
     for pair in set(links[1].of_pair) | set(links[1].posts):  # an affiliation replaces a dialogue
-        weights[frozenset(pair)] = len({e.iri for e in links[1].of_pair.get(pair, [])})
+        weights[frozenset(pair)] = _distinct(links[1].of_pair.get(pair, []))
     for ends, weight in weights.items():
         for node in ends:
             strength[node] += weight if len(ends) == 2 else 2 * weight  # a loop counts twice
@@ -966,12 +1052,12 @@ def _network_nodes(data: EngagementData, links: tuple[_Links, _Links]) -> dict[s
     """The nodes of :func:`_network` with the attributes the ranking reads
     (``engagements``, ``label``): an organization's as a side, else as an affiliation."""
     organizations, affiliations = links
-    nodes = {node: {"engagements": len({e.iri for e in found}), "label": data.entity(node).label}
+    nodes = {node: {"engagements": _distinct(found), "label": data.entity(node).label}
              for node, found in organizations.of_node.items()}
     for node in _affiliation_nodes(affiliations):
         if node not in nodes:
             found = affiliations.of_node.get(node, [])
-            nodes[node] = {"engagements": len({e.iri for e in found}), "label": data.entity(node).label}
+            nodes[node] = {"engagements": _distinct(found), "label": data.entity(node).label}
     return nodes
 
 

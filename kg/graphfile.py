@@ -53,7 +53,7 @@ from typing import NamedTuple, Self
 
 import pyoxigraph as ox
 
-from kg.analysis import EngagementData, load_props, triple_props
+from kg.analysis import EngagementData, PropsScan, gc_paused, load_props, triple_props
 from kg.errors import StoreError
 from kg.store import ID_BASE, PREFIXES, GraphStore, fsync_dir
 
@@ -191,7 +191,9 @@ def engagement_data(parts: Path | str, *, state: str | None = None) -> Engagemen
             if state is not None and (made_for is None or made_for[0] != state):
                 raise StoreError(f"the parts of graph.ttl at {parts} were written for another "
                                  "state of the store; build again")
-            return load_props(_PartsProps(connection))
+            scan = PropsScan()
+            with gc_paused():
+                return load_props(_PartsProps(connection, scan), scan)
         finally:
             connection.close()
     except (sqlite3.Error, ValueError, EOFError, TypeError) as err:
@@ -207,25 +209,37 @@ class _PartsProps(Mapping[str, _By]):
     they are asked for instead of all at once: only where each subject is
     stated (its rows) is held, and the last rows read (the props of 100,000
     readouts held at once made a 1.4 GiB peak). A subject stated in several
-    parts gets their props merged, as the union of the graphs does.
-    ``items()`` reads the file in one pass."""
+    parts gets their props merged, as the union of the graphs does. The one
+    pass that finds the rows notes the subjects in ``scan``.
+    ``items()`` reads the file in another pass."""
 
     #: rows kept decoded: the subjects asked for one after another are mostly in the
     #: same part (an engagement and its readout) or in the last parts read
     CACHED_ROWS = 256
+    #: rows read at once, from the one asked for on: they are asked for mostly in
+    #: the order they were written (graph IRIs, subject keys), one query per row
+    #: costing more than its decoding
+    READ_AHEAD = 64
+    #: ... and kept until asked for, at most (a few streams of rows are read at
+    #: once: persons and the posts they hold)
+    AHEAD_KEPT = 8 * READ_AHEAD
 
-    def __init__(self, connection: sqlite3.Connection) -> None:
+    def __init__(self, connection: sqlite3.Connection, scan: PropsScan | None = None) -> None:
         self._db = connection
         self._rows: dict[str, int | list[int]] = {}  # subject -> its row, or rows in reading order
         self._cache: OrderedDict[int, dict[str, _By]] = OrderedDict()
+        self._ahead: dict[int, bytes] = {}  # the blobs read ahead, not decoded yet
+        rows = self._rows
+        note = scan.add if scan is not None else None
         for row, blob in self._scan():
-            for subject in marshal.loads(blob):
-                subject = intern(subject)
-                where = self._rows.get(subject)
+            for subject, by in marshal.loads(blob).items():
+                if note is not None:
+                    note(subject, by)
+                where = rows.get(subject)
                 if where is None:
-                    self._rows[subject] = row
+                    rows[intern(subject)] = row
                 elif isinstance(where, int):
-                    self._rows[subject] = [where, row]
+                    rows[subject] = [where, row]
                 else:
                     where.append(row)
 
@@ -240,12 +254,17 @@ class _PartsProps(Mapping[str, _By]):
         if found is not None:
             self._cache.move_to_end(row)
             return found
-        table = _TABLES[row % 2][0]
-        (blob,) = self._db.execute(f"SELECT props FROM {table} WHERE rowid = ?", (row // 2,)).fetchone()
-        # one str per IRI, as a read of the store gives (each part has its own copies)
-        found = {intern(subject): {intern(p): ([intern(v) for v in nodes], texts)
-                                   for p, (nodes, texts) in by.items()}
-                 for subject, by in marshal.loads(blob).items()}
+        blob = self._ahead.pop(row, None)
+        if blob is None:
+            table, shift = _TABLES[row % 2]
+            ahead = self._ahead
+            ahead.update((rowid * 2 + shift, blob) for rowid, blob in self._db.execute(
+                f"SELECT rowid, props FROM {table} WHERE rowid >= ? ORDER BY rowid LIMIT ?",
+                (row // 2, self.READ_AHEAD)))
+            blob = ahead.pop(row)
+            while len(ahead) > self.AHEAD_KEPT:  # the oldest read first
+                del ahead[next(iter(ahead))]
+        found = marshal.loads(blob)
         self._cache[row] = found
         if len(self._cache) > self.CACHED_ROWS:
             self._cache.popitem(last=False)
@@ -262,6 +281,9 @@ class _PartsProps(Mapping[str, _By]):
                 pair[0].extend(nodes)
                 pair[1].extend(texts)
         return merged
+
+    def get(self, subject: str, default: _By | None = None) -> _By | None:  # type: ignore[override]
+        return self[subject] if subject in self._rows else default
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._rows)
@@ -281,7 +303,7 @@ class _PartsProps(Mapping[str, _By]):
             for subject, by in marshal.loads(blob).items():
                 where = self._rows[subject]
                 if isinstance(where, int):
-                    yield intern(subject), by
+                    yield subject, by
                 elif where[0] == row:  # stated in several parts: all of them, at the first
                     yield subject, self[subject]
 

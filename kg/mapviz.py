@@ -69,6 +69,7 @@ from kg.analysis import (
     Engagement,
     EngagementData,
     Filters,
+    gc_paused,
     load,
     node_metric,
     select,
@@ -636,12 +637,13 @@ def render_map(source: rdflib.Graph | GraphStore | EngagementData, path: Path | 
         raise AnalysisError(f"cannot size nodes by {size_by!r}; use one of {', '.join(SIZE_BY)}")
     filters = filters or Filters()
     target = Path(path)
-    data = source if isinstance(source, EngagementData) else load(source)
-    graph, omitted = strongest_network(data, filters, max_nodes=max_nodes)
-    if graph.number_of_nodes() == 0:
-        _write_atomically(target, _empty_page(title, filters))
-        return MapStats(nodes=0, edges=0)
-    page, edge_count = _html_document(select(data, filters), graph, title, size_by, filters,
-                                      omitted)
+    with gc_paused():  # the network's lists and dicts hold no cycles (see gc_paused)
+        data = source if isinstance(source, EngagementData) else load(source)
+        graph, omitted = strongest_network(data, filters, max_nodes=max_nodes)
+        if graph.number_of_nodes() == 0:
+            _write_atomically(target, _empty_page(title, filters))
+            return MapStats(nodes=0, edges=0)
+        page, edge_count = _html_document(select(data, filters), graph, title, size_by, filters,
+                                          omitted)
     _write_atomically(target, page)
     return MapStats(nodes=graph.number_of_nodes(), edges=edge_count, omitted_nodes=omitted)

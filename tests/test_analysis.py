@@ -196,6 +196,46 @@ def test_load_names_untyped_sides_after_their_iri() -> None:
     assert found.entity(iri("org/nameless-party"))[1:3] == ("nameless-party", "other_org")
 
 
+_TYPE = str(RDF.type)
+
+
+@pytest.mark.parametrize(("pieces", "engagements", "entities"), [
+    # an engagement is marked by a side, a participant or an engagement class
+    ([{"e": {str(PR.involves): ([iri(ZWP)], [])}}], ["e"], [iri(ZWP)]),
+    ([{"e": {str(PR.participant): ([iri(ANA)], [])}}], ["e"], [iri(ANA)]),
+    ([{"e": {_TYPE: ([str(PR.Visit)], [])}}], ["e"], []),
+    ([{"e": {_TYPE: ([str(PR.Engagement)], [])}}], ["e"], []),
+    # an attendee alone does not make one; a class of entity makes an entity
+    ([{"e": {str(PR.attendee): ([iri(BO)], [])}}], [], []),
+    ([{"o": {_TYPE: ([str(PR.PoliticalParty)], [])}}], [], ["o"]),
+    ([{"o": {_TYPE: ([str(PR.Person)], [])}}], [], ["o"]),
+    ([{"o": {_TYPE: ([str(PR.Readout)], [])}}], [], []),
+    # one subject in two pieces (two parts of graph.ttl) is found as their union
+    ([{"e": {_TYPE: ([str(PR.Talks)], [])}}, {"e": {str(PR.topic): ([iri(BRI)], [])}}],
+     ["e"], [iri(BRI)]),
+    ([{"o": {RDFS.label.toPython(): ([], ["Zeta"])}}, {"o": {_TYPE: ([str(PR.Country)], [])}}],
+     [], ["o"]),
+])
+def test_props_scan_finds_engagements_and_typed_entities_in_any_piece(
+        pieces: list[analysis.Props], engagements: list[str], entities: list[str]) -> None:
+    scan = analysis.PropsScan()
+    for piece in pieces:
+        for subject, by in piece.items():
+            scan.add(subject, by)
+    assert sorted(scan.engagements) == engagements
+    merged: analysis.Props = {}
+    for piece in pieces:
+        for subject, by in piece.items():
+            for predicate, (nodes, texts) in by.items():
+                pair = merged.setdefault(subject, {}).setdefault(predicate, ([], []))
+                pair[0].extend(nodes)
+                pair[1].extend(texts)
+    found = analysis.load_props(merged, scan)
+    assert found == analysis.load_props(merged)  # the scan saves a pass, and changes nothing
+    assert [e.iri for e in found.engagements] == engagements
+    assert sorted(found.entities) == sorted(entities)
+
+
 # --------------------------------------------------------------------------- filters
 
 @pytest.mark.parametrize(("name", "expected"), [

@@ -20,7 +20,7 @@ import kg.summary
 from kg.named_queries import get_query
 from kg.pipeline import build
 from kg.query import QueryResult, run_query
-from kg.store import GRAPH_BASE, GraphStore
+from kg.store import GRAPH_BASE, GraphData, GraphStore
 from kg.summary import QUERY_DIGESTS, SUMMARY_FILE, Summary, answer, query_digest, readout_rows
 
 SUMMARIZED = sorted(QUERY_DIGESTS)
@@ -463,3 +463,45 @@ def test_a_sealed_summary_is_one_file_that_readers_need_not_write_beside(tmp_pat
     with GraphStore.open(out, read_only=True) as store:
         assert answer(store, get_query("engagements-by-type"), {}) is not None
     assert sorted(p.name for p in out.glob(SUMMARY_FILE + "*")) == [SUMMARY_FILE]
+
+
+def _dump(summary: Summary) -> dict[str, list[tuple[object, ...]]]:
+    tables = [name for (name,) in summary.rows(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name != 'meta' ORDER BY name")]
+    return {table: sorted(summary.rows(f"SELECT * FROM {table}"), key=repr) for table in tables}
+
+
+def _indexes(summary: Summary) -> set[str]:
+    return {name for (name,) in summary.rows("SELECT name FROM sqlite_master WHERE type = 'index'")}
+
+
+@pytest.mark.parametrize(("steps", "indexed_after"), [
+    (["first"], False),                      # rows into an empty summary: no index kept up to date
+    (["first", "second"], False),
+    (["first", "first"], True),              # a row to remove must be found: indexed from then on
+    (["first", "second", "first"], True),
+])
+def test_rows_written_before_their_indexes_are_those_written_with_them(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, steps: list[str], indexed_after: bool) -> None:
+    with GraphStore.open(tmp_path / "world") as store:
+        fill(store)
+        hashes = store.content_hashes()  # as recorded: the sync reads none of them again
+        graphs = [GraphData(iri, "\n".join(f"{t} ." for t in store.graph_triples(iri)), hashes[iri])
+                  for iri in sorted(store.graph_iris()) if iri not in kg.summary.DERIVED_GRAPHS]
+        half = {"first": graphs[: len(graphs) // 2], "second": graphs[len(graphs) // 2:]}
+        dumps = []
+        row_indexes = {name for name, _ in kg.summary._ROW_INDEXES}
+        for deferred in (True, False):
+            if not deferred:  # the reference: every index kept up to date from the first row
+                monkeypatch.setattr(kg.summary, "_ROW_INDEXES", ())
+            with Summary.open(tmp_path / f"summary-{deferred}") as summary:
+                for step in steps:
+                    summary.record(half[step])
+                assert row_indexes.isdisjoint(_indexes(summary)) is (deferred and not indexed_after)
+                recorded = {item.iri for step in steps for item in half[step]}
+                assert summary.sync(store) == len(graphs) - len(recorded)  # those not recorded
+                summary.finish()
+                dumps.append(_dump(summary))
+                assert row_indexes <= _indexes(summary)
+    assert dumps[0]["eng"] and dumps[0]["forms"]
+    assert dumps[0] == dumps[1]

@@ -36,6 +36,7 @@ Example:
 from __future__ import annotations
 
 import multiprocessing
+import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -82,6 +83,7 @@ __all__ = [
     "source_path",
     "stat_key",
     "warm_up",
+    "work_batches",
 ]
 
 #: Readouts per batch: one ``nlp.pipe`` call, one unit of work for a worker.
@@ -391,7 +393,7 @@ def extract_batch(tasks: Sequence[Task], options: ExtractOptions | None = None) 
             continue
         if task.unchanged:
             # the readout id, as kg.ingest.load_file gives it, unless the task names it
-            readout_id = task.readout_id or Path(task.path).stem
+            readout_id = task.readout_id or _stem(task.path)
             results[index] = Extracted(task.path, readout_id, graph_iri(readout_id),
                                        task.known_hash or "", source=task.stat)
             continue
@@ -456,6 +458,52 @@ def chunked(items: Iterable[Task], size: int) -> Iterator[list[Task]]:
     iterator = iter(items)
     while batch := list(islice(iterator, size)):
         yield batch
+
+
+def work_batches(items: Iterable[Task], size: int, most: int = 64) -> Iterator[list[Task]]:
+    """Consecutive batches holding at most ``size`` tasks to work on and at
+    most ``most * size`` tasks in all: tasks that cost next to nothing (a file
+    known unchanged by its stat key, a failure found while listing) ride
+    along with the others instead of filling batches of their own (a rebuild
+    that changed 1% of 100,000 readouts: 16 batches for the workers, not 1,563).
+
+    Example:
+        >>> tasks = [Task(str(i), known_hash="h", stat="s", known_stat="s" if i % 4 else "")
+        ...          for i in range(12)]  # tasks 0, 4 and 8 are to be read
+        >>> [len(batch) for batch in work_batches(tasks, 2)], [len(b) for b in work_batches(tasks, 2, most=2)]
+        ([5, 7], [4, 4, 4])
+    """
+    if size < 1 or most < 1:
+        raise ValueError(f"the batch size must be at least 1, got {size} (and {most} times as many)")
+    batch: list[Task] = []
+    work = 0
+    for task in items:
+        batch.append(task)
+        work += not _cheap(task)
+        if work == size or len(batch) == most * size:
+            yield batch
+            batch, work = [], 0
+    if batch:
+        yield batch
+
+
+def _stem(path: str) -> str:
+    """``Path(path).stem``, without making a Path (100,000 unchanged files: 0.5 s).
+
+    Example:
+        >>> [_stem(p) for p in ("a/b/r1.txt", "r.2.html", "noext", "dir/.hidden")]
+        ['r1', 'r.2', 'noext', '.hidden']
+    """
+    name = os.path.basename(path)
+    if name in ("", "."):  # a path Path normalizes first ("dir/", "dir/.")
+        return Path(path).stem
+    dot = name.rfind(".")
+    return name[:dot] if 0 < dot < len(name) - 1 else name
+
+
+def _cheap(task: Task) -> bool:
+    """Whether :func:`extract_batch` does next to nothing for this task (reads no file)."""
+    return task.unchanged or task.failure is not None
 
 
 def in_order(submit: Callable[[list[Task]], Callable[[], list[Extracted]]],
@@ -529,8 +577,20 @@ def _pool_results(batches: Iterable[list[Task]], options: ExtractOptions, jobs: 
     executor = ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=warm_up)
 
     def submit(batch: list[Task]) -> Callable[[], list[Extracted]]:
-        future: Future[list[Extracted]] = executor.submit(extract_batch, batch, options)
-        return future.result
+        # the tasks that cost next to nothing are done here, not sent to a worker and back
+        work = [task for task in batch if not _cheap(task)]
+        local = extract_batch([task for task in batch if _cheap(task)], options)
+        if not work:
+            return lambda: local
+        future: Future[list[Extracted]] = executor.submit(extract_batch, work, options)
+        if not local:
+            return future.result
+
+        def merged() -> list[Extracted]:
+            done, kept = iter(future.result()), iter(local)
+            return [next(kept) if _cheap(task) else next(done) for task in batch]
+
+        return merged
 
     try:
         yield from in_order(submit, batches, window=2 * jobs + 1)

@@ -228,7 +228,7 @@ def build(
         raise ValueError(f"jobs must be at least 1, got {jobs}")
     if batch_size < 1:
         raise ValueError(f"batch_size must be at least 1, got {batch_size}")
-    from kg.parallel import ExtractOptions, chunked, local_results, plan_tasks, pool_results
+    from kg.parallel import ExtractOptions, local_results, plan_tasks, pool_results, work_batches
 
     started = time.perf_counter()
     report = BuildReport()
@@ -262,7 +262,7 @@ def build(
         forms: dict[str, dict[str, int]] | None = None
         if touched.entities is None and all(_internal(graph) for graph in store.graph_iris()):
             forms = {}
-        batches = chunked(tasks, batch_size)
+        batches = work_batches(tasks, batch_size)
         # the workers make each graph's part of graph.ttl from the triples they render,
         # recorded as the graphs are stored: graph.ttl then only makes the entities' parts
         options = ExtractOptions(max_bytes, max_chars, batch_size, parts=write_graph)

@@ -646,6 +646,55 @@ def test_past_the_local_readouts_worker_processes_extract_the_same(corpus: Path,
     assert [(r.path, r.ntriples) for r in pooled] == [(r.path, r.ntriples) for r in here]
 
 
+@pytest.mark.slow
+def test_tasks_that_need_no_worker_are_done_here_and_merged_back_in_order(corpus: Path):
+    from kg.ingest import Failure
+    from kg.parallel import ExtractOptions, Task, local_results, pool_results, work_batches
+
+    paths = sorted(corpus.rglob("*.txt"))
+    tasks = []
+    for number, path in enumerate(paths):  # to read, known unchanged, failed: interleaved
+        if number % 3 == 1:
+            tasks.append(Task(str(path), known_hash=f"h{number}", stat="s", known_stat="s"))
+        elif number % 5 == 2:
+            tasks.append(Task(str(path), failure=Failure(str(path), "bad", "fix it")))
+        else:
+            tasks.append(Task(str(path)))
+    options = ExtractOptions()
+    here = [r for batch in local_results(work_batches(tasks, 4), options) for r in batch]
+    pooled = [r for batch in pool_results(work_batches(tasks, 4), options, 2, local_readouts=0)
+              for r in batch]
+    assert {r.skipped for r in here} == {True, False} and any(r.failure for r in here)
+    assert pooled == here
+
+
+@pytest.mark.parametrize(("work", "size", "most"), [
+    ("wwwww", 2, 64), ("uuuuu", 2, 2), ("uwuuwuuuwwfw", 2, 3), ("", 3, 1), ("fufuw", 1, 1),
+])
+def test_work_batches_hold_at_most_size_tasks_to_read_and_most_times_as_many_in_all(
+        work: str, size: int, most: int):
+    from kg.ingest import Failure
+    from kg.parallel import Task, work_batches
+
+    kinds = {"w": {}, "u": {"known_hash": "h", "stat": "s", "known_stat": "s"},
+             "f": {"failure": Failure("x", "bad", "")}}
+    tasks = [Task(str(i), **kinds[kind]) for i, kind in enumerate(work)]  # type: ignore[arg-type]
+    batches = list(work_batches(tasks, size, most))
+    assert [t for batch in batches for t in batch] == tasks
+    reads = [sum(1 for t in batch if not (t.unchanged or t.failure)) for batch in batches]
+    assert all(n <= size for n in reads) and all(len(b) <= size * most for b in batches)
+    # a batch ends when it is full one way or the other
+    assert all(n == size or len(b) == size * most for n, b in zip(reads[:-1], batches[:-1]))
+
+
+@pytest.mark.parametrize("path", ["a/b/r1.txt", "r.2.html", "noext", "dir/.hidden", "x/..", "a/b.",
+                                  "a/.b.c", "...txt", "c d.txt", "feed.jsonl:17", "<stdin>", "x/.", "dir/"])
+def test_the_stem_of_a_task_path_is_the_one_pathlib_gives(path: str):
+    from kg.parallel import _stem
+
+    assert _stem(path) == Path(path).stem
+
+
 @pytest.mark.parametrize(("low", "high"), [
     (None, None),  # a small store: fewer engagements than MAP_BESIDE_ENGAGEMENTS
     (0, 1),        # a store too big to hold the map's network beside the build process

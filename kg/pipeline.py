@@ -60,6 +60,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor, wait
@@ -298,10 +299,14 @@ def build(
                 report.removed = store.remove_graphs(gone)
         tell("labels")
         mark = time.perf_counter()
-        if touched.entities is None:
-            refresh_labels(store, forms=forms)
-        else:
-            refresh_labels(store, touched.entities)
+        indexed = summary.index_beside()  # the summary's indexes, made beside the labels
+        try:
+            if touched.entities is None:
+                refresh_labels(store, forms=forms)
+            else:
+                refresh_labels(store, touched.entities)
+        finally:
+            indexed()
         forms = None  # about 100 MB at 100,000 readouts: not held through graph.ttl and the map
         _count(store, report)
         report.seconds["labels"] = time.perf_counter() - mark
@@ -543,6 +548,31 @@ class _BuildSummary:
         if self.summary is not None:
             self.summary.close()
         self.summary = None
+
+    def index_beside(self) -> Callable[[], None]:
+        """Start making the summary's row indexes (:meth:`Summary.index`) in a
+        thread; return the function that waits for it (its error is then the
+        summary's warning)."""
+        if self.summary is None:
+            return lambda: None
+        errors: list[StoreError] = []
+        summary = self.summary
+
+        def make() -> None:
+            try:
+                summary.index()
+            except StoreError as err:
+                errors.append(err)
+
+        thread = threading.Thread(target=make, name="summary-indexes", daemon=True)
+        thread.start()
+
+        def wait() -> None:
+            thread.join()
+            if errors:
+                self._give_up(errors[0])
+
+        return wait
 
     def update(self, store: GraphStore, relabelled: Iterable[str] | None) -> None:
         """Match the summary to the store and derive its aggregates again;

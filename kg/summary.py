@@ -509,16 +509,33 @@ class Summary:
             self._remove([item.iri for item in graphs])
             self._insert([item for item in graphs if item.ntriples])
 
+    def index(self) -> None:
+        """Make now the row indexes the rows were written without (into an
+        empty summary, :meth:`record` writes them without). A build calls it
+        in a thread beside the labels: SQLite makes them without Python's
+        lock. Nothing to do otherwise.
+
+        Raises StoreError when the file cannot be written.
+        """
+        try:
+            self._indexed()
+        except sqlite3.Error as err:
+            raise StoreError(f"cannot write the summary {self._path}: {err}; check the disk") from err
+
     def _indexed(self) -> None:
         """Make the row indexes the rows were written without (see :data:`_ROW_INDEXES`)."""
-        if self._unindexed:
-            if not self._db.in_transaction:
-                with self._writing(changes_rows=False):
-                    self._indexed()
-                return
-            for _, statement in _ROW_INDEXES:
-                self._db.execute(statement)
-            self._unindexed = False
+        if not self._unindexed:
+            return
+        if self._db.in_transaction:
+            self._make_indexes()
+        else:
+            with self._writing(changes_rows=False):
+                self._make_indexes()
+
+    def _make_indexes(self) -> None:
+        for _, statement in _ROW_INDEXES:
+            self._db.execute(statement)
+        self._unindexed = False
 
     def _writing(self, *, changes_rows: bool = True) -> _Transaction:
         return _Transaction(self, changes_rows)

@@ -505,3 +505,44 @@ def test_rows_written_before_their_indexes_are_those_written_with_them(
                 assert row_indexes <= _indexes(summary)
     assert dumps[0]["eng"] and dumps[0]["forms"]
     assert dumps[0] == dumps[1]
+
+
+def test_a_first_build_makes_the_summary_indexes_beside_the_labels(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+
+    calls: list[tuple[str, bool]] = []
+    original = Summary._indexed
+
+    def noted(self: Summary) -> None:
+        calls.append((threading.current_thread().name, self._unindexed))
+        original(self)
+
+    monkeypatch.setattr(Summary, "_indexed", noted)
+    corpus, out = tmp_path / "in", tmp_path / "out"
+    write_readouts(corpus, 12, seed=11)
+    assert build([corpus], out, write_map=False, write_graph=False).ok
+    # made once, by the thread beside the labels; later calls find nothing to do
+    assert [name for name, due in calls if due] == ["summary-indexes"]
+    with Summary.open(out) as summary:
+        assert {name for name, _ in kg.summary._ROW_INDEXES} <= _indexes(summary)
+    _compare_all(out)
+
+
+def test_summary_indexes_that_cannot_be_made_are_a_warning_and_the_queries_still_answer(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from kg.errors import StoreError
+
+    def full(self: Summary) -> None:
+        raise StoreError("cannot write the summary: database or disk is full; check the disk")
+
+    monkeypatch.setattr(Summary, "index", full)
+    corpus, out = tmp_path / "in", tmp_path / "out"
+    write_readouts(corpus, 8, seed=13)
+    report = build([corpus], out, write_map=False, write_graph=False)
+    assert report.ok and report.built == 8
+    assert [why for where, why in report.warnings if where.endswith(SUMMARY_FILE)] == [
+        "cannot write the summary: database or disk is full; check the disk "
+        "(queries run without it, slower)"]
+    with GraphStore.open(out, read_only=True) as store:
+        assert run_query(store, "engagements-by-type", cache=False).rows

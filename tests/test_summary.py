@@ -542,7 +542,7 @@ def test_summary_indexes_that_cannot_be_made_are_a_warning_and_the_queries_still
     report = build([corpus], out, write_map=False, write_graph=False)
     assert report.ok and report.built == 8
     assert [why for where, why in report.warnings if where.endswith(SUMMARY_FILE)] == [
-        "cannot write the summary: database or disk is full; check the disk "
-        "(queries run without it, slower)"]
+        ("cannot write the summary: database or disk is full; check the disk "
+         "(queries run without it, slower)")]
     with GraphStore.open(out, read_only=True) as store:
         assert run_query(store, "engagements-by-type", cache=False).rows

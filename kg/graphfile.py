@@ -216,19 +216,11 @@ class _PartsProps(Mapping[str, _By]):
     #: rows kept decoded: the subjects asked for one after another are mostly in the
     #: same part (an engagement and its readout) or in the last parts read
     CACHED_ROWS = 256
-    #: rows read at once, from the one asked for on: they are asked for mostly in
-    #: the order they were written (graph IRIs, subject keys), one query per row
-    #: costing more than its decoding
-    READ_AHEAD = 64
-    #: ... and kept until asked for, at most (a few streams of rows are read at
-    #: once: persons and the posts they hold)
-    AHEAD_KEPT = 8 * READ_AHEAD
 
     def __init__(self, connection: sqlite3.Connection, scan: PropsScan | None = None) -> None:
         self._db = connection
         self._rows: dict[str, int | list[int]] = {}  # subject -> its row, or rows in reading order
         self._cache: OrderedDict[int, dict[str, _By]] = OrderedDict()
-        self._ahead: dict[int, bytes] = {}  # the blobs read ahead, not decoded yet
         rows = self._rows
         note = scan.add if scan is not None else None
         for row, blob in self._scan():
@@ -254,17 +246,9 @@ class _PartsProps(Mapping[str, _By]):
         if found is not None:
             self._cache.move_to_end(row)
             return found
-        blob = self._ahead.pop(row, None)
-        if blob is None:
-            table, shift = _TABLES[row % 2]
-            ahead = self._ahead
-            ahead.update((rowid * 2 + shift, blob) for rowid, blob in self._db.execute(
-                f"SELECT rowid, props FROM {table} WHERE rowid >= ? ORDER BY rowid LIMIT ?",
-                (row // 2, self.READ_AHEAD)))
-            blob = ahead.pop(row)
-            while len(ahead) > self.AHEAD_KEPT:  # the oldest read first
-                del ahead[next(iter(ahead))]
-        found = marshal.loads(blob)
+        table = _TABLES[row % 2][0]
+        (blob,) = self._db.execute(f"SELECT props FROM {table} WHERE rowid = ?", (row // 2,)).fetchone()
+        found = marshal.loads(blob)  # strings not interned: load_props interns the IRIs it keeps
         self._cache[row] = found
         if len(self._cache) > self.CACHED_ROWS:
             self._cache.popitem(last=False)

@@ -543,7 +543,7 @@ def load_props(props: PropsMapping, scan: PropsScan | None = None) -> Engagement
         found = by.get(predicate)
         if found is None or not found[1]:
             return []
-        return sorted({" ".join(v.split()) for v in found[1]} - {""})  # _one_line
+        return sorted({_one_line(v) for v in found[1]} - {""})
 
     def iris(by: Mapping[str, tuple[list[str], list[str]]], predicate: str) -> tuple[str, ...]:
         found = by.get(predicate)

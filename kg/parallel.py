@@ -578,8 +578,9 @@ def _pool_results(batches: Iterable[list[Task]], options: ExtractOptions, jobs: 
 
     def submit(batch: list[Task]) -> Callable[[], list[Extracted]]:
         # the tasks that cost next to nothing are done here, not sent to a worker and back
-        work = [task for task in batch if not _cheap(task)]
-        local = extract_batch([task for task in batch if _cheap(task)], options)
+        cheap = [_cheap(task) for task in batch]
+        work = [task for task, here in zip(batch, cheap) if not here]
+        local = extract_batch([task for task, here in zip(batch, cheap) if here], options)
         if not work:
             return lambda: local
         future: Future[list[Extracted]] = executor.submit(extract_batch, work, options)
@@ -588,7 +589,7 @@ def _pool_results(batches: Iterable[list[Task]], options: ExtractOptions, jobs: 
 
         def merged() -> list[Extracted]:
             done, kept = iter(future.result()), iter(local)
-            return [next(kept) if _cheap(task) else next(done) for task in batch]
+            return [next(kept) if here else next(done) for here in cheap]
 
         return merged
 

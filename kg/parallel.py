@@ -268,7 +268,7 @@ def plan_tasks(inputs: Iterable[Path | Stream], *, known: Mapping[str, str] | No
     stats = stats or {}
     stored: dict[str, tuple[int, list[str]]] = {}  # a .jsonl file's stat key -> its readouts
     for giri, key in stats.items():
-        path, count = source_path(key)
+        _, count = source_path(key)
         if count is not None:
             stored.setdefault(key.rpartition("|records=")[0], (count, []))[1].append(giri)
     for item in inputs:

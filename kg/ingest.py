@@ -1003,12 +1003,9 @@ def iter_paths(paths: Iterable[Path | Stream]) -> Iterator[Path | Stream | Failu
 
     def first_time(p: Path, real_folder: str | None = None) -> bool:
         # a file that is not a link, in a folder whose real path is known, is that
-        # folder's real path and its name: one lstat instead of os.path.realpath's
-        # walk over every component (2.2 s for 100,000 files)
-        if real_folder is not None and not os.path.islink(p):
-            real = os.path.join(real_folder, p.name)
-        else:
-            real = os.path.realpath(p)
+        # folder's real path and its name: no os.path.realpath walk over every
+        # component (2.2 s for 100,000 files)
+        real = os.path.join(real_folder, p.name) if real_folder is not None else os.path.realpath(p)
         if real in seen:
             return False
         seen.add(real)
@@ -1018,24 +1015,74 @@ def iter_paths(paths: Iterable[Path | Stream]) -> Iterator[Path | Stream | Failu
         if isinstance(path, Stream):
             yield path
         elif path.is_dir():
-            errors: list[OSError] = []
-            for root, dirs, files in os.walk(path, followlinks=False, onerror=errors.append):
-                names = set(files)
-                dirs[:] = sorted(d for d in dirs if not _page_companion(d, names))
+            for root, links, files in _walk(str(path)):
+                if isinstance(root, OSError):
+                    yield _walk_failure(root)
+                    continue
                 real_root = os.path.realpath(root)
-                for fname in sorted(files):
-                    p = Path(root) / fname
-                    if p.suffix.lower() in READABLE_SUFFIXES and first_time(p, real_root):
+                for fname in files:
+                    p = Path(root, fname)
+                    if p.suffix.lower() in READABLE_SUFFIXES and first_time(
+                            p, None if fname in links else real_root):
                         yield p
-                while errors:
-                    yield _walk_failure(errors.pop(0))
-            while errors:
-                yield _walk_failure(errors.pop(0))
         elif path.exists() or path.is_symlink():
             if first_time(path):
                 yield path
         else:
             yield Failure(str(path), "no such file or folder", "check the path")
+
+
+def _walk(top: str) -> Iterator[tuple[str, set[str], list[str]] | tuple[OSError, set[str], list[str]]]:
+    """Walk a folder top-down, in sorted order, as :func:`os.walk` does
+    without following links to folders (``top`` itself is walked even when it
+    is a link); yield (folder, names of its entries that are links, sorted
+    file names), or (the error, empty, empty) for a folder that cannot be
+    listed. A browser page's companion folder (:func:`_page_companion`) is
+    not walked. The link test comes from the folder listing (``d_type``): no
+    ``lstat`` per file (about 1 s for 100,000 files).
+
+    Example:
+        >>> import tempfile, pathlib
+        >>> d = pathlib.Path(tempfile.mkdtemp()); (d / "b").mkdir()
+        >>> _ = (d / "b" / "x.txt").write_text("x"); _ = (d / "a.txt").write_text("x")
+        >>> [(pathlib.Path(root).name == d.name, files) for root, _, files in _walk(str(d))]
+        [(True, ['a.txt']), (False, ['x.txt'])]
+    """
+    stack: list[str] = [top]
+    while stack:
+        root = stack.pop()
+        try:
+            with os.scandir(root) as listing:
+                entries = list(listing)
+        except OSError as err:
+            yield err, set(), []
+            continue
+        dirs: list[str] = []
+        files: list[str] = []
+        links: set[str] = set()
+        walk_into: set[str] = set()
+        for entry in entries:
+            try:
+                is_dir = entry.is_dir()
+            except OSError:
+                is_dir = False
+            try:
+                is_link = entry.is_symlink()
+            except OSError:
+                is_link = False
+            if is_link:
+                links.add(entry.name)
+            if is_dir:
+                dirs.append(entry.name)
+                if not is_link:
+                    walk_into.add(entry.name)
+            else:
+                files.append(entry.name)
+        files.sort()
+        yield root, links, files
+        names = set(files)
+        stack.extend(os.path.join(root, d) for d in sorted(dirs, reverse=True)
+                     if d in walk_into and not _page_companion(d, names))
 
 
 def _page_companion(folder: str, files: set[str]) -> bool:

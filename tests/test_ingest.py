@@ -24,7 +24,7 @@ BODY = "Tang Wenbo met with a visiting delegation of the Workers' Party of Brazi
         (f"T\n\n14 May 2025\n\n{BODY}", date(2025, 5, 14), None, None),
         (f"T\n7 May 2019\n\nTendai Moyo in HARARE, Zimbabwe\n\n{BODY}", date(2019, 5, 7), "Harare", None),
         (f"T\n7 May 2019\n\nBy Tendai Moyo in Lusaka\n\n{BODY}", date(2019, 5, 7), "Lusaka", None),
-        (f"T\n\nOn March 22, the party sent a message to its friends on the 68th anniversary (March 22, 1955 - 2023) of their founding.", date(2023, 3, 22), None, None),
+        ("T\n\nOn March 22, the party sent a message to its friends on the 68th anniversary (March 22, 1955 - 2023) of their founding.", date(2023, 3, 22), None, None),
     ],
 )
 def test_header_shapes_give_publication_date_and_dateline(text, published, place, dateline_date):
@@ -83,3 +83,50 @@ def test_folders_are_walked_recursively_in_order_and_missing_paths_reported(tmp_
     assert found[:2] == [tmp_path / "1.txt", tmp_path / "b" / "2.txt"]
     assert found[2] == Failure(str(tmp_path / "nope.txt"), "no such file or folder", "check the path")
     assert len(found) == 3
+
+
+@pytest.mark.parametrize(
+    ("layout", "unlistable", "expected"),
+    [
+        # files in sorted order, a folder's files before its sub-folders'
+        ({"b/2.txt": "", "a.txt": "", "b/1.html": "", "c/d/3.jsonl": "", "n.json": ""}, None,
+         ["a.txt", "b/1.html", "b/2.txt", "c/d/3.jsonl"]),
+        # a sub-folder that cannot be listed is a failure; the rest is walked
+        ({"a.txt": "", "b/2.txt": "", "c/3.txt": ""}, "b",
+         ["a.txt", "failure:b", "c/3.txt"]),
+        # a browser page's companion folder is not walked; the page is read
+        ({"p.html": "", "p_files/frame.html": "", "q_files/r.txt": ""}, None,
+         ["p.html", "q_files/r.txt"]),
+        # a link to a file is yielded once, under the name reached first
+        ({"a.txt": "", "z/b.txt": "link:a.txt", "m.txt": "link:gone.txt"}, None,
+         ["a.txt", "m.txt"]),
+        # a link to a folder is not walked
+        ({"real/x.txt": "", "alias": "link:real"}, None, ["real/x.txt"]),
+    ],
+)
+def test_a_folder_walk_gives_readable_files_in_order_and_names_unlistable_folders(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, layout, unlistable, expected):
+    import os
+
+    from kg import ingest
+
+    for name, content in layout.items():
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if content.startswith("link:"):
+            path.symlink_to(tmp_path / content[5:])
+        else:
+            path.write_text("x")
+    real_scandir = os.scandir
+
+    def scandir(folder):
+        if unlistable is not None and os.path.basename(folder) == unlistable:
+            raise PermissionError(13, "Permission denied", folder)
+        return real_scandir(folder)
+
+    monkeypatch.setattr(ingest.os, "scandir", scandir)
+    found = [f"failure:{Path(item.source).relative_to(tmp_path).as_posix()}" if isinstance(item, Failure)
+             else item.relative_to(tmp_path).as_posix() for item in iter_paths([tmp_path])]
+    assert found == expected
+    failures = [item for item in iter_paths([tmp_path]) if isinstance(item, Failure)]
+    assert all(f.reason == "the folder cannot be listed: Permission denied" for f in failures)

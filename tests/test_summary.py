@@ -546,3 +546,105 @@ def test_summary_indexes_that_cannot_be_made_are_a_warning_and_the_queries_still
          "(queries run without it, slower)")]
     with GraphStore.open(out, read_only=True) as store:
         assert run_query(store, "engagements-by-type", cache=False).rows
+
+
+_AGGREGATE_TABLES = sorted({table for table, _, _ in kg.summary._AGGREGATES})
+
+
+def _aggregates(summary: Summary) -> dict[str, list[tuple[object, ...]]]:
+    """The aggregate tables with terms as IRIs (two summaries number terms apart)."""
+    terms = dict(summary.rows("SELECT id, iri FROM terms"))
+    numbered = {"by_year_topic": (1,), "by_org_year": (0, 2), "pair_day": (0, 1), "pair_n": (0, 1),
+                "by_pair": (0, 1), "pairs": (0, 1), "by_pair_day": (0, 1), "by_country": (0, 1)}
+    return {table: sorted((tuple(terms[v] if i in numbered.get(table, ()) else v
+                                 for i, v in enumerate(row))
+                           for row in summary.rows(f"SELECT * FROM {table}")), key=repr)
+            for table in _AGGREGATE_TABLES}
+
+
+# each rebuild: (files edited, files removed, files copied as new ones)
+@pytest.mark.parametrize("rebuilds", [
+    [((0,), (), ())],                                  # one readout edited
+    [((), (2, 5), ())],                                # two removed (pruned)
+    [((), (), (3,))],                                  # a copy of one added: its engagements twice
+    [((0, 7), (2,), (3,)), ((5, 9), (4, 11), (7,))],   # all three, twice in a row
+])
+def test_aggregates_kept_by_changes_equal_those_derived_whole(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        rebuilds: list[tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...]]]) -> None:
+    corpus, out = tmp_path / "in", tmp_path / "out"
+    files = write_readouts(corpus, 40, seed=29)
+    assert build([corpus], out, write_map=False, write_graph=False).ok
+    whole: list[Path] = []  # the summaries whose aggregates were derived whole
+    real = Summary._derive_whole
+
+    def spy(summary: Summary) -> None:
+        whole.append(summary._path.parent)
+        real(summary)
+
+    monkeypatch.setattr(Summary, "_derive_whole", spy)
+    for number, (edited, removed, copied) in enumerate(rebuilds):
+        with Summary.open(out) as summary:
+            before = _aggregates(summary)
+        for k in edited:  # another readout's text, a day earlier
+            files[k].write_text(files[k + 1].read_text(encoding="utf-8").replace("today", "yesterday"),
+                                encoding="utf-8")
+        for k in removed:
+            files[k].unlink()
+        for k in copied:
+            shutil.copy(files[k], corpus / f"copy-{number}-{k}.txt")
+        report = build([corpus], out, prune=True, write_map=False, write_graph=False)
+        assert report.ok and report.built == len(edited) + len(copied)
+        assert report.removed == len(removed)
+        files = [f for f in files if f.exists()] + sorted(corpus.glob(f"copy-{number}-*"))
+        with Summary.open(out) as summary:
+            kept = _aggregates(summary)
+            assert all(not summary.rows(f"SELECT * FROM d_{t}") for t in kg.summary._COUNTED)
+            assert summary.rows("SELECT * FROM d_org") == []
+        with GraphStore.open(out, read_only=True) as store, Summary.open(tmp_path / f"whole-{number}") as fresh:
+            fresh.sync(store)
+            fresh.finish()
+            derived = _aggregates(fresh)
+        assert kept == derived
+        assert kept != before
+        _compare_all(out)
+    assert out not in whole  # the rebuilds added the changes: nothing derived whole
+    assert all(derived[table] for table in _AGGREGATE_TABLES)
+
+
+def test_each_graph_removed_and_written_again_keeps_the_aggregates_those_derived_whole(
+        tmp_path: Path, world: GraphStore) -> None:
+    # the world's graphs hold every shape of fact: an organization in a country
+    # but in no engagement, dialogues, undated engagements, labels only
+    hashes = world.content_hashes()
+    graphs = {iri: GraphData(iri, "\n".join(f"{t} ." for t in world.graph_triples(iri)), hashes[iri])
+              for iri in sorted(world.graph_iris()) if iri not in kg.summary.DERIVED_GRAPHS}
+
+    def whole(present: list[str], name: str) -> dict[str, list[tuple[object, ...]]]:
+        with Summary.open(tmp_path / name) as fresh:
+            fresh.record([graphs[iri] for iri in present])
+            fresh.finish()
+            return _aggregates(fresh)
+
+    # and a graph that only puts two organizations in dialogue, who engage elsewhere
+    first = whole(list(graphs), "first")
+    source, target = next(pair for pair in (row[:2] for row in first["pair_day"])
+                          if pair[0] < pair[1] and pair not in first["pairs"])
+    iri = GRAPH_BASE + "dialogue-only"
+    graphs[iri] = GraphData(iri, f"<{source}> <{PR.dialoguesWith}> <{target}> .", "d")
+    changed = 0
+    with Summary.open(tmp_path / "kept") as summary:
+        summary.record(list(graphs.values()))
+        summary.finish()
+        everything = _aggregates(summary)
+        assert (source, target) in everything["pairs"]
+        for number, iri in enumerate(graphs):
+            summary.record([GraphData(iri, "", "")])
+            summary.finish()
+            without = _aggregates(summary)
+            assert without == whole([other for other in graphs if other != iri], f"without-{number}"), iri
+            changed += without != everything
+            summary.record([graphs[iri]])
+            summary.finish()
+            assert _aggregates(summary) == everything, iri
+    assert changed >= len(graphs) - 2  # graphs of labels only change no aggregate

@@ -22,8 +22,9 @@ Faults and repeated runs:
   copies the rest.
 * ``OUT/.summary.sqlite`` (:mod:`kg.summary`) keeps every engagement's date,
   types, sides and topics, written with each batch of readouts, and the
-  aggregates five named queries answer from, derived again at the end of a
-  build that changed them. It is sealed with the store's content stamp once
+  aggregates the summarized named queries answer from, brought up to date
+  at the end of a build that changed them (by the rows it wrote and
+  removed). It is sealed with the store's content stamp once
   the store is closed; a summary that does not match the store (a build
   killed half-way, a write by another program) is not used, and the next
   build reads the readouts it misses from the store.

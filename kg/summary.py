@@ -552,7 +552,6 @@ class Summary:
                         self._db.execute(f"DROP INDEX IF EXISTS {name}")
                     self._unindexed = True
                     self._set("aggregates_by", None)  # all rows new: derived whole, faster
-            self._deltas = self._get("entity_counts") == "delta"
             self._remove([item.iri for item in graphs])
             self._insert([item for item in graphs if item.ntriples])
 
@@ -588,7 +587,8 @@ class Summary:
         return _Transaction(self, changes_rows)
 
     def _remove(self, graph_iris: Iterable[str]) -> None:
-        # also called by sync alone (graphs pruned): the counts must be taken away then too
+        # whether the entity counts are kept by deltas, here and in the _insert that
+        # follows in record (sync calls _remove alone for pruned graphs)
         self._deltas = self._get("entity_counts") == "delta"
         for chunk in _chunks(list(graph_iris), 500):
             marks = ",".join("?" * len(chunk))

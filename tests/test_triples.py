@@ -96,3 +96,38 @@ def test_a_readout_whose_facts_cannot_be_rendered_fails_alone(tmp_path: Path, mo
     assert [r.failure is None for r in results] == [True, False, True]
     assert results[1].failure.reason.startswith("cannot render the extracted facts (a fact of readout 'b'")
     assert results[0].ntriples and results[0].labelled == results[2].labelled != ()
+
+
+@pytest.mark.parametrize(
+    ("enabled", "interrupt"),
+    [(True, False), (False, False), (True, True)],
+)
+def test_a_batch_leaves_the_garbage_collector_as_it_found_it_and_no_cycles(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, enabled: bool, interrupt: bool):
+    # the collector is paused while a batch is extracted, and the cycles the
+    # batch made (a Doc and the spans it keeps) are freed at its end
+    import gc
+
+    text = ("Talks\n\nTang Wenbo held talks here today with Ana Lima, President of the Workers' Party "
+            "of Brazil. The two sides exchanged views on party building and on cooperation.")
+    for name in ("a", "b", "c"):
+        (tmp_path / f"{name}.txt").write_text(text)
+    tasks = list(plan_tasks(sorted(tmp_path.glob("*.txt"))))
+    extract_batch(tasks[:1])  # the pipeline and lexicon made once, outside the count
+    if interrupt:
+        def stopped(readout, doc, lexicon):
+            raise KeyboardInterrupt
+        monkeypatch.setattr(kg.extract, "extract_doc", stopped)
+    was = gc.isenabled()
+    (gc.enable if enabled else gc.disable)()
+    try:
+        gc.collect()
+        if interrupt:
+            with pytest.raises(KeyboardInterrupt):
+                extract_batch(tasks)
+        else:
+            assert all(r.failure is None for r in extract_batch(tasks))
+            assert gc.collect() == 0  # nothing left for a full collection to free
+        assert gc.isenabled() is enabled
+    finally:
+        (gc.enable if was else gc.disable)()

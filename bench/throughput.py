@@ -17,7 +17,9 @@ hour on the machine of record). For each size it generates the corpus with
 2. the end-to-end build (what ``kg build CORPUS -o OUT -j J`` does: store,
    graph.ttl, map.html) for each ``--jobs`` value: wall time, readouts/s,
    time per phase, peak RSS of the build's processes (the largest one and the
-   sum of all at one moment), and the ratio of each -j to the first;
+   sum of all at one moment), the peak of the sum of their PSS (a page shared
+   by processes counted once: what the build takes from the machine) with
+   when it came, and the ratio of each -j to the first;
 3. the store size on disk (and graph.ttl's);
 4. an incremental rebuild after changing 1% of the readouts: its time and
    its share of the full build;
@@ -56,14 +58,23 @@ KG = Path(sys.executable).with_name("kg")
 # --------------------------------------------------------------------------- measuring
 
 class PeakRss:
-    """Samples the RSS of a process and its children every 50 ms (psutil)."""
+    """Samples the memory of a process and its children every 50 ms (psutil):
+    the largest RSS, the sum of their RSS (pages shared between processes,
+    such as the libraries each maps, counted in each) and the sum of their
+    PSS (proportional set size: a shared page counted once over the
+    processes sharing it; the memory the build takes from the machine), with
+    the processes' sizes when the PSS sum peaked."""
 
     def __init__(self, pid: int) -> None:
         import psutil
 
         self.process = psutil.Process(pid)
+        self.started = time.perf_counter()
         self.largest = 0
         self.total = 0
+        self.pss = 0
+        self.pss_at = 0.0  # seconds after the start
+        self.pss_parts: list[int] = []  # each process's PSS then, largest first
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
@@ -74,15 +85,21 @@ class PeakRss:
         while not self._stop.is_set():
             try:
                 processes = [self.process, *self.process.children(recursive=True)]
-                sizes = []
+                sizes, shares = [], []
                 for p in processes:
                     try:
-                        sizes.append(p.memory_info().rss)
+                        info = p.memory_full_info()
                     except psutil.Error:
-                        pass
+                        continue
+                    sizes.append(info.rss)
+                    shares.append(info.pss)
                 if sizes:
                     self.largest = max(self.largest, max(sizes))
                     self.total = max(self.total, sum(sizes))
+                    if sum(shares) > self.pss:
+                        self.pss = sum(shares)
+                        self.pss_at = time.perf_counter() - self.started
+                        self.pss_parts = sorted(shares, reverse=True)
             except psutil.Error:
                 pass
             self._stop.wait(0.05)
@@ -162,7 +179,8 @@ def build_once(folder: Path, out: Path, jobs: int, *, outputs: bool = True) -> d
             "1" if outputs else "0"]
     seconds, peak, output = run_measured(argv)
     result = json.loads(output.strip().splitlines()[-1])
-    result.update(wall=seconds, largest=peak.largest, total=peak.total)
+    result.update(wall=seconds, largest=peak.largest, total=peak.total, pss=peak.pss, pss_at=peak.pss_at,
+                  pss_parts=peak.pss_parts)
     return result
 
 
@@ -188,6 +206,25 @@ def describe_build(label: str, figures: dict[str, object]) -> None:
     print(f"  {'':<15} phases: {phases}")
     print(f"  {'':<15} peak RSS {mib(float(figures['largest']))} (largest process), "  # type: ignore[arg-type]
           f"{mib(float(figures['total']))} (all processes)")  # type: ignore[arg-type]
+    if figures.get("pss"):
+        parts = " + ".join(mib(float(n)) for n in figures["pss_parts"])  # type: ignore[attr-defined]
+        print(f"  {'':<15} peak PSS of all processes (a shared page counted once) "
+              f"{mib(float(figures['pss']))}: {parts}, {_phase_at(figures)}")  # type: ignore[arg-type]
+
+
+def _phase_at(figures: dict[str, object]) -> str:
+    """When the PSS peaked: seconds after the start, and in which phase of the build."""
+    at = float(figures["pss_at"])  # type: ignore[arg-type]
+    seconds = figures["seconds"]
+    assert isinstance(seconds, dict)
+    # the phases run back to back and end with the build; before them, Python starts
+    mark = float(figures["wall"]) - float(seconds.get("total", 0.0))  # type: ignore[arg-type]
+    for phase in ("read", "labels", "summary", "graph", "map"):
+        if phase in seconds:
+            mark += float(seconds[phase])
+            if at <= mark:
+                return f"at {at:.0f} s ({phase} phase)"
+    return f"at {at:.0f} s"
 
 
 def _typical_params(store: object, org: str = "") -> dict[str, str]:

@@ -230,9 +230,12 @@ def build(
         raise ValueError(f"jobs must be at least 1, got {jobs}")
     if batch_size < 1:
         raise ValueError(f"batch_size must be at least 1, got {batch_size}")
-    from kg.parallel import ExtractOptions, local_results, plan_tasks, pool_results, work_batches
+    from kg.parallel import (ExtractOptions, local_results, plan_tasks, pool_results, start_worker_server,
+                             work_batches)
 
     started = time.perf_counter()
+    if jobs > 1 and dask is None:
+        start_worker_server()  # loads spaCy and partyrel for the workers while the inputs are listed
     report = BuildReport()
     deferred_map: str | None = None  # the state of the store whose map is drawn after closing it
     made: dict[str, dict[str, Any]] = {}

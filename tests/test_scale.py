@@ -712,3 +712,29 @@ def test_a_store_outside_the_range_draws_its_map_after_graph_ttl_without_a_worke
         monkeypatch.setattr(kg.pipeline, "MAP_BESIDE_MAX_ENGAGEMENTS", high)
     report = build([corpus], tmp_path, jobs=2, batch_size=8)
     assert report.ok and (tmp_path / "map.html").is_file()
+
+
+def _worker_state() -> tuple[int, bool, int]:
+    """What a worker process finds when it starts: its parent, whether the
+    pipeline was already made (by the server it was forked from), its pid."""
+    import os
+
+    from kg.nlp import make_nlp
+
+    return os.getppid(), make_nlp.cache_info().currsize > 0, os.getpid()
+
+
+@pytest.mark.skipif("forkserver" not in __import__("multiprocessing").get_all_start_methods(),
+                    reason="no forkserver on this platform: workers are spawned")
+def test_workers_are_forked_from_a_server_that_made_the_pipeline_once():
+    # a worker starts with spaCy and partyrel loaded and the pipeline made, by the
+    # server started beforehand, not by the worker itself (about 2 s each)
+    from concurrent.futures import ProcessPoolExecutor
+
+    kg.parallel.start_worker_server()
+    kg.parallel.start_worker_server()  # running already: nothing more
+    with ProcessPoolExecutor(max_workers=2, mp_context=kg.parallel.worker_context()) as pool:
+        states = [pool.submit(_worker_state).result() for _ in range(2)]
+    parents = {parent for parent, _, _ in states}
+    assert all(made for _, made, _ in states)
+    assert len(parents) == 1 and parents != {__import__("os").getpid()}  # the server, not this process

@@ -570,7 +570,7 @@ def pool_results(batches: Iterable[list[Task]], options: ExtractOptions, jobs: i
     The batches holding the first ``local_readouts`` readouts to read (not
     files known unchanged by their stat key; default :data:`LOCAL_READOUTS`)
     are extracted in this process; the worker processes start only when there
-    are more.
+    are more (their server, half-way through those: :func:`start_worker_server`).
 
     Raises :class:`~kg.errors.PartyrelError` when a worker process dies (killed,
     out of memory): what was written so far stays, and the next build skips
@@ -592,6 +592,8 @@ def pool_results(batches: Iterable[list[Task]], options: ExtractOptions, jobs: i
             yield from _pool_results(chain([batch], iterator), options, jobs)
             return
         local += work
+        if work and local > limit // 2:
+            start_worker_server()  # it loads while the rest of the local readouts are read
         yield extract_batch(batch, options)
 
 
@@ -620,9 +622,9 @@ def worker_context() -> multiprocessing.context.BaseContext:
 def start_worker_server() -> None:
     """Start (when not running) the server worker processes are forked from,
     so that it loads spaCy and partyrel while the caller does other work (a
-    build reads the store's hashes and lists its inputs meanwhile). It lives
-    until this process ends; :func:`pool_results` starts it when it is not
-    running.
+    first build checks its inputs meanwhile; :func:`pool_results` starts it
+    half-way through the readouts it reads itself). It lives until this
+    process ends; a pool starts it when it is not running.
 
     Example:
         >>> start_worker_server()  # returns at once: the server loads in the background

@@ -230,12 +230,10 @@ def build(
         raise ValueError(f"jobs must be at least 1, got {jobs}")
     if batch_size < 1:
         raise ValueError(f"batch_size must be at least 1, got {batch_size}")
-    from kg.parallel import (ExtractOptions, local_results, plan_tasks, pool_results, start_worker_server,
-                             work_batches)
+    from kg.parallel import (LOCAL_READOUTS, ExtractOptions, local_results, plan_tasks, pool_results,
+                             start_worker_server, work_batches)
 
     started = time.perf_counter()
-    if jobs > 1 and dask is None:
-        start_worker_server()  # loads spaCy and partyrel for the workers while the inputs are listed
     report = BuildReport()
     deferred_map: str | None = None  # the state of the store whose map is drawn after closing it
     made: dict[str, dict[str, Any]] = {}
@@ -247,6 +245,11 @@ def build(
         readable = [item for item in inputs if not isinstance(item, Failure)]
         files = [item for item in readable if isinstance(item, Path)]
         unlisted = [item for item in inputs if isinstance(item, Failure)]
+        if jobs > 1 and dask is None and len(readable) - sum(not _internal(g) for g in known) > LOCAL_READOUTS:
+            # more inputs than readouts stored: workers will be needed, and their server
+            # loads spaCy and partyrel while the inputs are checked (a rebuild starts it
+            # only once it has more readouts to read than it reads itself: pool_results)
+            start_worker_server()
         report.failures += unlisted
         tell = _Teller(on_progress, len(readable), started, report)
 

@@ -51,7 +51,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from itertools import chain, islice
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from kg.errors import InputError, PartyrelError
 from kg.ingest import (
@@ -439,6 +439,7 @@ def _extract_pending(tasks: Sequence[Task], pending: list[tuple[int, Loaded, str
     nlp = make_nlp()
     lexicon = load_lexicon()
     texts = [loaded.readout.text for _, loaded, _ in pending]
+    docs: list[Any]  # a Doc each, or None each when the batch is redone one by one
     try:
         docs = list(nlp.pipe(texts, batch_size=options.batch_size))
     except Exception:  # noqa: BLE001 - one text broke the batch: redo them one by one

@@ -17,10 +17,12 @@ as is. Results come back in input order, a bounded number of batches in
 flight, so memory stays flat however many files there are.
 
 Worker processes are forked from a server process (multiprocessing's
-``forkserver``, started by :func:`start_worker_server`, at the start of a
-build) that loaded spaCy and partyrel and made the pipeline once
-(:mod:`kg._preload`): a worker is ready in about 0.1 s, where one started
-with ``spawn`` took about 2 s of CPU to load them itself. They are never
+``forkserver``, started by :func:`start_worker_server`: at the start of a
+build with more inputs than readouts stored, else half-way through the
+readouts :func:`pool_results` reads itself) that loaded spaCy and partyrel
+and made the pipeline once (:mod:`kg._preload`): a worker is ready in about
+0.1 s, where one started with ``spawn`` took about 2 s of CPU to load them
+itself. They are never
 forked from the build process itself, which holds an open RocksDB store
 with its own threads. Where ``forkserver`` is not available (Windows), they
 are spawned.

@@ -758,7 +758,10 @@ class _Writer:
     error, unless another is on its way out). Batches are written in the order
     given, each as :meth:`~kg.store.GraphStore.replace_graphs` writes it, so a
     build killed at any moment leaves the store as the same build written
-    without the thread would.
+    without the thread would. A batch's summary rows are recorded in a second
+    thread while the store loads it (the bulk load runs without Python's
+    lock): a summary ahead of or behind the store is made to match it by
+    :meth:`~kg.summary.Summary.sync` (content hashes), as after a kill.
 
     Example:
         >>> from kg.store import GRAPH_BASE
@@ -773,6 +776,7 @@ class _Writer:
                  recorder: PartsRecorder | None = None) -> None:
         self._store, self._touched, self._summary, self._recorder = store, touched, summary, recorder
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="partyrel-writer")
+        self._beside = ThreadPoolExecutor(max_workers=1, thread_name_prefix="partyrel-summary")
         self._running: Future[None] | None = None
 
     def write(self, graphs: list[GraphData], labelled: list[tuple[str, ...]],
@@ -795,9 +799,14 @@ class _Writer:
         for entities in labelled:
             self._touched.add(entities)
         self._touched.before_replacing(self._store, [g.iri for g in graphs])
-        self._store.replace_graphs(graphs)
-        if self._summary is not None:
-            self._summary.record(graphs)
+        recording = self._beside.submit(self._summary.record, graphs) if self._summary is not None else None
+        try:
+            self._store.replace_graphs(graphs)
+        finally:
+            if recording is not None:
+                wait([recording])  # never left writing once this batch is over
+        if recording is not None:
+            recording.result()
         if self._recorder is not None:
             self._recorder.add(parts)
 
@@ -821,6 +830,7 @@ class _Writer:
                 wait([self._running])
         finally:
             self._pool.shutdown(wait=True)
+            self._beside.shutdown(wait=True)
 
 
 def add_readout(store: GraphStore, readout: Readout, digest: str = "", *,

@@ -540,8 +540,9 @@ class Summary:
 
     def record(self, graphs: Sequence[GraphData]) -> None:
         """Replace the rows of these readout graphs by those of their new text
-        (an empty text removes them); one transaction. Call it after the
-        store has written them."""
+        (an empty text removes them); one transaction. A build calls it while
+        the store writes them (:class:`kg.pipeline._Writer`): rows ahead of or
+        behind the store are matched to it by :meth:`sync`, by content hash."""
         if not graphs:
             return
         with self._writing():

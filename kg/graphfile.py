@@ -55,7 +55,7 @@ import pyoxigraph as ox
 
 from kg.analysis import EngagementData, PropsScan, gc_paused, load_props, triple_props
 from kg.errors import StoreError
-from kg.store import ID_BASE, PREFIXES, GraphStore, fsync_dir
+from kg.store import ID_BASE, PREFIXES, GraphStore, fsync_dir, remove_snapshot
 
 __all__ = ["GraphFileStats", "GraphPart", "PartsRecorder", "engagement_data", "graph_part", "write_graph_file"]
 
@@ -362,8 +362,7 @@ def _update(connection: sqlite3.Connection, store: GraphStore, helper_beside: Pa
             and connection.execute("SELECT 1 FROM subjects LIMIT 1").fetchone() is None):
         # every part is made anew: every subject the graphs name is touched, and
         # a second process can list them and make their parts meanwhile
-        store.flush()  # what the helper's read-only open sees
-        side = _SubjectsBeside(store.location, helper_beside, book)
+        side = _SubjectsBeside(store, helper_beside, book)
     try:
         touched = _graph_rows(connection, store, readout_graphs, changed, removed)
         if side is not None:
@@ -384,8 +383,7 @@ def _update(connection: sqlite3.Connection, store: GraphStore, helper_beside: Pa
         # every subject's part is made anew, the graphs' were made in passing: a second
         # process makes the second half of them meanwhile
         half = len(keys) // 2
-        store.flush()
-        side = _SubjectsBeside(store.location, helper_beside, book, keys[half:])
+        side = _SubjectsBeside(store, helper_beside, book, keys[half:])
         try:
             made, _ = _subject_rows(connection, store, keys[:half], book)
             made += side.merge(connection)
@@ -541,15 +539,20 @@ def _subject_parts(out: str, target: str, book: dict[str, str], keys: list[str] 
 class _SubjectsBeside:
     """:func:`_subject_parts` in one helper process (spawned: the parent holds
     the store open), started at once; :meth:`merge` copies its rows into the
-    parts file."""
+    parts file. The helper reads a snapshot of the store (see
+    :meth:`GraphStore.snapshot`) when this process may write it."""
 
-    def __init__(self, out: Path, parts: Path, book: dict[str, str], keys: list[str] | None = None) -> None:
+    def __init__(self, store: GraphStore, parts: Path, book: dict[str, str],
+                 keys: list[str] | None = None) -> None:
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
+        assert store.location is not None
         self._file = Path(f"{parts}.subjects.tmp")
+        self._snapshot = None if store.read_only else store.snapshot()
         self._pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
-        self._future = self._pool.submit(_subject_parts, str(out), str(self._file), book, keys)
+        self._future = self._pool.submit(_subject_parts, str(self._snapshot or store.location),
+                                         str(self._file), book, keys)
 
     def merge(self, connection: sqlite3.Connection) -> int:
         """Wait for the helper and copy its rows (after those there are: none,
@@ -576,6 +579,8 @@ class _SubjectsBeside:
             process.terminate()
         self._pool.shutdown(wait=True, cancel_futures=True)
         self._file.unlink(missing_ok=True)
+        if self._snapshot is not None:
+            remove_snapshot(self._snapshot)
 
 
 def _shared_of(connection: sqlite3.Connection, graphs: Sequence[str]) -> set[str]:

@@ -83,7 +83,7 @@ from kg.namespaces import ID
 from kg.nlp import make_nlp
 from kg.records import Readout, ReadoutFacts
 from kg.resources import ontology_dir
-from kg.store import GRAPH_BASE, GraphData, GraphStore
+from kg.store import GRAPH_BASE, GraphData, GraphStore, remove_snapshot
 from kg.summary import SUMMARY_FILE, Summary
 from kg.triples import counted_label_triples, graph_iri, readout_triples
 
@@ -332,8 +332,7 @@ def build(
                 and MAP_BESIDE_ENGAGEMENTS <= report.engagements < MAP_BESIDE_MAX_ENGAGEMENTS):
             # Both outputs only read the store: with more than one process allowed,
             # the map is drawn in another process while this one writes graph.ttl.
-            store.flush()
-            beside = _MapBeside(out, map_path)
+            beside = _MapBeside(store, map_path)
             beside.start()
         if write_graph:
             tell("graph")
@@ -439,10 +438,13 @@ def _draw_map(out: str, path: str) -> None:
 
 
 class _MapBeside:
-    """Draws the map in one worker process (spawned: the parent holds the store open)."""
+    """Draws the map in one worker process (spawned: the parent holds the store
+    open), from a snapshot of the store (:meth:`GraphStore.snapshot`): the
+    parent may write the store meanwhile."""
 
-    def __init__(self, out: Path, path: Path) -> None:
-        self._args = (str(out), str(path))
+    def __init__(self, store: GraphStore, path: Path) -> None:
+        self._snapshot = store.snapshot()
+        self._args = (str(self._snapshot), str(path))
         self._executor: Any = None
         self._future: Any = None
 
@@ -466,12 +468,14 @@ class _MapBeside:
                                 "(the store is complete: only the map is missing), or use -j 1") from err
         finally:
             self._executor.shutdown(wait=True, cancel_futures=True)
+            remove_snapshot(self._snapshot)
 
     def stop(self) -> None:
         """Stop drawing (graph.ttl failed: the build stops with that error)."""
         for process in list(getattr(self._executor, "_processes", {}).values()):
             process.terminate()
         self._executor.shutdown(wait=True, cancel_futures=True)
+        remove_snapshot(self._snapshot)
 
 
 def built_engagement_data(store: GraphStore) -> EngagementData:

@@ -56,7 +56,9 @@ import hashlib
 import math
 import os
 import re
+import shutil
 import time
+import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -78,6 +80,7 @@ __all__ = [
     "META_GRAPH",
     "PREFIXES",
     "PR_NS",
+    "SNAPSHOTS_DIR",
     "SOURCE_STAT",
     "BindingValue",
     "GraphData",
@@ -85,6 +88,7 @@ __all__ = [
     "binding_key",
     "from_ox_term",
     "ox_ntriples",
+    "remove_snapshot",
     "render_ntriples",
     "syntax_error_message",
     "to_ox_term",
@@ -126,6 +130,8 @@ BindingValue = (Node | ox.NamedNode | ox.BlankNode | ox.Literal | str | bool | i
 _DATA_DIR = "store"
 _META_DIR = "store-meta"
 _LOCK_FILE = "store.lock"
+#: Folder of the output folder holding :meth:`GraphStore.snapshot` copies.
+SNAPSHOTS_DIR = ".snapshots"
 _ERROR_POSITION = re.compile(r"error at (\d+):(\d+)")
 #: An on-disk store is flushed after this many bytes of N-Triples were written:
 #: RocksDB keeps unflushed writes in memory (measured: RSS grew 60 MB per 1,000
@@ -281,6 +287,17 @@ def _folder_stamp(location: Path, writes: int) -> str:
     for name, size, mtime in entries:
         digest.update(f"{name}\0{size}\0{mtime}\n".encode())
     return digest.hexdigest()[:32]
+
+
+def remove_snapshot(folder: Path | str) -> None:
+    """Remove a snapshot made by :meth:`GraphStore.snapshot` (no error if it is
+    gone already). Close every store opened on it first.
+
+    Example:
+        >>> import tempfile
+        >>> remove_snapshot(Path(tempfile.mkdtemp()) / "gone")
+    """
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 def from_ox_term(term: OxTerm | ox.Triple | None) -> Node | None:
@@ -525,6 +542,9 @@ class GraphStore:
             raise StoreError(f"cannot create the store folder {location}: {err.strerror}; choose a "
                              "writable -o folder") from err
         lock_fd = _acquire_lock(location / _LOCK_FILE, location, wait)
+        # snapshots are made by the lock's holder for its helpers: any left now are a
+        # killed build's
+        shutil.rmtree(location / SNAPSHOTS_DIR, ignore_errors=True)
         try:
             data = ox.Store(str(data_dir))
             meta = ox.Store(str(meta_dir))
@@ -573,6 +593,52 @@ class GraphStore:
         except OSError as err:
             raise StoreError(f"cannot flush the store at {self._location}: {err}; check the disk "
                              "(space, permissions) and rebuild") from err
+
+    def snapshot(self) -> Path:
+        """Copy the store as it is now into a new folder of the output folder's
+        ``.snapshots/`` and return it: another process may open that folder
+        with ``GraphStore.open(folder, read_only=True)`` while this one goes
+        on writing. Remove it with :func:`remove_snapshot` when done; the next
+        writer's open removes any left.
+
+        Opening the live store read-only beside a writer is not safe
+        (pyoxigraph leaves it undefined: RocksDB may delete a file the reader
+        has still to open); a snapshot is RocksDB's checkpoint, made of hard
+        links to the store's immutable files on the same disk, so it takes
+        no copy and about no space until the store merges those files away.
+
+        Raises StoreError for a store in memory or opened read-only, or when
+        the disk refuses.
+
+        Example:
+            >>> import tempfile
+            >>> out = Path(tempfile.mkdtemp())
+            >>> with GraphStore.open(out) as store:
+            ...     store.replace_graph(GRAPH_BASE + "r1", [], "h1")
+            ...     copy = store.snapshot()
+            ...     store.replace_graph(GRAPH_BASE + "r2", [], "h2")
+            ...     with GraphStore.open(copy, read_only=True) as seen:
+            ...         sorted(seen.content_hashes().values())
+            ['h1']
+            >>> remove_snapshot(copy)
+            >>> copy.exists()
+            False
+        """
+        data, meta = self._writable()
+        if self._location is None:
+            raise StoreError("a store in memory has no snapshot: open one on disk with "
+                             "GraphStore.open(folder)")
+        target = self._location / SNAPSHOTS_DIR / uuid.uuid4().hex
+        self.flush()
+        try:
+            target.mkdir(parents=True)
+            data.backup(str(target / _DATA_DIR))
+            meta.backup(str(target / _META_DIR))
+        except OSError as err:
+            shutil.rmtree(target, ignore_errors=True)
+            raise StoreError(f"cannot make a snapshot of the store at {self._location} in "
+                             f"{target}: {err}; check the disk (space, permissions)") from err
+        return target
 
     def close(self) -> None:
         """Flush to disk, release the writer lock; the store is unusable afterwards.

@@ -53,9 +53,9 @@ def helper_starts(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
     started: list[Path] = []
     real = kg.graphfile._SubjectsBeside.__init__
 
-    def spy(self, out, parts, book, keys=None):
+    def spy(self, store, parts, book, keys=None):
         started.append(parts)
-        real(self, out, parts, book, keys)
+        real(self, store, parts, book, keys)
 
     monkeypatch.setattr(kg.graphfile._SubjectsBeside, "__init__", spy)
     return started

@@ -11,7 +11,7 @@ from rdflib import RDF, RDFS, Literal, Namespace
 
 from kg.errors import StoreError
 from kg.graphfile import GraphFileStats, write_graph_file
-from kg.store import GRAPH_BASE, GraphStore
+from kg.store import GRAPH_BASE, SNAPSHOTS_DIR, GraphStore
 
 PR = Namespace("https://w3id.org/partyrel/ontology#")
 ID = Namespace("https://w3id.org/partyrel/id/")
@@ -190,6 +190,9 @@ def test_parts_made_anew_with_a_helper_process_are_those_one_process_makes(
     assert started == [tmp_path / "helped.sqlite"] and again.graphs_made == 1
     assert (tmp_path / "helped.ttl").read_bytes() == (tmp_path / "fresh.ttl").read_bytes()
     assert not list(tmp_path.glob("*.subjects.tmp"))
+    # the helper read a snapshot of the store (not the store this process wrote), removed after
+    snapshots = tmp_path / "store" / SNAPSHOTS_DIR
+    assert snapshots.is_dir() and not any(snapshots.iterdir())
 
 
 @pytest.mark.slow
@@ -214,12 +217,8 @@ def test_a_helper_process_that_fails_is_a_store_error_and_the_old_file_stays(
     import kg.graphfile
 
     monkeypatch.setattr(kg.graphfile, "HELPER_GRAPHS", 0)
-    real = kg.graphfile._SubjectsBeside.__init__
-
-    def elsewhere(self, out, parts, book):  # the helper opens a folder with no store
-        real(self, tmp_path / "no-store-here", parts, book)
-
-    monkeypatch.setattr(kg.graphfile._SubjectsBeside, "__init__", elsewhere)
+    # the helper opens a folder with no store
+    monkeypatch.setattr(GraphStore, "snapshot", lambda self: tmp_path / "no-store-here")
     (tmp_path / "graph.ttl").write_text("old")
     with GraphStore.open(tmp_path / "store") as store:
         filled(store)

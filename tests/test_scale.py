@@ -18,7 +18,7 @@ import kg.pipeline
 from kg.cli import _ProgressBar, main
 from kg.errors import StoreError
 from kg.pipeline import BuildProgress, build
-from kg.store import GRAPH_BASE, GraphStore
+from kg.store import GRAPH_BASE, SNAPSHOTS_DIR, GraphStore
 from test_generate import gen
 
 N = 40  # readouts in the synthetic corpus of these tests
@@ -601,6 +601,8 @@ def test_with_two_processes_the_map_drawn_beside_graph_ttl_is_the_same(corpus: P
     assert report.ok and report.map_path == two / "map.html"
     assert (two / "map.html").read_bytes() == (one / "map.html").read_bytes()
     assert (two / "graph.ttl").read_bytes() == (one / "graph.ttl").read_bytes()
+    # drawn from a snapshot of the store (not the store the build wrote), removed after
+    assert (two / SNAPSHOTS_DIR).is_dir() and not any((two / SNAPSHOTS_DIR).iterdir())
 
 
 @pytest.mark.slow
@@ -618,6 +620,7 @@ def test_a_map_that_cannot_be_written_fails_the_build_after_graph_ttl(corpus: Pa
     assert _graph(tmp_path)  # graph.ttl was written (beside the map, or before it)
     with GraphStore.open(tmp_path, read_only=True) as store:
         assert len(store.content_hashes()) >= N  # and the store is complete
+    assert not any((tmp_path / SNAPSHOTS_DIR).glob("*"))  # the map's snapshot went with it
 
 
 def test_a_few_readouts_to_read_are_extracted_without_starting_workers(

@@ -24,8 +24,10 @@ from kg.store import (
     GRAPH_BASE,
     META_GRAPH,
     GraphData,
+    SNAPSHOTS_DIR,
     GraphStore,
     from_ox_term,
+    remove_snapshot,
     render_ntriples,
     to_ox_term,
 )
@@ -400,6 +402,62 @@ def test_read_only_open_takes_no_lock(tmp_path: Path) -> None:
         with GraphStore.open(tmp_path) as writer:  # not blocked by the reader
             assert writer.graph_iris() == [G1, G2]
         assert reader.graph_iris() == [G1, G2]
+
+
+def _many_graphs(store: GraphStore, first: int, count: int) -> None:
+    # enough bulk loads that RocksDB has files to merge away
+    for start in range(first, first + count, 50):
+        store.replace_graphs([GraphData(f"{GRAPH_BASE}bulk-{n}", render_ntriples(readout_1()), f"b{n}")
+                              for n in range(start, start + 50)])
+        store.flush()
+
+
+@pytest.mark.parametrize("later", [
+    pytest.param(lambda store: store.replace_graph(G1, readout_2(), "hash-x"), id="replaced"),
+    pytest.param(lambda store: store.remove_graphs([G1, G2]), id="removed"),
+    pytest.param(lambda store: (_many_graphs(store, 0, 400), store._stores()[0].optimize()),
+                 id="merged-away"),
+])
+def test_a_snapshot_reads_the_store_as_it_was_whatever_the_writer_does_after(
+        tmp_path: Path, later: Callable[[GraphStore], object]) -> None:
+    with GraphStore.open(tmp_path) as store:
+        filled(store)
+        expected = _graphs(store)
+        copy = store.snapshot()
+        later(store)  # the files the snapshot was made of may be merged and deleted meanwhile
+        assert store.content_hashes() != {G1: "hash-1", G2: "hash-2"}
+        with GraphStore.open(copy, read_only=True) as seen:
+            assert seen.content_hashes() == {G1: "hash-1", G2: "hash-2"}
+            got = _graphs(seen)
+    assert got.keys() == expected.keys()
+    assert all(isomorphic(got[iri], expected[iri]) for iri in expected)
+    assert copy.parent == tmp_path / SNAPSHOTS_DIR
+    remove_snapshot(copy)
+    assert not copy.exists()
+
+
+@pytest.mark.parametrize(("opened", "message"), [
+    (lambda folder: GraphStore.memory(), "in memory"),
+    (lambda folder: GraphStore.open(folder, read_only=True), "read-only"),
+])
+def test_a_snapshot_needs_a_store_on_disk_open_for_writing(
+        tmp_path: Path, opened: Callable[[Path], GraphStore], message: str) -> None:
+    with GraphStore.open(tmp_path) as store:
+        filled(store)
+    with opened(tmp_path) as store, pytest.raises(StoreError, match=message):
+        store.snapshot()
+    assert not (tmp_path / SNAPSHOTS_DIR).exists()
+
+
+@pytest.mark.parametrize(("reopen", "left"), [(False, True), (True, False)])
+def test_snapshots_left_by_a_killed_build_go_at_the_next_writers_open(
+        tmp_path: Path, reopen: bool, left: bool) -> None:
+    with GraphStore.open(tmp_path) as store:
+        filled(store)
+        copy = store.snapshot()  # never removed, as when the build is killed
+    with GraphStore.open(tmp_path, read_only=not reopen) as store:
+        assert store.graph_iris() == [G1, G2]
+    assert copy.exists() is left
 
 
 # --------------------------------------------------------------------------- queries

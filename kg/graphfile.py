@@ -537,20 +537,21 @@ def _subject_parts(out: str, target: str, book: dict[str, str], keys: list[str] 
 
 
 class _SubjectsBeside:
-    """:func:`_subject_parts` in one helper process (spawned: the parent holds
-    the store open), started at once; :meth:`merge` copies its rows into the
-    parts file. The helper reads a snapshot of the store (see
-    :meth:`GraphStore.snapshot`) when this process may write it."""
+    """:func:`_subject_parts` in one helper process (forked from the workers'
+    server, :func:`kg.parallel.worker_context`), started at once; :meth:`merge`
+    copies its rows into the parts file. The helper reads a snapshot of the
+    store (see :meth:`GraphStore.snapshot`) when this process may write it."""
 
     def __init__(self, store: GraphStore, parts: Path, book: dict[str, str],
                  keys: list[str] | None = None) -> None:
-        import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
+
+        from kg.parallel import worker_context
 
         assert store.location is not None
         self._file = Path(f"{parts}.subjects.tmp")
         self._snapshot = None if store.read_only else store.snapshot()
-        self._pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+        self._pool = ProcessPoolExecutor(max_workers=1, mp_context=worker_context())
         self._future = self._pool.submit(_subject_parts, str(self._snapshot or store.location),
                                          str(self._file), book, keys)
 

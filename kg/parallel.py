@@ -607,9 +607,9 @@ PRELOAD = "kg._preload"
 def worker_context() -> multiprocessing.context.BaseContext:
     """The context worker processes are started in: forked from the server
     that preloaded :data:`PRELOAD`, or spawned where there is no forkserver.
-    (A build's helper processes, which open the store read-only, are spawned:
-    forked, one opened it at once, while RocksDB was still merging the files
-    just written, and found one of them gone.)
+    A build's helper processes start there too: they read a snapshot of the
+    store (:meth:`kg.store.GraphStore.snapshot`), never the store the build
+    writes.
 
     Example:
         >>> worker_context().get_start_method() in ("forkserver", "spawn")

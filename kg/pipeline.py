@@ -438,9 +438,9 @@ def _draw_map(out: str, path: str) -> None:
 
 
 class _MapBeside:
-    """Draws the map in one worker process (spawned: the parent holds the store
-    open), from a snapshot of the store (:meth:`GraphStore.snapshot`): the
-    parent may write the store meanwhile."""
+    """Draws the map in one worker process (forked from the workers' server,
+    :func:`kg.parallel.worker_context`), from a snapshot of the store
+    (:meth:`GraphStore.snapshot`): the parent may write the store meanwhile."""
 
     def __init__(self, store: GraphStore, path: Path) -> None:
         self._snapshot = store.snapshot()
@@ -449,10 +449,11 @@ class _MapBeside:
         self._future: Any = None
 
     def start(self) -> None:
-        import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
-        self._executor = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+        from kg.parallel import worker_context
+
+        self._executor = ProcessPoolExecutor(max_workers=1, mp_context=worker_context())
         self._future = self._executor.submit(_draw_map, *self._args)
 
     def wait(self) -> None:

@@ -23,7 +23,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -40,7 +40,7 @@ if TYPE_CHECKING:
 
     from kg.named_queries import NamedQuery
 
-__all__ = ["QueryResult", "format_result", "plain_cell", "run_query", "to_dataframe"]
+__all__ = ["QueryResult", "format_result", "plain_cell", "plain_rows", "run_query", "to_dataframe"]
 
 ResultKind = TypingLiteral["select", "ask", "construct"]
 Format = TypingLiteral["table", "csv", "json"]
@@ -87,6 +87,27 @@ def plain_cell(term: Node | None) -> str | None:
     if isinstance(term, BNode):
         return f"_:{term}"
     return str(term)
+
+
+def plain_rows(terms: Sequence[tuple[Node | None, ...]]) -> list[tuple[str | None, ...]]:
+    """:func:`plain_cell` of every cell of these rows (of equal length), made a
+    column at a time: a whole-store answer has hundreds of thousands of cells.
+
+    Example:
+        >>> plain_rows([(URIRef("https://w3id.org/partyrel/id/org/zwp"), None), (Literal(3), BNode("b1"))])
+        [('https://w3id.org/partyrel/id/org/zwp', None), ('3', '_:b1')]
+        >>> plain_rows([(), ()])
+        [(), ()]
+    """
+    if not terms or not terms[0]:
+        return [() for _ in terms]
+    columns: list[list[str | None]] = []
+    for column in zip(*terms, strict=True):
+        if any(issubclass(kind, BNode) for kind in {type(cell) for cell in column}):
+            columns.append([plain_cell(cell) for cell in column])
+        else:  # IRIs and literals are their text (a literal its lexical form)
+            columns.append([None if cell is None else str(cell) for cell in column])
+    return list(zip(*columns, strict=True))
 
 
 def _load_query(query_or_file: str) -> tuple[str, str | None]:
@@ -229,8 +250,7 @@ def _collect(raw: ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples) -> Quer
             terms = [tuple(term(solution[variable]) for variable in variables)
                      for solution in raw]
             return QueryResult(columns=[variable.value for variable in variables],
-                               rows=[tuple(plain_cell(term) for term in row) for row in terms],
-                               kind="select", terms=terms)
+                               rows=plain_rows(terms), kind="select", terms=terms)
         triples = list(raw)
     except OSError as err:
         raise StoreError(f"cannot read the store: {err}; rebuild it") from err
@@ -238,8 +258,7 @@ def _collect(raw: ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples) -> Quer
     terms = [(from_ox_term(t.subject), from_ox_term(t.predicate), from_ox_term(t.object))
              for t in triples]
     return QueryResult(columns=list(_TRIPLE_COLUMNS),
-                       rows=[tuple(plain_cell(term) for term in row) for row in terms],
-                       kind="construct", triples=(turtle or b"").decode("utf-8"), terms=terms)
+                       rows=plain_rows(terms), kind="construct", triples=(turtle or b"").decode("utf-8"), terms=terms)
 
 
 # --------------------------------------------------------------------------- formats

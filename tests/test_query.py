@@ -12,7 +12,7 @@ from rdflib import RDF, RDFS, BNode, Literal, Namespace, URIRef
 from rdflib.compare import isomorphic
 
 from kg.errors import QueryError
-from kg.query import QueryResult, format_result, run_query, to_dataframe
+from kg.query import QueryResult, format_result, plain_cell, plain_rows, run_query, to_dataframe
 from kg.store import GRAPH_BASE, GraphStore
 
 PR = Namespace("https://w3id.org/partyrel/ontology#")
@@ -38,6 +38,18 @@ def store() -> Iterator[GraphStore]:
             (ID["org/eta-union"], RDFS.label, Literal("Eta Union")),
         ], "h1")
         yield memory
+
+
+@pytest.mark.parametrize("terms", [
+    [],
+    [(), ()],
+    [(URIRef("https://w3id.org/partyrel/id/org/a"), Literal("Eta", lang="en"), None)],
+    [(Literal(3), Literal("2024-03-11", datatype=rdflib.XSD.date)), (None, Literal(True))],
+    [(BNode("b1"), URIRef("https://w3id.org/partyrel/id/org/a")), (None, None)],  # a blank node's column
+    [(URIRef("urn:x"),), (BNode("b2"),), (Literal("plain"),)],  # blank nodes among other terms
+])
+def test_plain_rows_are_the_plain_cells_of_each_row(terms: list[tuple[object, ...]]) -> None:
+    assert plain_rows(terms) == [tuple(plain_cell(cell) for cell in row) for row in terms]
 
 
 # --------------------------------------------------------------------------- formats

@@ -125,6 +125,28 @@ def test_the_summary_answers_as_the_sparql_does_for_every_parameter(
           run_query(world, name, params, cache=False, summary=False))
 
 
+@pytest.mark.parametrize("enabled", [True, False])
+def test_a_summary_answer_leaves_the_garbage_collector_as_it_found_it(world: GraphStore,
+                                                                      enabled: bool) -> None:
+    import gc
+
+    seen: list[bool] = []
+    real = kg.summary._ANSWERS["engagements-by-year"]
+
+    def spy(*args: object) -> object:
+        seen.append(gc.isenabled())
+        return real(*args)
+
+    (gc.enable if enabled else gc.disable)()
+    try:
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setitem(kg.summary._ANSWERS, "engagements-by-year", spy)
+            assert answer(world, get_query("engagements-by-year"), {}) is not None
+        assert gc.isenabled() is enabled and seen == [False]  # paused while it answered
+    finally:
+        gc.enable()
+
+
 def test_some_summarized_answers_have_rows_so_the_comparison_is_not_of_empty_answers(
         world: GraphStore) -> None:
     answered = {name for name, params in CASES

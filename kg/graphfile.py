@@ -70,8 +70,9 @@ _SUBJECTS_TABLE = ("CREATE TABLE subjects (key TEXT PRIMARY KEY, turtle BLOB NOT
                    "triples INTEGER NOT NULL, props BLOB NOT NULL, book TEXT NOT NULL)")
 _SCAN_SHARE = 0.05  # above this share of changed graphs, one scan of the store beats a lookup per graph
 #: With ``helper``, parts made from scratch for at least this many readout graphs
-#: are made by two processes: the subjects' parts in a second one (spawned: it
-#: loads partyrel in about 2 s), the graphs' parts in this one.
+#: are made by two processes: the subjects' parts in a second one (forked from
+#: the workers' server; set when it was spawned and took about 2 s to load
+#: partyrel, not measured again since), the graphs' parts in this one.
 HELPER_GRAPHS = 5_000
 #: ... and when the graphs' parts were made in passing (:class:`PartsRecorder`)
 #: and every subject's is made anew, for this many subjects or more, the second

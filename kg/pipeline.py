@@ -413,11 +413,14 @@ STORE_BATCH_CHARS = 48_000_000
 GRAPH_PARTS = ".graph-parts.sqlite"
 
 #: With ``jobs`` > 1, the map is drawn beside graph.ttl (in a worker process) from
-#: this many engagements in the store: below it, the worker's start (about 2 s to
-#: load partyrel) costs more than drawing the map after graph.ttl (measured:
-#: 1.8 s one after the other, 2.2 s side by side at 1,300 engagements; 16.1 s
-#: and 10.6 s at 13,000).
-MAP_BESIDE_ENGAGEMENTS = 5_000
+#: this many engagements in the store: below it, drawing it beside gains less than
+#: the noise. Measured with the worker forked from the workers' server (graph.ttl
+#: and map phases, three builds each in turns): 0.92-0.97 s one after the other,
+#: 0.80-0.87 s side by side at 1,300 engagements; 2.23-2.44 s and 1.80-2.20 s at
+#: 3,900. Spawned, the worker took about 2 s to load partyrel (at 13,000
+#: engagements, side by side: 7.0-7.4 s spawned, 5.5-6.2 s forked), and the
+#: threshold was 5,000.
+MAP_BESIDE_ENGAGEMENTS = 1_000
 #: ... and up to this many: the map's process reads the whole store (1.6 GiB at
 #: 130,000 engagements), so beside the build process (0.6 GiB) a build of 100,000
 #: readouts would need 2.2 GiB; above it, the map is drawn after graph.ttl, from

@@ -552,9 +552,14 @@ class _SubjectsBeside:
         assert store.location is not None
         self._file = Path(f"{parts}.subjects.tmp")
         self._snapshot = None if store.read_only else store.snapshot()
-        self._pool = ProcessPoolExecutor(max_workers=1, mp_context=worker_context())
-        self._future = self._pool.submit(_subject_parts, str(self._snapshot or store.location),
-                                         str(self._file), book, keys)
+        try:
+            self._pool = ProcessPoolExecutor(max_workers=1, mp_context=worker_context())
+            self._future = self._pool.submit(_subject_parts, str(self._snapshot or store.location),
+                                             str(self._file), book, keys)
+        except BaseException:
+            if self._snapshot is not None:
+                remove_snapshot(self._snapshot)
+            raise
 
     def merge(self, connection: sqlite3.Connection) -> int:
         """Wait for the helper and copy its rows (after those there are: none,

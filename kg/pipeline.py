@@ -456,8 +456,12 @@ class _MapBeside:
 
         from kg.parallel import worker_context
 
-        self._executor = ProcessPoolExecutor(max_workers=1, mp_context=worker_context())
-        self._future = self._executor.submit(_draw_map, *self._args)
+        try:
+            self._executor = ProcessPoolExecutor(max_workers=1, mp_context=worker_context())
+            self._future = self._executor.submit(_draw_map, *self._args)
+        except BaseException:
+            remove_snapshot(self._snapshot)
+            raise
 
     def wait(self) -> None:
         """Wait for the map; its error (a PartyrelError, or the process's death) is raised here."""

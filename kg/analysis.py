@@ -1044,8 +1044,9 @@ def strongest_network(data: EngagementData, filters: Filters | None = None, *,
     for ends, weight in weights.items():
         for node in ends:
             strength[node] += weight if len(ends) == 2 else 2 * weight  # a loop counts twice
-    keep = _ranked(nodes.items(), strength)[:max_nodes]
-    return _network(chosen, all_posts=all_posts, links=links, keep=set(keep)).copy(), len(nodes) - len(keep)
+    strongest = _ranked(nodes.items(), strength)[:max_nodes]
+    return (_network(chosen, all_posts=all_posts, links=links, keep=set(strongest)).copy(),
+            len(nodes) - len(strongest))
 
 
 def _network_nodes(data: EngagementData, links: tuple[_Links, _Links]) -> dict[str, dict[str, Any]]:

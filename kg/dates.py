@@ -135,13 +135,15 @@ def folded(text: str) -> str:
     return text.lower() if text.isascii() else text.translate(_FOLD).lower()
 
 
-def _calendar(g: dict[str, str | None], ref: date) -> date | None:
+def _calendar(g: dict[str, str | None], ref: date | None) -> date | None:
     if g.get("mon"):
         month, day, year = _month(g["mon"] or ""), int(g["d"] or 0), g.get("y")
     else:
         month, day, year = _month(g["mon2"] or ""), int(g["d2"] or 0), g.get("y2")
     if year:
         return _make_date(int(year), month, day)
+    if ref is None:  # no year to take
+        return None
     value = _make_date(ref.year, month, day)
     if value is not None and value > ref + timedelta(days=45):
         value = _make_date(ref.year - 1, month, day)

@@ -28,7 +28,7 @@ Example (a local cluster; on a real one, pass the scheduler's address)::
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
@@ -125,7 +125,7 @@ def _with_bytes(batch: list[Task], max_bytes: int) -> tuple[list[Task], dict[int
 
 
 def dask_results(batches: Iterable[list[Task]], options: ExtractOptions, client: Client
-                 ) -> Iterator[list[Extracted]]:
+                 ) -> Generator[list[Extracted], None, None]:
     """Extract the batches on the cluster; results in input order (a file that
     cannot be read here is reported where it stands)."""
     workers = check_workers(client)

@@ -181,9 +181,9 @@ class _Resolver:
             if parent is not None and kind in ("partybody", "organization", "party"):
                 kind = "partybody" if self.entities[parent].kind in ("party", "partybody") else kind
                 name = self._canonical_body(clean, parent)
-                owner = self.entities[parent]
-                vocab = self.lexicon.orgs.get(owner.slug) if owner.slug else None
-                forms_of = sorted(owner.aliases | {owner.name} | set(vocab.aliases if vocab else ()), key=len)
+                party_entity = self.entities[parent]
+                vocab = self.lexicon.orgs.get(party_entity.slug) if party_entity.slug else None
+                forms_of = sorted(party_entity.aliases | {party_entity.name} | set(vocab.aliases if vocab else ()), key=len)
                 acronyms = [f for f in forms_of if f.isupper() and 2 <= len(f) <= 6]
                 # the acronym fewest other parties share (the PCC for Cuba's party, not the CPC)
                 short = min(acronyms, key=lambda f: (len(self.lexicon.org_by_form.get(f.lower(), ())), len(f), f),
@@ -194,12 +194,12 @@ class _Resolver:
                     name = clean.replace("the Party Central Committee", f"the {short} Central Committee")
                 elif short and clean.lower() in _BARE_BODIES:
                     name = f"{short} {clean}"  # "Politburo" of the CPV
-                elif name == clean and not any(f in clean for f in (owner.name, *owner.aliases) if len(f) > 1):
+                elif name == clean and not any(f in clean for f in (party_entity.name, *party_entity.aliases) if len(f) > 1):
                     # "the General Council" of a party named elsewhere: named with its party, so
                     # that every party's General Council is an entity of its own
                     article = "the " if re.search(r"\b(?:Party|Congress|Front|Movement|Union|League)\b",
-                                                  owner.name) else ""
-                    name = f"{clean[:1].upper()}{clean[1:]} of {article}{owner.name}"
+                                                  party_entity.name) else ""
+                    name = f"{clean[:1].upper()}{clean[1:]} of {article}{party_entity.name}"
             if name != clean and name.lower() in self.lexicon.org_by_form:
                 # "Politburo" of the CPV named "CPV Politburo": a body the vocabulary knows
                 return self.known(name, self.lexicon.org_by_form[name.lower()][0].slug, *forms)
@@ -209,9 +209,9 @@ class _Resolver:
             key = self.add(Entity(kind, name, parent=parent, country=country), *forms)
         if o.acronym:
             ent = self.entities[key]
-            parent = self.entities.get(ent.parent) if ent.parent else None
+            parent_entity = self.entities.get(ent.parent) if ent.parent else None
             owner = key
-            if parent is not None and o.acronym in self._known_forms(parent):
+            if ent.parent and parent_entity is not None and o.acronym in self._known_forms(parent_entity):
                 owner = ent.parent  # "Central Committee of the Communist Party of Cuba (PCC)": PCC is the party
             self.acronyms[o.acronym] = owner
             self.entities[owner].aliases.add(o.acronym)
@@ -371,8 +371,8 @@ class _Resolver:
                 if not any(x is not span and x.start <= span.start and span.end <= x.end for x in orgs):
                     key = self.acronyms.get(span.text) or self.known(span.text, span.id_, span.text)
                     top = key
-                    while self.entities[top].parent:
-                        top = self.entities[top].parent
+                    while up := self.entities[top].parent:
+                        top = up
                     if self.entities[top].kind == "party" and top not in owners:
                         owners.append(top)
             if len(owners) == 1 or (owners and of_the_party):
@@ -604,11 +604,12 @@ def extract_doc(readout: Readout, doc: Doc, lexicon: Lexicon) -> ReadoutFacts:
             org = next((o for o in m.orgs if o.start == k and o.kind != "event"), None)
             if affiliation.get(pkey) and (org is None or org.kind != "party"):
                 continue  # a party named with the person still counts beside their posts
-            country = next((c for c in m.countries if c[0] == k and c[2] in lexicon.countries), None)
+            named_country = next((c for c in m.countries if c[0] == k and c[2] in lexicon.countries), None)
             if org is not None:
                 affiliation.setdefault(pkey, []).append(res.org(doc, org))
-            elif country is not None and doc[k].text[:1].isupper():
-                affiliation.setdefault(pkey, []).append(res.country(country[2], doc[country[0]:country[1]].text))
+            elif named_country is not None and doc[k].text[:1].isupper():
+                affiliation.setdefault(pkey, []).append(
+                    res.country(named_country[2], doc[named_country[0]:named_country[1]].text))
     home = _provisional_home(analysed, person_keys, affiliation, res)
     # Titles written before a name with no organization count only where the genre
     # makes it unambiguous: a head-of-party title is held in the home party
@@ -634,15 +635,15 @@ def extract_doc(readout: Readout, doc: Doc, lexicon: Lexicon) -> ReadoutFacts:
                      and (t := lexicon.titles.get(p.title.lower())) is not None and t.kind == "state"]
             named = sorted({p.start: p for p in named}.values(), key=lambda p: p.start)
             if len(named) == 2:
-                first, second = (person_keys[(a.index, p.start)] for p in named)
-                paired.setdefault(first, own)
+                first_key, second_key = (person_keys[(a.index, p.start)] for p in named)
+                paired.setdefault(first_key, own)
                 if foreign is None:
                     others = [c for _c0, _c1, c in a.mentions.countries
                               if c in lexicon.countries and res.country(c) != own]
                     if len(set(others)) == 1:
-                        paired.setdefault(second, res.country(others[0]))
+                        paired.setdefault(second_key, res.country(others[0]))
                 else:
-                    paired.setdefault(second, foreign)
+                    paired.setdefault(second_key, foreign)
     for state_pass in (False, True):
         for a, post in bare:
             person = a.mentions.persons[post.person]
@@ -935,7 +936,7 @@ def _hosts_country(out: list[Engagement], res: _Resolver, lexicon: Lexicon) -> N
     if len(visits) != 1:
         return
     visit = visits[0]
-    country = visit.location
+    country = visit.location or ""  # a visit to a country (above)
     cities = {c.lower() for c in (lexicon.countries[res.entities[country].name].cities
                                   if res.entities[country].name in lexicon.countries else ())}
     for e in out:
@@ -1134,7 +1135,7 @@ def _triggers(doc: Doc, s: Span, lead: bool = False, mentions: Mentions | None =
             out.append(c)
     # A forum noun names an event only as "the/a ... forum" or as part of a name
     # ("close dialogue" is no event); one sentence reports one forum.
-    kept = []
+    kept: list[tuple[int, int, str, str]] = []
     for c in out:
         if c[2] == "Forum" and c[3] == "noun":
             named = doc[c[0]].text[:1].isupper()
@@ -1281,15 +1282,17 @@ def _engagements(readout, doc, analysed, res, person_keys, affiliation, lexicon,
             after = [o for o in m.orgs if doc[o.start].idx - s.start_char >= inv.end() and o.kind != "event"]
             if after:
                 invited_by = res.org(doc, after[0])
-        if visit is not None and re.search(r"\bdelegation\b", text) and re.search(r"\b(?:headed|led) by\b", text):
+        if (visit is not None and re.search(r"\bdelegation\b", text)
+                and (led := re.search(r"\b(?:headed|led) by\b", text))):
             # "The delegation, headed by X, began the visit on Saturday."
-            lead_by = re.search(r"\b(?:headed|led) by\b", text).end()
+            lead_by = led.end()
             leader = next((p for p in m.persons if doc[p.start].idx - s.start_char >= lead_by), None)
             if leader is not None and not visit.participants:
                 visit.participants.append(person_keys[(a.index, leader.start)])
-        if out and re.search(r"\bdelegation\b", text) and re.search(r"\b(?:is|was) (?:headed|led) by\b", text):
+        if (out and re.search(r"\bdelegation\b", text) and re.search(r"\b(?:is|was) (?:headed|led) by\b", text)
+                and (led := re.search(r"\b(?:headed|led) by\b", text))):
             # "The Chinese delegation is led by X": X is the counterpart the meeting lacked.
-            lead_by = re.search(r"\b(?:headed|led) by\b", text).end()
+            lead_by = led.end()
             leader = next((p for p in m.persons if doc[p.start].idx - s.start_char >= lead_by), None)
             last = out[-1]
             if leader is not None and len(last.participants) < len(last.organizations):
@@ -1396,7 +1399,8 @@ def _engagements(readout, doc, analysed, res, person_keys, affiliation, lexicon,
                     sides = [side] if side else []
                     obj_persons = [p for p in obj_persons if p.start < comma]
                     obj_orgs = [o for o in obj_orgs if o.start < comma]
-                elif after and not any(doc[k].lower_ in ("and", "with") for k in range(comma + 1, after[0].start)):
+                elif after and comma is not None and not any(
+                        doc[k].lower_ in ("and", "with") for k in range(comma + 1, after[0].start)):
                     principals = [person_keys[(a.index, after[0].start)]]
                     side = _side_of(principals[0], affiliation, res)
                     sides = [side] if side else []
@@ -1422,7 +1426,7 @@ def _engagements(readout, doc, analysed, res, person_keys, affiliation, lexicon,
                     guests = _delegation_org(doc, analysed, res)
                     leader = next((p for e in out for p in e.participants
                                    if guests and _side_of(p, affiliation, res) == guests), None)
-                    if leader is not None:
+                    if leader is not None and guests:
                         clause = find_day_mentions(doc[trigger[1]:stop].text, readout.reference_date)
                         v_date = clause[0].value if clause else None
                         principals = [leader]
@@ -1775,9 +1779,9 @@ def _forum_speakers(analysed, out: list[Engagement], res, person_keys, affiliati
             before_verb = a.span.doc[p.end - 1].idx - a.span.start_char < verb.start()
             if (key in titled or before_verb) and before_verb and key not in busy and key not in current.participants:
                 current.participants.append(key)
-                side = _side_of(key, affiliation, res)
-                if side and side not in current.organizations:
-                    current.organizations.append(side)
+                own_side = _side_of(key, affiliation, res)
+                if own_side and own_side not in current.organizations:
+                    current.organizations.append(own_side)
 
 
 _JOINING = re.compile(r"\b(?:were|was)\s+(?:all\s+)?expected\s+(?:in|at|to)\b|\bseated\b.*\b(?:high|head) table\b|\b(?:high|head) table\b.*\bseated\b"
@@ -1829,7 +1833,7 @@ def _alliance_members(doc: Doc, analysed, out: list[Engagement], res) -> None:
         if len(after) < 2:
             continue
         if before:
-            alliance = _top_org(res.org(doc, before[-1]), res)
+            alliance: str | None = _top_org(res.org(doc, before[-1]), res)
         else:
             # "The alliance unites ...": the side named by that head noun
             head = re.match(r"\s*the\s+(alliance|coalition|bloc|front)\b", a.text, re.I)

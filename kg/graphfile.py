@@ -719,9 +719,10 @@ def _props(triples: Sequence[ox.Triple]) -> bytes:
     rows = []
     for triple in triples:
         subject, obj = triple.subject, triple.object
-        rows.append((f"_:{subject.value}" if isinstance(subject, ox.BlankNode) else subject.value,
+        # (no RDF-star: a subject or object is never a Triple in a partyrel store)
+        rows.append((f"_:{subject.value}" if isinstance(subject, ox.BlankNode) else subject.value,  # type: ignore[union-attr]
                      triple.predicate.value,
-                     f"_:{obj.value}" if isinstance(obj, ox.BlankNode) else obj.value,
+                     f"_:{obj.value}" if isinstance(obj, ox.BlankNode) else obj.value,  # type: ignore[union-attr]
                      isinstance(obj, ox.Literal)))
     return marshal.dumps(triple_props(rows))
 

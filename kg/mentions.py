@@ -225,6 +225,7 @@ def find_mentions(sent: Span, heads: dict[str, str], known_acronyms: dict[str, s
     s, e = sent.start, sent.end
     known_acronyms = known_acronyms or {}
     labels: dict[int, dict[str, Span]] = {}
+    span: Span | None
     for span in spans_in(real, s, e):
         label, a, b = span.label_, span.start, span.end
         for i in range(a, b):
@@ -413,6 +414,7 @@ def find_mentions(sent: Span, heads: dict[str, str], known_acronyms: dict[str, s
 def _appositive_title(doc, j: int, e: int, title_tok: set[int]) -> bool:
     """A lone capitalized word followed by ", [a|the] TITLE of" (or "is [also]
     [the] TITLE of") is a surname-only person."""
+    after: tuple[str, ...]
     if j + 1 < e and doc[j].lower_ == "is":
         k, skip, after = j + 1, ("also", "currently"), ("of",)
     elif j + 1 < e and doc[j].text == ",":
@@ -552,7 +554,8 @@ def _make_org(doc, i, j, heads, labels, known_acronyms) -> OrgMention | None:
         # "the ruling United Russia (UR) Party": the acronym defined inside the name
         opened = next((k for k in range(i + 1, j) if doc[k].text == "("), None)
         close = _acronym_paren(doc, opened, j) if opened is not None else None
-        if close is not None and 0 < j - close - 1 <= 2 and all(t.lower_ in heads for t in doc[close + 1:j]):
+        if (close is not None and opened is not None and 0 < j - close - 1 <= 2
+                and all(t.lower_ in heads for t in doc[close + 1:j])):
             acronym = doc[opened + 1].text
             text = _text(doc, i, opened) + " " + _text(doc, close + 1, j)
             if whole and whole[0] is not None and whole[0].start == i and whole[0].end == opened:
@@ -802,16 +805,16 @@ def _find_posts(doc, s: int, e: int, m: Mentions, heads: dict[str, str]) -> None
                 after = m.orgs[by_start_org[k]].end
         if after < e and doc[after].text == ",":
             # "A, CCM chairman and Tanzanian President B, ...": the titles are B's, not A's
-            nxt = next((q for q in m.persons if q.start > after), None)
+            next_person = next((q for q in m.persons if q.start > after), None)
             stop = next((k for k in range(after + 1, e) if doc[k].text in (",", ";", ":")), e)
-            if not (nxt is not None and nxt.start < stop and nxt.start in title_ends
-                    and not any(doc[k].lower_ in _OF for k in range(after + 1, nxt.start))):
+            if not (next_person is not None and next_person.start < stop and next_person.start in title_ends
+                    and not any(doc[k].lower_ in _OF for k in range(after + 1, next_person.start))):
                 titles_from(after + 1, n)
         elif after + 1 < e and doc[after].text == "(" and (after + 1) in by_start_title:
             # "Cdes Ann Moyo (National Political Commissar), Ben Dube (Secretary for Youth Affairs)"
-            t = by_start_title[after + 1]
-            if t.end < e and doc[t.end].text == ")":
-                m.posts.append(PostMention(n, t.title, t.status, bare=True))
+            bracketed = by_start_title[after + 1]
+            if bracketed.end < e and doc[bracketed.end].text == ")":
+                m.posts.append(PostMention(n, bracketed.title, bracketed.status, bare=True))
             else:
                 titles_from(after + 1, n)
         # "PERSON, who is also a member of ORG"
@@ -921,9 +924,12 @@ def _find_posts(doc, s: int, e: int, m: Mentions, heads: dict[str, str]) -> None
             while True:
                 o = next((x for x, org in enumerate(m.orgs) if org.end == end or (org.acronym and org.end + 3 == end)), None)
                 c = next((c for c in m.countries if c[1] == end), None) if o is None else None
-                if o is None and c is None:
+                if o is not None:
+                    start = m.orgs[o].start
+                elif c is not None:
+                    start = c[0]
+                else:
                     break
-                start = m.orgs[o].start if o is not None else c[0]
                 if o is None and start - 1 >= s and doc[start - 1].lower_ == "to":
                     end = start - 1  # "Ambassador of China to South Africa": skip the posting
                     continue
@@ -937,7 +943,7 @@ def _find_posts(doc, s: int, e: int, m: Mentions, heads: dict[str, str]) -> None
                     break
                 if comma and not (t.start - 1 >= s and doc[t.start - 1].lower_ == "the"):
                     break  # "A, President of X, B, ..." is a list, not "The President of X, B"
-                m.posts.append(PostMention(n, t.title, t.status, o, None if o is not None else c[2]))
+                m.posts.append(PostMention(n, t.title, t.status, o, c[2] if o is None and c is not None else None))
                 end = t.start - 1
                 if end < s or doc[end].lower_ != "and":
                     break

@@ -68,7 +68,8 @@ def sentences(doc: Doc) -> Doc:
             seen_period = True
         if newline and i + 1 < n:
             starts[i + 1] = 1
-    doc.from_array([SENT_START], numpy.array(starts, dtype=numpy.uint64))
+    # one attribute: a 1-D array, which spaCy takes (its stubs say 2-D)
+    doc.from_array([SENT_START], numpy.array(starts, dtype=numpy.uint64))  # type: ignore[arg-type]
     return doc
 
 

@@ -47,7 +47,7 @@ import gc
 import multiprocessing
 import os
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
@@ -554,7 +554,7 @@ def in_order(submit: Callable[[list[Task]], Callable[[], list[Extracted]]],
 
 
 def local_results(batches: Iterable[list[Task]], options: ExtractOptions
-                  ) -> Iterator[list[Extracted]]:
+                  ) -> Generator[list[Extracted], None, None]:
     """Extract the batches one after the other in this process."""
     for batch in batches:
         yield extract_batch(batch, options)
@@ -567,7 +567,7 @@ LOCAL_READOUTS = 256
 
 
 def pool_results(batches: Iterable[list[Task]], options: ExtractOptions, jobs: int,
-                 local_readouts: int | None = None) -> Iterator[list[Extracted]]:
+                 local_readouts: int | None = None) -> Generator[list[Extracted], None, None]:
     """Extract the batches in ``jobs`` worker processes; results in input order.
 
     The batches holding the first ``local_readouts`` readouts to read (not
@@ -640,7 +640,7 @@ def start_worker_server() -> None:
 
 
 def _pool_results(batches: Iterable[list[Task]], options: ExtractOptions, jobs: int
-                  ) -> Iterator[list[Extracted]]:
+                  ) -> Generator[list[Extracted], None, None]:
     executor = ProcessPoolExecutor(max_workers=jobs, mp_context=worker_context(), initializer=warm_up)
 
     def submit(batch: list[Task]) -> Callable[[], list[Extracted]]:

@@ -63,7 +63,7 @@ import json
 import os
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Generator, Iterable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from contextlib import ExitStack
 from dataclasses import dataclass, field
@@ -277,7 +277,7 @@ def build(
         with ExitStack() as stack:
             recorder = (stack.enter_context(PartsRecorder(out / GRAPH_PARTS, fingerprint))
                         if write_graph else None)
-            results: Iterator[list[Extracted]]
+            results: Generator[list[Extracted], None, None]
             if dask is not None:
                 from kg.distributed import connect, dask_results
 
@@ -929,7 +929,7 @@ def _count(store: GraphStore, report: BuildReport) -> None:
     SELECT (COUNT(DISTINCT ?e) AS ?n) WHERE { ?e a pr:%s }"""
     def count(cls: str) -> int:
         rows = store.select_rows(q % cls)[1]
-        return int(rows[0][0]) if rows else 0
+        return int(str(rows[0][0])) if rows and rows[0][0] is not None else 0
     report.engagements = count("Engagement")
     report.people = count("Person")
     report.organizations = count("Organization")

@@ -253,11 +253,11 @@ def page_article(html: str, name: str) -> Article:
         tree, url=url, with_metadata=True, include_comments=False, include_tables=False,
         include_images=False, include_links=False, favor_precision=True, deduplicate=False,
         date_extraction_params={"extensive_search": False, "original_date": True,
-                                "outputformat": "%Y-%m-%d"})
-    if found is None or not (found.text or "").strip():
-        raise no_article
+                                "outputformat": "%Y-%m-%d"}, as_dict=False)
+    if found is None or isinstance(found, dict) or not (found.text or "").strip():
+        raise no_article  # (a dict only with as_dict=True)
     title = _SPACES.sub(" ", found.title).strip() if found.title else None
-    paragraphs = [line.strip() for line in found.text.split("\n") if line.strip()]
+    paragraphs = [line.strip() for line in (found.text or "").split("\n") if line.strip()]
     if title and paragraphs and _same_line(paragraphs[0], title):
         paragraphs = paragraphs[1:]
     if not paragraphs:

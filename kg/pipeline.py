@@ -76,7 +76,14 @@ from rdflib import Graph
 
 from kg.errors import StoreError
 from kg.extract import extract_doc
-from kg.graphfile import GraphPart, PartsRecorder, engagement_data, write_graph_file
+from kg.graphfile import (
+    GraphPart,
+    PartsRecorder,
+    engagement_data,
+    parts_reusable,
+    update_parts,
+    write_graph_file,
+)
 from kg.ingest import DEFAULT_MAX_BYTES, MAX_CHARS, Failure, Stream, format_of, iter_paths
 from kg.lexicon import Lexicon, load_lexicon
 from kg.namespaces import ID
@@ -230,8 +237,15 @@ def build(
         raise ValueError(f"jobs must be at least 1, got {jobs}")
     if batch_size < 1:
         raise ValueError(f"batch_size must be at least 1, got {batch_size}")
-    from kg.parallel import (LOCAL_READOUTS, ExtractOptions, local_results, plan_tasks, pool_results,
-                             start_worker_server, work_batches)
+    from kg.parallel import (
+        LOCAL_READOUTS,
+        ExtractOptions,
+        local_results,
+        plan_tasks,
+        pool_results,
+        start_worker_server,
+        work_batches,
+    )
 
     started = time.perf_counter()
     report = BuildReport()
@@ -489,7 +503,12 @@ class _MapBeside:
 def built_engagement_data(store: GraphStore) -> EngagementData:
     """What :func:`kg.analysis.load` reads of a built store: from the parts its
     last build kept for ``graph.ttl`` when they describe the store as it is
-    (2-3x faster: 2.4 s instead of 6.3 s at 10,000 readouts), else from the store.
+    (2-3x faster: 2.4 s instead of 6.3 s at 10,000 readouts); when the store
+    changed since (a build with ``--no-graph``), the parts are brought up to
+    date first, making only what changed (:func:`kg.graphfile.update_parts`;
+    100,000 readouts, 1% changed: 11 s, then 14 s to read them, against about
+    60 s and 1.7 GiB reading the store); else (no parts of this partyrel, or
+    a folder that cannot be written) from the store.
 
     Example:
         >>> from kg.store import GraphStore
@@ -500,10 +519,17 @@ def built_engagement_data(store: GraphStore) -> EngagementData:
     from kg.analysis import load
 
     if store.location is not None and (store.location / GRAPH_PARTS).is_file():
+        parts, state = store.location / GRAPH_PARTS, _outputs_key(store)
         try:
-            return engagement_data(store.location / GRAPH_PARTS, state=_outputs_key(store))
+            return engagement_data(parts, state=state)
         except StoreError:
             pass  # written for another state, by an older partyrel, or unreadable
+        if parts_reusable(parts, extractor_fingerprint()):
+            try:
+                update_parts(store, parts, version=extractor_fingerprint(), state=state)
+                return engagement_data(parts, state=state)
+            except StoreError:
+                pass  # a folder that cannot be written, a parts file another program holds
     return load(store)
 
 

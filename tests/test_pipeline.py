@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import shutil
+import sqlite3
 from collections.abc import Callable
+from contextlib import closing
 from pathlib import Path
 
 import pytest
 import rdflib
 from rdflib.compare import graph_diff, isomorphic, to_isomorphic
 
+from kg.errors import StoreError
+from kg.graphfile import engagement_data
 from kg.pipeline import GRAPH_PARTS, build, built_engagement_data
 from kg.store import GraphStore
 
@@ -90,26 +94,45 @@ def _change_with_no_graph(src: Path, out: Path) -> None:
     build([src], out, write_graph=False, write_map=False)  # the parts now lag behind the store
 
 
-@pytest.mark.parametrize(("after_the_build", "from_parts"), [
-    (lambda src, out: None, True),                                              # fresh parts are read
-    (_change_with_no_graph, False),                                             # stale parts: the store
-    (lambda src, out: (out / GRAPH_PARTS).write_bytes(b"not a database"), False),  # unreadable: the store
-    (lambda src, out: (out / GRAPH_PARTS).unlink(), False),                     # missing: the store
+def _made_by_another_version(src: Path, out: Path) -> None:
+    _change_with_no_graph(src, out)
+    with closing(sqlite3.connect(out / GRAPH_PARTS)) as db, db:
+        db.execute("UPDATE meta SET value = 'an older partyrel' WHERE key = 'version'")
+
+
+def _an_update_that_fails(store: GraphStore, parts: Path, **options: object) -> object:
+    raise StoreError(f"cannot write the parts of graph.ttl at {parts}: read-only folder")
+
+
+@pytest.mark.parametrize(("after_the_build", "update", "from_parts"), [
+    (lambda src, out: None, None, True),                           # fresh parts are read
+    (_change_with_no_graph, None, True),                           # stale parts: brought up to date
+    (_change_with_no_graph, _an_update_that_fails, False),         # ... unless that fails: the store
+    (_made_by_another_version, None, False),                       # another version's: the store
+    (lambda src, out: (out / GRAPH_PARTS).write_bytes(b"not a database"), None, False),  # unreadable
+    (lambda src, out: (out / GRAPH_PARTS).unlink(), None, False),  # missing: the store
 ])
-def test_the_engagement_data_of_a_built_store_is_read_from_fresh_parts_only(
+def test_the_engagement_data_of_a_built_store_is_read_from_its_parts_brought_up_to_date(
         tmp_path: Path, sample_dir: Path, monkeypatch: pytest.MonkeyPatch,
-        after_the_build: Callable[[Path, Path], object], from_parts: bool):
+        after_the_build: Callable[[Path, Path], object], update: Callable[..., object] | None,
+        from_parts: bool):
     import kg.analysis
+    import kg.pipeline
 
     src, out = tmp_path / "in", tmp_path / "out"
     shutil.copytree(sample_dir, src)
     build([src], out, write_map=False)
     after_the_build(src, out)
+    if update is not None:
+        monkeypatch.setattr(kg.pipeline, "update_parts", update)
     with GraphStore.open(out, read_only=True) as store:
         expected = kg.analysis.load(store)
         calls: list[object] = []
         real_load = kg.analysis.load
         monkeypatch.setattr(kg.analysis, "load", lambda source: calls.append(source) or real_load(source))
         data = built_engagement_data(store)
+        state = kg.pipeline._outputs_key(store)
     assert data == expected and len(data.engagements) > 0
     assert (calls == []) == from_parts
+    if from_parts:  # the parts now describe the store as it is
+        assert engagement_data(out / GRAPH_PARTS, state=state) == expected

@@ -109,8 +109,8 @@ def write_graph_file(store: GraphStore, path: Path | str, *, parts: Path | str |
         helper: when every part is made anew, for :data:`HELPER_GRAPHS` readout
             graphs or more, make the subjects' parts in a second process (it
             reads a snapshot of the store, :meth:`GraphStore.snapshot`, or
-            the store itself when opened read-only) while this one makes the graphs' parts: the same file, in
-            about 40 % less time on two cores. When the graphs' parts were
+            the store itself when opened read-only) while this one makes the
+            graphs' parts: the same file, in about 40 % less time on two cores. When the graphs' parts were
             recorded in passing (:class:`PartsRecorder`) and every subject's
             is made anew, for :data:`HELPER_SUBJECTS` or more, the second
             process makes the second half of the subjects' parts.
@@ -218,7 +218,8 @@ def parts_reusable(parts: Path | str, version: str = "") -> bool:
     try:
         connection = sqlite3.connect(path.resolve().as_uri() + "?mode=ro", uri=True)
         try:
-            made_by = dict(connection.execute("SELECT key, value FROM meta WHERE key IN ('schema', 'version')"))
+            made_by = dict(connection.execute(
+                "SELECT key, value FROM meta WHERE key IN ('schema', 'version')"))
         finally:
             connection.close()
     except sqlite3.Error:

@@ -187,8 +187,9 @@ def update_parts(store: GraphStore, parts: Path | str, *, version: str = "", sta
     cache = Path(parts)
     connection, counts = _updated(store, cache, version, state, helper, "the parts of graph.ttl")
     try:
-        triples = sum(n for (n,) in connection.execute(
-            "SELECT triples FROM graphs UNION ALL SELECT triples FROM subjects"))
+        (triples,) = connection.execute(
+            "SELECT (SELECT TOTAL(triples) FROM graphs) + (SELECT TOTAL(triples) FROM subjects)").fetchone()
+        triples = int(triples)
     except sqlite3.Error as err:
         raise StoreError(f"cannot read the parts of graph.ttl at {cache}: {err}; delete that file "
                          "(it is only a cache)") from err

@@ -55,7 +55,7 @@ import pyoxigraph as ox
 
 from kg.analysis import EngagementData, PropsScan, gc_paused, load_props, triple_props
 from kg.errors import StoreError
-from kg.store import ID_BASE, PREFIXES, GraphStore, fsync_dir, remove_snapshot
+from kg.store import ID_BASE, PREFIXES, GraphStore, fsync_dir
 
 __all__ = ["GraphFileStats", "GraphPart", "PartsRecorder", "engagement_data", "graph_part", "parts_reusable",
            "update_parts", "write_graph_file"]
@@ -219,12 +219,16 @@ def parts_reusable(parts: Path | str, version: str = "") -> bool:
     try:
         connection = sqlite3.connect(path.resolve().as_uri() + "?mode=ro", uri=True)
         try:
-            made_by = dict(connection.execute(
-                "SELECT key, value FROM meta WHERE key IN ('schema', 'version')"))
+            return _made_by(connection, version)
         finally:
             connection.close()
     except sqlite3.Error:
         return False
+
+
+def _made_by(connection: sqlite3.Connection, version: str) -> bool:
+    """Whether the open parts file was made by this schema and ``version``."""
+    made_by = dict(connection.execute("SELECT key, value FROM meta WHERE key IN ('schema', 'version')"))
     return made_by == {"schema": _SCHEMA, "version": version}
 
 
@@ -407,9 +411,7 @@ def _connect(path: Path, version: str) -> sqlite3.Connection:
             connection.execute("PRAGMA journal_mode=WAL")
             connection.execute("PRAGMA synchronous=NORMAL")
             connection.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
-            made_by = dict(connection.execute("SELECT key, value FROM meta").fetchall())
-            made_by.pop("state", None)
-            if made_by != {"schema": _SCHEMA, "version": version}:
+            if not _made_by(connection, version):
                 with connection:
                     connection.execute("DROP TABLE IF EXISTS graphs")
                     connection.execute("DROP TABLE IF EXISTS subjects")
@@ -629,28 +631,16 @@ def _subject_parts(out: str, target: str, book: dict[str, str], keys: list[str] 
 
 
 class _SubjectsBeside:
-    """:func:`_subject_parts` in one helper process (forked from the workers'
-    server, :func:`kg.parallel.worker_context`), started at once; :meth:`merge`
-    copies its rows into the parts file. The helper reads a snapshot of the
-    store (see :meth:`GraphStore.snapshot`) when this process may write it."""
+    """:func:`_subject_parts` in one helper process (:class:`kg.parallel.HelperProcess`:
+    forked from the workers' server, reading a snapshot of the store), started
+    at once; :meth:`merge` copies its rows into the parts file."""
 
     def __init__(self, store: GraphStore, parts: Path, book: dict[str, str],
                  keys: list[str] | None = None) -> None:
-        from concurrent.futures import ProcessPoolExecutor
+        from kg.parallel import HelperProcess
 
-        from kg.parallel import worker_context
-
-        assert store.location is not None
         self._file = Path(f"{parts}.subjects.tmp")
-        self._snapshot = None if store.read_only else store.snapshot()
-        try:
-            self._pool = ProcessPoolExecutor(max_workers=1, mp_context=worker_context())
-            self._future = self._pool.submit(_subject_parts, str(self._snapshot or store.location),
-                                             str(self._file), book, keys)
-        except BaseException:
-            if self._snapshot is not None:
-                remove_snapshot(self._snapshot)
-            raise
+        self._helper = HelperProcess(store, _subject_parts, str(self._file), book, keys)
 
     def merge(self, connection: sqlite3.Connection) -> int:
         """Wait for the helper and copy its rows (after those there are: none,
@@ -659,7 +649,7 @@ class _SubjectsBeside:
         from concurrent.futures.process import BrokenProcessPool
 
         try:
-            made = self._future.result()
+            made: int = self._helper.result()
         except BrokenProcessPool as err:
             raise StoreError(f"the process making the subjects' parts of graph.ttl died ({err}); "
                              "build again, or use -j 1") from err
@@ -673,12 +663,8 @@ class _SubjectsBeside:
 
     def close(self) -> None:
         """Stop the helper (if it still runs) and remove its file."""
-        for process in list(getattr(self._pool, "_processes", {}).values()):
-            process.terminate()
-        self._pool.shutdown(wait=True, cancel_futures=True)
+        self._helper.close(terminate=True)
         self._file.unlink(missing_ok=True)
-        if self._snapshot is not None:
-            remove_snapshot(self._snapshot)
 
 
 def _shared_of(connection: sqlite3.Connection, graphs: Sequence[str]) -> set[str]:

@@ -76,11 +76,13 @@ from kg.sources import Record
 
 if TYPE_CHECKING:
     from kg.graphfile import GraphPart
+    from kg.store import GraphStore
 
 __all__ = [
     "DEFAULT_BATCH_SIZE",
     "ExtractOptions",
     "Extracted",
+    "HelperProcess",
     "Task",
     "chunked",
     "extract_batch",
@@ -637,6 +639,55 @@ def start_worker_server() -> None:
         from multiprocessing import forkserver
 
         forkserver.ensure_running()
+
+
+class HelperProcess:
+    """``function(folder, *args)`` run in one process forked from the workers'
+    server (:func:`worker_context`), started at once, where ``folder`` holds
+    the store to read: a snapshot of it (:meth:`kg.store.GraphStore.snapshot`)
+    when this process may write it meanwhile, else its own folder. A build's
+    helpers (the map beside graph.ttl, the entities' parts) run this way.
+
+    Example:
+        >>> import tempfile
+        >>> from kg.store import GraphStore
+        >>> with GraphStore.open(tempfile.mkdtemp()) as store:
+        ...     helper = HelperProcess(store, os.path.isdir)
+        ...     done = helper.result()
+        ...     helper.close()
+        >>> done
+        True
+    """
+
+    def __init__(self, store: GraphStore, function: Callable[..., Any], *args: Any) -> None:
+        from kg.store import remove_snapshot
+
+        if store.location is None:
+            raise PartyrelError("a helper process reads a store on disk; open one with GraphStore.open")
+        self._snapshot = None if store.read_only else store.snapshot()
+        try:
+            self._pool = ProcessPoolExecutor(max_workers=1, mp_context=worker_context())
+            self._future = self._pool.submit(function, str(self._snapshot or store.location), *args)
+        except BaseException:
+            if self._snapshot is not None:
+                remove_snapshot(self._snapshot)
+            raise
+
+    def result(self) -> Any:
+        """Wait for the function's value (its error, or BrokenProcessPool if the process died)."""
+        return self._future.result()
+
+    def close(self, *, terminate: bool = False) -> None:
+        """Shut the process down (``terminate``: stop it first, if it still runs)
+        and remove the snapshot. Calling it twice is harmless."""
+        from kg.store import remove_snapshot
+
+        if terminate:
+            for process in list(getattr(self._pool, "_processes", {}).values()):
+                process.terminate()
+        self._pool.shutdown(wait=True, cancel_futures=True)
+        if self._snapshot is not None:
+            remove_snapshot(self._snapshot)
 
 
 def _pool_results(batches: Iterable[list[Task]], options: ExtractOptions, jobs: int

@@ -90,7 +90,7 @@ from kg.namespaces import ID
 from kg.nlp import make_nlp
 from kg.records import Readout, ReadoutFacts
 from kg.resources import ontology_dir
-from kg.store import GRAPH_BASE, GraphData, GraphStore, remove_snapshot
+from kg.store import GRAPH_BASE, GraphData, GraphStore
 from kg.summary import SUMMARY_FILE, Summary
 from kg.triples import counted_label_triples, graph_iri, readout_triples
 
@@ -455,27 +455,18 @@ def _draw_map(out: str, path: str) -> None:
 
 
 class _MapBeside:
-    """Draws the map in one worker process (forked from the workers' server,
-    :func:`kg.parallel.worker_context`), from a snapshot of the store
-    (:meth:`GraphStore.snapshot`): the parent may write the store meanwhile."""
+    """Draws the map in one helper process (:class:`kg.parallel.HelperProcess`:
+    forked from the workers' server, reading a snapshot of the store, which
+    the parent may write meanwhile)."""
 
     def __init__(self, store: GraphStore, path: Path) -> None:
-        self._snapshot = store.snapshot()
-        self._args = (str(self._snapshot), str(path))
-        self._executor: Any = None
-        self._future: Any = None
+        self._store, self._path = store, path
+        self._helper: Any = None
 
     def start(self) -> None:
-        from concurrent.futures import ProcessPoolExecutor
+        from kg.parallel import HelperProcess
 
-        from kg.parallel import worker_context
-
-        try:
-            self._executor = ProcessPoolExecutor(max_workers=1, mp_context=worker_context())
-            self._future = self._executor.submit(_draw_map, *self._args)
-        except BaseException:
-            remove_snapshot(self._snapshot)
-            raise
+        self._helper = HelperProcess(self._store, _draw_map, str(self._path))
 
     def wait(self) -> None:
         """Wait for the map; its error (a PartyrelError, or the process's death) is raised here."""
@@ -484,20 +475,16 @@ class _MapBeside:
         from kg.errors import PartyrelError
 
         try:
-            self._future.result()
+            self._helper.result()
         except BrokenProcessPool as err:
-            raise PartyrelError(f"the process drawing {self._args[1]} died ({err}); build again "
+            raise PartyrelError(f"the process drawing {self._path} died ({err}); build again "
                                 "(the store is complete: only the map is missing), or use -j 1") from err
         finally:
-            self._executor.shutdown(wait=True, cancel_futures=True)
-            remove_snapshot(self._snapshot)
+            self._helper.close()
 
     def stop(self) -> None:
         """Stop drawing (graph.ttl failed: the build stops with that error)."""
-        for process in list(getattr(self._executor, "_processes", {}).values()):
-            process.terminate()
-        self._executor.shutdown(wait=True, cancel_futures=True)
-        remove_snapshot(self._snapshot)
+        self._helper.close(terminate=True)
 
 
 def built_engagement_data(store: GraphStore) -> EngagementData:
@@ -524,9 +511,10 @@ def built_engagement_data(store: GraphStore) -> EngagementData:
             return engagement_data(parts, state=state)
         except StoreError:
             pass  # written for another state, by an older partyrel, or unreadable
-        if parts_reusable(parts, extractor_fingerprint()):
+        version = extractor_fingerprint()
+        if parts_reusable(parts, version):
             try:
-                update_parts(store, parts, version=extractor_fingerprint(), state=state)
+                update_parts(store, parts, version=version, state=state)
                 return engagement_data(parts, state=state)
             except StoreError:
                 pass  # a folder that cannot be written, a parts file another program holds

@@ -311,7 +311,8 @@ def _guess_published(body: str, text: str) -> date | None:
     return find_full_date(text)
 
 
-def read_file(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES, max_chars: int = MAX_CHARS) -> Readout:
+def read_file(path: str | os.PathLike[str], *, max_bytes: int = DEFAULT_MAX_BYTES,
+              max_chars: int = MAX_CHARS) -> Readout:
     """Read one readout file (``.txt``, ``.html``); raise :class:`InputError` naming the problem.
 
     The same as :func:`load_file` without its warnings.
@@ -326,7 +327,8 @@ def read_file(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES, max_chars: int 
     return load_file(path, max_bytes=max_bytes, max_chars=max_chars).readout
 
 
-def load_file(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES, max_chars: int = MAX_CHARS) -> Loaded:
+def load_file(path: str | os.PathLike[str], *, max_bytes: int = DEFAULT_MAX_BYTES,
+              max_chars: int = MAX_CHARS) -> Loaded:
     """Read one readout file (``.txt``, or a saved page ``.html``/``.htm``) and
     the warnings about it; raise :class:`InputError` (file name, reason, how
     to fix it) for bad input. A ``.jsonl`` file holds many readouts: read it
@@ -356,6 +358,7 @@ def load_file(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES, max_chars: int 
         >>> loaded.readout.text.split("\\n")[-1], loaded.warnings[0].split(";")[0]
         ('São Paulo met José.', 'the file is not UTF-8: it was read as Windows-1252 (Latin-1)')
     """
+    path = Path(path)
     if format_of(path) == "jsonl":
         raise InputError(str(path), "the file holds JSON Lines records, not one readout",
                          "build it with kg build, or read it with kg.ingest.read_records")
@@ -502,7 +505,7 @@ def load_record(record: Record, *, max_chars: int = MAX_CHARS) -> Loaded:
                           'the record\'s "published"', warnings)
 
 
-def count_records(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> int:
+def count_records(path: str | os.PathLike[str], *, max_bytes: int = DEFAULT_MAX_BYTES) -> int:
     """The number of records (non-blank lines) of a ``.jsonl`` file, read a
     line at a time; :class:`InputError` when the file cannot be read or is
     not a text file.
@@ -514,10 +517,12 @@ def count_records(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> int:
         >>> count_records(p)
         2
     """
+    path = Path(path)
     return sum(1 for _, line in _jsonl_lines(path, max_bytes) if line is None or line.strip())
 
 
-def read_records(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Iterator[Record | Failure]:
+def read_records(path: str | os.PathLike[str], *, max_bytes: int = DEFAULT_MAX_BYTES
+                 ) -> Iterator[Record | Failure]:
     """The readouts of a JSON Lines file, one per non-blank line, in order: a
     :class:`~kg.sources.Record` per good line (see
     :func:`kg.sources.parse_record` for the fields), a :class:`Failure` named
@@ -537,6 +542,7 @@ def read_records(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Iterator[
         ...  for r in read_records(p)]
         [('Record', 'a1'), ('Failure', '"text" is a number, not a string')]
     """
+    path = Path(path)
     for number, line in _jsonl_lines(path, max_bytes):
         name = f"{path}:{number}"
         if line is None:
@@ -668,7 +674,7 @@ def _hash_id(data: bytes) -> str:
     return "stdin-" + hashlib.sha256(data).hexdigest()[:12]
 
 
-def read_bytes(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
+def read_bytes(path: str | os.PathLike[str], *, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
     """The bytes of a regular file of at most ``max_bytes`` bytes, else :class:`InputError`.
 
     Never blocks on a FIFO and never reads more than ``max_bytes + 1`` bytes,
@@ -681,6 +687,7 @@ def read_bytes(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
         ... except InputError as e: print(e.reason)
         the file is 50 bytes, over the 10-byte limit
     """
+    path = Path(path)
     name = str(path)
     try:
         info = os.stat(path)

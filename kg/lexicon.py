@@ -13,6 +13,7 @@ Example:
 from __future__ import annotations
 
 import csv
+import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -136,8 +137,9 @@ def _load_topics(path: Path) -> tuple[Topic, ...]:
     return tuple(sorted(topics, key=lambda t: t.label.lower()))
 
 
-def load_lexicon_from(root: Path) -> Lexicon:
+def load_lexicon_from(root: str | os.PathLike[str]) -> Lexicon:
     """Load every vocabulary under ``root`` (an ``ontology/`` folder)."""
+    root = Path(root)
     vocab = root / "vocab"
     countries: dict[str, Country] = {}
     by_form: dict[str, str] = {}
@@ -200,6 +202,13 @@ def load_lexicon_from(root: Path) -> Lexicon:
 
 
 @lru_cache(maxsize=4)
-def load_lexicon(root: Path | None = None) -> Lexicon:
-    """Load (once per folder) the vocabularies shipped with partyrel."""
+def load_lexicon(root: str | os.PathLike[str] | None = None) -> Lexicon:
+    """Load (once per folder) the vocabularies shipped with partyrel, or those
+    of another ``ontology/`` folder.
+
+    Example:
+        >>> from kg.resources import ontology_dir
+        >>> load_lexicon(str(ontology_dir())).countries == load_lexicon().countries
+        True
+    """
     return load_lexicon_from(root or ontology_dir())

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from kg import ingest
 from kg.errors import InputError
 from kg.ingest import Failure, iter_paths, parse_readout, read_file
 
@@ -130,3 +131,16 @@ def test_a_folder_walk_gives_readable_files_in_order_and_names_unlistable_folder
     assert found == expected
     failures = [item for item in iter_paths([tmp_path]) if isinstance(item, Failure)]
     assert all(f.reason == "the folder cannot be listed: Permission denied" for f in failures)
+
+
+@pytest.mark.parametrize("read, name, content", [
+    (lambda p: ingest.read_file(p).text.splitlines()[-1], "r.txt", "Talks\n14 March 2022\n\nAna Lima met Rui Costa."),
+    (lambda p: ingest.load_file(p).readout.text.splitlines()[-1], "r.txt", "Talks\n14 March 2022\n\nAna Lima met Rui Costa."),
+    (lambda p: ingest.read_bytes(p).decode().splitlines()[-1], "r.txt", "x\nAna Lima met Rui Costa."),
+    (lambda p: str(ingest.count_records(p)), "f.jsonl", '{"text": "a"}\n\n{"text": "b"}\n'),
+    (lambda p: next(iter(ingest.read_records(p))).readout_id, "f.jsonl", '{"id": "a1", "text": "Ana Lima met Rui Costa."}\n'),
+])
+def test_readers_take_a_path_given_as_text_like_one_given_as_a_path(tmp_path: Path, read, name: str, content: str):
+    path = tmp_path / name
+    path.write_text(content, encoding="utf-8")
+    assert read(str(path)) == read(path)

@@ -71,10 +71,12 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import closing
 from datetime import date, datetime
 from functools import lru_cache
+from operator import itemgetter
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, NamedTuple, Self, TypeVar
 
+import numpy
 import pyoxigraph as ox
 from rdflib.term import Node, URIRef
 
@@ -1061,6 +1063,19 @@ def _names(labels: dict[str, list[ox.Literal]], iri: str, *, distinct: bool) -> 
     return [_term(name) for name in (dict.fromkeys(names) if distinct else names)]
 
 
+def _named(labels: dict[str, list[ox.Literal]], iris: Iterable[str], *, distinct: bool
+           ) -> dict[str, tuple[Node | None, list[Node | None]]]:
+    """Each IRI's cell and label cells (:func:`_names`), made once per entity:
+    an answer names the same few thousand entities in tens of thousands of rows.
+
+    Example:
+        >>> named = _named({"urn:x:a": [ox.Literal("A", language="en")]}, ["urn:x:a", "urn:x:b"], distinct=True)
+        >>> [(str(iri), [str(name) for name in names]) for iri, names in named.values()]
+        [('urn:x:a', ['A']), ('urn:x:b', ['None'])]
+    """
+    return {iri: (_iri(iri), _names(labels, iri, distinct=distinct)) for iri in dict.fromkeys(iris)}
+
+
 def _sort_value(cell: Node | None) -> tuple[int, Any]:
     if cell is None:
         return (0, 0)
@@ -1072,8 +1087,14 @@ def _sort_value(cell: Node | None) -> tuple[int, Any]:
 
 def _sorted(rows: list[_Row], keys: Sequence[tuple[int, bool]]) -> list[_Row]:
     """Rows in SPARQL's ORDER BY order: unbound first (last when descending),
-    numbers by value, text, days and IRIs by code point. ``keys``: (column,
-    descending).
+    numbers by value, text, days and IRIs by code point; rows equal on every
+    key keep their order. ``keys``: (column, descending).
+
+    Each key column's cells are ranked by their sort value (counted from the
+    end when descending), then numpy sorts the rows by their ranks at once. A
+    rank is looked up by cell object: the answers' cells are mostly the same
+    few objects (see :func:`_iri`, :func:`_integer`, ...), and an rdflib term
+    hashes slowly.
 
     Example:
         >>> a, b = _iri("https://w3id.org/partyrel/id/org/a"), _iri("https://w3id.org/partyrel/id/org/b")
@@ -1081,19 +1102,17 @@ def _sorted(rows: list[_Row], keys: Sequence[tuple[int, bool]]) -> list[_Row]:
         >>> [(row[0][-1], row[1] and int(row[1])) for row in _sorted(rows, [(1, True), (0, False)])]
         [('b', 10), ('a', 1), ('b', 1), ('a', None)]
     """
-    # a cell's sort value, by the cell object: the answers' cells are mostly the same
-    # few objects (see _iri, _integer, ...), and an rdflib term hashes slowly
-    values: dict[int, tuple[int, Any]] = {}
-    ordered = list(rows)
-    for column, descending in reversed(keys):
-        cells = [row[column] for row in ordered]
-        for cell in cells:
-            if id(cell) not in values:
-                values[id(cell)] = _sort_value(cell)
-        of = [values[id(cell)] for cell in cells]
-        order = sorted(range(len(ordered)), key=of.__getitem__, reverse=descending)  # stable
-        ordered = [ordered[index] for index in order]
-    return ordered
+    if len(rows) < 2 or not keys:
+        return list(rows)
+    ranks = []
+    for column, descending in reversed(keys):  # numpy's lexsort: the last key is the first
+        ids = numpy.fromiter(map(id, map(itemgetter(column), rows)), dtype=numpy.int64, count=len(rows))
+        distinct, first, where = numpy.unique(ids, return_index=True, return_inverse=True)
+        values = [_sort_value(rows[index][column]) for index in first.tolist()]
+        rank = {value: place for place, value in enumerate(sorted(set(values), reverse=descending))}
+        ranks.append(numpy.array([rank[value] for value in values], dtype=numpy.int64)[where])
+    order = numpy.lexsort(ranks).tolist()  # stable
+    return [rows[index] for index in order]
 
 
 def _where(conditions: Mapping[str, object]) -> tuple[str, list[object]]:
@@ -1166,11 +1185,13 @@ def _counterparts_by_year(db: sqlite3.Connection, store: GraphStore,
                           "year": _param(bindings, "year", int)})
     found = db.execute("SELECT a.iri, year, b.iri, n FROM by_org_year JOIN terms a ON a.id = org "
                        f"JOIN terms b ON b.id = counterpart{where}", args).fetchall()
-    labels = _labels(db, [org for org, *_ in found] + [other for _, _, other, _ in found])
-    rows: list[_Row] = [(_iri(org), org_name, _integer(year), _iri(other), other_name, _integer(n))
+    entities = [org for org, *_ in found] + [other for _, _, other, _ in found]
+    named = _named(_labels(db, entities), entities, distinct=True)
+    rows: list[_Row] = [(org_iri, org_name, _integer(year), other_iri, other_name, _integer(n))
                         for org, year, other, n in found
-                        for org_name in _names(labels, org, distinct=True)
-                        for other_name in _names(labels, other, distinct=True)]
+                        for org_iri, org_names in [named[org]]
+                        for other_iri, other_names in [named[other]]
+                        for org_name in org_names for other_name in other_names]
     columns = ["org", "org_name", "year", "counterpart", "counterpart_name", "engagements"]
     return columns, _sorted(rows, [(1, False), (0, False), (2, False), (5, True), (4, False),
                                    (3, False)])
@@ -1181,12 +1202,14 @@ def _first_last_contact(db: sqlite3.Connection, store: GraphStore,
     where, args = _where({"org": _term_number(db, _param(bindings, "org", URIRef))})
     found = db.execute("SELECT a.iri, b.iri, n, first, last FROM by_pair JOIN terms a ON a.id = org "
                        f"JOIN terms b ON b.id = counterpart{where}", args).fetchall()
-    labels = _labels(db, [org for org, *_ in found] + [other for _, other, *_ in found])
-    rows: list[_Row] = [(_iri(org), org_name, _iri(other), other_name, _date(first), _date(last),
+    entities = [org for org, *_ in found] + [other for _, other, *_ in found]
+    named = _named(_labels(db, entities), entities, distinct=False)
+    rows: list[_Row] = [(org_iri, org_name, other_iri, other_name, _date(first), _date(last),
                          _integer(n))
                         for org, other, n, first, last in found
-                        for org_name in _names(labels, org, distinct=False)
-                        for other_name in _names(labels, other, distinct=False)]
+                        for org_iri, org_names in [named[org]]
+                        for other_iri, other_names in [named[other]]
+                        for org_name in org_names for other_name in other_names]
     columns = ["org", "org_name", "counterpart", "counterpart_name", "first", "last", "engagements"]
     return columns, _sorted(rows, [(1, False), (0, False), (5, True), (3, False), (2, False)])
 
@@ -1223,13 +1246,15 @@ def _dialogue_edges(db: sqlite3.Connection, store: GraphStore,
             "SELECT a.iri, b.iri, p.n, p.first, p.last FROM pairs d JOIN by_pair p "
             "ON p.org = d.source AND p.counterpart = d.target JOIN terms a ON a.id = d.source "
             "JOIN terms b ON b.id = d.target").fetchall()
-    labels = _labels(db, [a for a, *_ in found] + [b for _, b, *_ in found])
+    entities = [a for a, *_ in found] + [b for _, b, *_ in found]
+    named = _named(_labels(db, entities), entities, distinct=False)
     given = (_date(since), _date(until))
-    rows: list[_Row] = [(*given, _iri(source), source_name, _iri(target), target_name,
+    rows: list[_Row] = [(*given, source_iri, source_name, target_iri, target_name,
                          _integer(n), _date(first), _date(last))
                         for source, target, n, first, last in found
-                        for source_name in _names(labels, source, distinct=False)
-                        for target_name in _names(labels, target, distinct=False)]
+                        for source_iri, source_names in [named[source]]
+                        for target_iri, target_names in [named[target]]
+                        for source_name in source_names for target_name in target_names]
     columns = ["since", "until", "source", "source_name", "target", "target_name", "weight",
                "first", "last"]
     return columns, _sorted(rows, [(6, True), (3, False), (2, False), (5, False), (4, False)])

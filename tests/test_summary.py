@@ -670,3 +670,35 @@ def test_each_graph_removed_and_written_again_keeps_the_aggregates_those_derived
             summary.finish()
             assert _aggregates(summary) == everything, iri
     assert changed >= len(graphs) - 2  # graphs of labels only change no aggregate
+
+
+def _sorted_by_passes(rows: list[tuple], keys: list[tuple[int, bool]]) -> list[tuple]:
+    """ORDER BY as a stable sort per key, last key first (the definition)."""
+    ordered = list(rows)
+    for column, descending in reversed(keys):
+        ordered.sort(key=lambda row: kg.summary._sort_value(row[column]), reverse=descending)
+    return ordered
+
+
+@pytest.mark.parametrize("seed, keys", [
+    (1, [(0, False)]),
+    (2, [(0, True)]),
+    (3, [(1, False), (0, True)]),
+    (4, [(2, True), (1, False), (0, False)]),
+    (5, [(2, False), (2, True)]),
+    (6, [(3, True), (0, False), (1, True), (2, False)]),
+])
+def test_summary_rows_are_sorted_as_by_one_stable_sort_per_key(seed: int, keys: list[tuple[int, bool]]) -> None:
+    import random
+
+    chooser = random.Random(seed)
+    cells = [None, kg.summary._integer(2), kg.summary._integer(10), kg.summary._integer(-1),
+             kg.summary._string("Beta"), kg.summary._string("Beta Union"), kg.summary._string("alpha"),
+             kg.summary._date("2021-03-04"), kg.summary._date("2019-12-31"),
+             kg.summary._iri(str(ID["org/a"])), kg.summary._iri(str(ID["org/b"])),
+             Literal("Beta"), Literal(2)]  # equal in value to cells above, other objects
+    # a column mixes kinds only as an answer's does: unbound beside one kind
+    kinds = [cells[1:4] + cells[12:], cells[4:7] + cells[11:12], cells[7:9], cells[9:11]]
+    rows = [tuple(chooser.choice([None, *kinds[column]]) for column in range(4)) + (index,)
+            for index in range(300)]
+    assert kg.summary._sorted(rows, keys) == _sorted_by_passes(rows, keys)

@@ -668,3 +668,70 @@ def test_the_strongest_network_is_the_whole_network_cut_to_its_strongest_nodes(
     assert _canonical(graph) == _canonical(whole.subgraph(keep))
     assert left_out == whole.number_of_nodes() - len(keep)
     assert list(graph.nodes) == [n for n in whole.nodes if n in keep]  # the whole network's order
+
+
+def _weighted(graph: nx.Graph, seed: int) -> nx.Graph:
+    import random
+
+    chooser = random.Random(seed)
+    for a, b in graph.edges:
+        graph.edges[a, b]["weight"] = chooser.choice([0, 1, 1, 2, 5])
+    if graph.number_of_edges() and graph.size(weight="weight") == 0:
+        graph.edges[next(iter(graph.edges))]["weight"] = 1
+    return graph
+
+
+#: graphs of the shapes the projections give: hubs (parties with many members),
+#: bipartite graphs, several components, a path, a star, isolated nodes
+NETWORKS = {
+    "scale-free": lambda: nx.barabasi_albert_graph(400, 2, seed=1),
+    "hubs": lambda: nx.disjoint_union(nx.star_graph(40), nx.barabasi_albert_graph(60, 3, seed=2)),
+    "bipartite": lambda: nx.complete_bipartite_graph(4, 9),
+    "random bipartite": lambda: nx.bipartite.random_graph(120, 30, 0.05, seed=3),
+    "components": lambda: nx.disjoint_union_all([nx.cycle_graph(6), nx.path_graph(5), nx.empty_graph(2)]),
+    "path": lambda: nx.path_graph(9),
+    "dense": lambda: nx.gnp_random_graph(700, 0.02, seed=4),
+    "two nodes": lambda: nx.path_graph(2),
+}
+
+
+@pytest.mark.parametrize("shape", NETWORKS)
+@pytest.mark.parametrize("samples", [None, 1, 7, 50])
+def test_betweenness_is_networkx_betweenness_with_the_same_sampled_sources(shape: str, samples: int | None) -> None:
+    graph = NETWORKS[shape]()
+    k = samples if samples is not None and samples < len(graph) else None
+    expected = nx.betweenness_centrality(graph, k=k, seed=5 if k else None)
+    found = node_metric(graph, "betweenness", seed=5, betweenness_samples=samples)
+    assert found.keys() == expected.keys()
+    for node, value in expected.items():
+        if value != value:  # networkx's NaN for the source of a single sample
+            assert found[node] != found[node]
+        else:
+            assert found[node] == pytest.approx(value, rel=1e-9, abs=1e-12), node
+
+
+@pytest.mark.parametrize("shape", NETWORKS)
+def test_eigenvector_centrality_is_the_limit_of_networkx_power_iteration(shape: str) -> None:
+    graph = _weighted(NETWORKS[shape](), seed=6)
+    expected = nx.eigenvector_centrality(graph, weight="weight", max_iter=100_000, tol=1e-12)
+    found = node_metric(graph, "eigenvector")
+    assert found == pytest.approx(expected, abs=1e-7)
+
+
+@pytest.mark.parametrize("shape", NETWORKS)
+def test_core_numbers_are_networkx_core_numbers(shape: str) -> None:
+    graph = NETWORKS[shape]()
+    assert analysis._core_number(graph) == nx.core_number(graph)
+
+
+@pytest.mark.parametrize("graph, expected", [
+    (nx.disjoint_union(nx.cycle_graph(3), nx.cycle_graph(3)), [6 ** -0.5] * 6),  # one eigenvalue twice
+    (nx.disjoint_union(nx.path_graph(2), nx.path_graph(2)), [0.5] * 4),
+    (nx.disjoint_union(nx.path_graph(2), nx.cycle_graph(3)), [0.0, 0.0] + [3 ** -0.5] * 3),
+])
+def test_eigenvector_centrality_shares_a_shared_leading_eigenvalue_as_the_iteration_does(
+        graph: nx.Graph, expected: list[float]) -> None:
+    nx.set_edge_attributes(graph, 1, "weight")
+    assert list(node_metric(graph, "eigenvector").values()) == pytest.approx(expected, abs=1e-9)
+    assert list(nx.eigenvector_centrality(graph, weight="weight", tol=1e-12).values()) == pytest.approx(
+        expected, abs=1e-6)

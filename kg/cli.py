@@ -316,13 +316,45 @@ def _analysis_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
     m.set_defaults(usage_error=m.error)
 
 
-def _analysis_input(args: argparse.Namespace) -> tuple[EngagementData, Filters]:
+class _Steps:
+    """What a long command is doing, on one line of a terminal: the step and
+    the time since the command started ("affiliations: communities ... 1m05s")."""
+
+    def __init__(self, stream: typing.TextIO, what: str) -> None:
+        import time
+
+        self.stream, self.what, self.started, self.shown = stream, what, time.monotonic(), False
+
+    def __call__(self, step: str) -> None:
+        import time
+
+        line = f"{self.what}: {step} ... {_duration(time.monotonic() - self.started)}"
+        self.stream.write("\r" + line[:100].ljust(100))
+        self.stream.flush()
+        self.shown = True
+
+    def clear(self) -> None:
+        if self.shown:
+            self.stream.write("\r" + " " * 100 + "\r")
+            self.stream.flush()
+            self.shown = False
+
+
+def _steps(what: str) -> _Steps | None:
+    """A :class:`_Steps` on standard error when it is a terminal."""
+    return _Steps(sys.stderr, what) if sys.stderr.isatty() else None
+
+
+def _analysis_input(args: argparse.Namespace, steps: _Steps | None = None
+                    ) -> tuple[EngagementData, Filters]:
     from kg.analysis import Filters
     from kg.pipeline import built_engagement_data
     from kg.store import GraphStore
 
     filters = Filters(date_from=args.date_from, date_to=args.date_to, type=args.type,
                       topic=args.topic, ego=args.ego)
+    if steps is not None:
+        steps("reading the engagements")
     with GraphStore.open(args.store, read_only=True) as store:
         data = built_engagement_data(store)
     return data, filters
@@ -343,8 +375,13 @@ def _analyze(args: argparse.Namespace) -> int:
 
     if args.format and args.out is None:
         args.usage_error("--format needs -o DIR (the folder to write the exports into)")
-    data, filters = _analysis_input(args)
-    result = analyze(data, filters)
+    steps = _steps("analyzing")
+    try:
+        data, filters = _analysis_input(args, steps)
+        result = analyze(data, filters, progress=steps)
+    finally:
+        if steps is not None:
+            steps.clear()
     organizations = result.tables["organizations"]
     graph = result.graphs["organizations"]
     print(f"engagements    {result.engagements}" + (f" ({filters.describe()})" if filters.describe() else ""))
@@ -387,9 +424,14 @@ def _map(args: argparse.Namespace) -> int:
 
     if args.max_nodes < 1:
         args.usage_error(f"--max-nodes must be at least 1, got {args.max_nodes}")
-    data, filters = _analysis_input(args)
-    stats = render_map(data, args.out, filters=filters, size_by=args.size_by,
-                       max_nodes=args.max_nodes)
+    steps = _steps("mapping")
+    try:
+        data, filters = _analysis_input(args, steps)
+        stats = render_map(data, args.out, filters=filters, size_by=args.size_by,
+                           max_nodes=args.max_nodes, progress=steps)
+    finally:
+        if steps is not None:
+            steps.clear()
     print(f"map            {args.out}")
     print(f"nodes          {stats.nodes}" + (f" (the strongest; {stats.omitted_nodes} left out)" if stats.omitted_nodes else ""))
     print(f"edges          {stats.edges}")

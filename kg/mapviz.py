@@ -54,7 +54,7 @@ import json
 import os
 import re
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
@@ -599,7 +599,8 @@ def _html_document(data: EngagementData, graph: nx.Graph, title: str, size_by: s
 
 def render_map(source: rdflib.Graph | GraphStore | EngagementData, path: Path | str, *,
                title: str = "partyrel network", max_nodes: int = 2000,
-               filters: Filters | None = None, size_by: str = "weighted_degree") -> MapStats:
+               filters: Filters | None = None, size_by: str = "weighted_degree",
+               progress: Callable[[str], None] | None = None) -> MapStats:
     """Draw the network of organizations, countries and persons as one offline
     HTML page at ``path`` (written atomically) and return what was drawn.
 
@@ -611,6 +612,7 @@ def render_map(source: rdflib.Graph | GraphStore | EngagementData, path: Path | 
             engagements, then weighted degree); the page says how many were left out.
         filters: date range, type, topic, ego (:class:`kg.analysis.Filters`).
         size_by: the node size, one of :data:`SIZE_BY`.
+        progress: called with each step before it runs ("ranking the nodes").
 
     Returns:
         The counts drawn. The layout is seeded and frozen once stable, so the
@@ -637,12 +639,17 @@ def render_map(source: rdflib.Graph | GraphStore | EngagementData, path: Path | 
         raise AnalysisError(f"cannot size nodes by {size_by!r}; use one of {', '.join(SIZE_BY)}")
     filters = filters or Filters()
     target = Path(path)
+    tell = progress or (lambda step: None)
     with gc_paused():  # the network's lists and dicts hold no cycles (see gc_paused)
+        if not isinstance(source, EngagementData):
+            tell("reading the engagements")
         data = source if isinstance(source, EngagementData) else load(source)
+        tell("ranking the nodes")
         graph, omitted = strongest_network(data, filters, max_nodes=max_nodes)
         if graph.number_of_nodes() == 0:
             _write_atomically(target, _empty_page(title, filters))
             return MapStats(nodes=0, edges=0)
+        tell(f"drawing {graph.number_of_nodes():,} nodes")
         page, edge_count = _html_document(select(data, filters), graph, title, size_by, filters,
                                           omitted)
     _write_atomically(target, page)

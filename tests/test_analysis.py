@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 import doctest
+import io
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -735,3 +736,44 @@ def test_eigenvector_centrality_shares_a_shared_leading_eigenvalue_as_the_iterat
     assert list(node_metric(graph, "eigenvector").values()) == pytest.approx(expected, abs=1e-9)
     assert list(nx.eigenvector_centrality(graph, weight="weight", tol=1e-12).values()) == pytest.approx(
         expected, abs=1e-6)
+
+
+def test_analyze_reports_each_step_before_it_runs_and_gives_the_same_analysis(data: EngagementData) -> None:
+    steps: list[str] = []
+    told = analyze(data, progress=steps.append)
+    nodes = f"{told.graphs['affiliations'].number_of_nodes():,} nodes"
+    assert steps[:4] == ["organizations: projecting", "affiliations: projecting",
+                         "countries: projecting", "engagements: projecting"]
+    assert steps[4:9] == [f"affiliations: {metric} ({nodes})" for metric in
+                          ("pagerank", "betweenness", "eigenvector", "communities", "cores")]
+    assert "organizations: communities (" in " ".join(steps) and steps[-1].startswith("engagements per year by ")
+    quiet = analyze(data)
+    for name, table in quiet.tables.items():
+        pd.testing.assert_frame_equal(told.tables[name], table)
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.mark.parametrize("argv, shown", [
+    (["analyze"], ["analyzing: reading the engagements", "analyzing: affiliations: communities"]),
+    (["map", "-o", "{tmp}/map.html"], ["mapping: reading the engagements", "mapping: ranking the nodes",
+                                        "mapping: drawing "]),
+])
+def test_long_commands_show_their_steps_on_a_terminal_and_nothing_elsewhere(
+        built_sample: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str], argv: list[str], shown: list[str]) -> None:
+    from kg.cli import main
+
+    argv = [arg.format(tmp=tmp_path) for arg in argv] + ["--store", str(built_sample)]
+    assert main(argv) == 0
+    assert capsys.readouterr().err == ""  # not a terminal: no steps
+    terminal = _Terminal()
+    monkeypatch.setattr("sys.stderr", terminal)
+    assert main(argv) == 0
+    written = terminal.getvalue()
+    for step in shown:
+        assert "\r" + step in written
+    assert written.endswith("\r" + " " * 100 + "\r")  # the line is cleared at the end

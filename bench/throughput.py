@@ -28,7 +28,9 @@ hour on the machine of record). For each size it generates the corpus with
    person, 2020, Vietnam, the Belt and Road Initiative, "Communist"): run
    (``cache=False``) and read back from the result cache by a newly opened
    store (a repeated ``kg query``);
-6. ``kg map --max-nodes 2000`` wall time (the 2,000 heaviest nodes).
+6. ``kg map --max-nodes 2000`` wall time (the 2,000 heaviest nodes) and
+   ``kg analyze -o DIR`` wall time (every metric of every projection, the
+   CSV tables), each with its peak RSS.
 
 Figures are printed, never asserted. Machine of record: 2 cores, 24 GiB.
 """
@@ -305,6 +307,16 @@ def map_time(out: Path) -> None:
     print(f"  kg map --max-nodes 2000  {seconds:.1f} s, peak RSS {mib(peak.largest)}; nodes {nodes}")
 
 
+def analyze_time(out: Path) -> None:
+    seconds, peak, output = run_measured([str(KG), "analyze", "--store", str(out), "-o",
+                                          str(out / "analysis")])
+    nodes = next((line.split(None, 1)[1] for line in output.splitlines()
+                  if line.startswith("organizations")), "?")
+    persons = sum(1 for _ in (out / "analysis" / "persons.csv").open(encoding="utf-8")) - 1
+    print(f"  kg analyze -o DIR        {seconds:.1f} s, peak RSS {mib(peak.largest)}; organizations "
+          f"{nodes}; {persons:,} persons ranked")
+
+
 # --------------------------------------------------------------------------- main
 
 def main(argv: list[str] | None = None) -> int:
@@ -393,8 +405,9 @@ def main(argv: list[str] | None = None) -> int:
             print(f"named queries (median of {args.repeat} runs each)")
             query_latency(out, args.repeat, org=args.org, whole=not args.params_only,
                           summary=args.summary)
-        print("map")
+        print("map and analysis")
         map_time(out)
+        analyze_time(out)
         if not args.keep:
             for j in jobs:
                 shutil.rmtree(root / f"out-{size}-j{j}", ignore_errors=True)

@@ -317,8 +317,9 @@ def _analysis_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 
 class _Steps:
-    """What a long command is doing, on one line of a terminal: the step and
-    the time since the command started ("affiliations: communities ... 1m05s")."""
+    """What a long command is doing, on one line of a terminal: the time since
+    the command started when the step began, and the step
+    ("analyzing [1m05s] affiliations: communities (161,198 nodes) ...")."""
 
     def __init__(self, stream: typing.TextIO, what: str) -> None:
         import time
@@ -328,7 +329,7 @@ class _Steps:
     def __call__(self, step: str) -> None:
         import time
 
-        line = f"{self.what}: {step} ... {_duration(time.monotonic() - self.started)}"
+        line = f"{self.what} [{_duration(time.monotonic() - self.started)}] {step} ..."
         self.stream.write("\r" + line[:100].ljust(100))
         self.stream.flush()
         self.shown = True

@@ -1128,7 +1128,7 @@ def _eigenvector(graph: nx.Graph) -> dict[Any, float]:
     if graph.number_of_edges() == 0:
         return {node: 0.0 for node in graph}
     import numpy as np
-    from scipy.sparse.linalg import eigsh
+    from scipy.sparse.linalg import ArpackNoConvergence, eigsh
 
     nodes = list(graph)
     matrix = nx.to_scipy_sparse_array(graph, nodelist=nodes, weight="weight", dtype=float,
@@ -1138,7 +1138,10 @@ def _eigenvector(graph: nx.Graph) -> dict[Any, float]:
         leading = vectors[:, values >= values[-1] - 1e-9 * max(1.0, abs(values[-1]))]
         vector = leading @ (leading.T @ np.ones(len(nodes)))
     else:
-        _, vectors = eigsh(matrix, k=1, which="LA", v0=np.ones(len(nodes)), tol=0)
+        try:
+            _, vectors = eigsh(matrix, k=1, which="LA", v0=np.ones(len(nodes)), tol=0)
+        except ArpackNoConvergence:  # pragma: no cover - not seen; as networkx's failure was
+            return {node: float("nan") for node in graph}
         vector = vectors[:, 0]
     if vector.sum() < 0:
         vector = -vector

@@ -133,11 +133,30 @@ def _build(args: argparse.Namespace) -> int:
     return 0
 
 
-class _ProgressBar:
+class _TerminalLine:
+    """One line of a terminal, written over in place and cleared at the end."""
+
+    def __init__(self, stream: typing.TextIO) -> None:
+        self.stream, self.shown = stream, False
+
+    def show(self, line: str) -> None:
+        self.stream.write("\r" + line[:100].ljust(100))
+        self.stream.flush()
+        self.shown = True
+
+    def clear(self) -> None:
+        if self.shown:
+            self.stream.write("\r" + " " * 100 + "\r")
+            self.stream.flush()
+            self.shown = False
+
+
+class _ProgressBar(_TerminalLine):
     """A one-line progress display on a terminal: phase, bar, count, rate, ETA."""
 
     def __init__(self, stream: typing.TextIO, width: int = 24) -> None:
-        self.stream, self.width, self.last, self.shown = stream, width, 0.0, False
+        super().__init__(stream)
+        self.width, self.last = width, 0.0
 
     def __call__(self, state: BuildProgress) -> None:
         import time
@@ -159,15 +178,7 @@ class _ProgressBar:
             eta = state.eta
             line = (f"[{'#' * filled}{'.' * (self.width - filled)}] {state.done:,}/{state.total:,} "
                     f"readouts  {state.rate:,.0f}/s  ETA {_duration(eta) if eta is not None else '?'}")
-        self.stream.write("\r" + line[:100].ljust(100))
-        self.stream.flush()
-        self.shown = True
-
-    def clear(self) -> None:
-        if self.shown:
-            self.stream.write("\r" + " " * 100 + "\r")
-            self.stream.flush()
-            self.shown = False
+        self.show(line)
 
 
 def _duration(seconds: float) -> str:
@@ -316,7 +327,7 @@ def _analysis_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
     m.set_defaults(usage_error=m.error)
 
 
-class _Steps:
+class _Steps(_TerminalLine):
     """What a long command is doing, on one line of a terminal: the time since
     the command started when the step began, and the step
     ("analyzing [1m05s] affiliations: communities (161,198 nodes) ...")."""
@@ -324,21 +335,13 @@ class _Steps:
     def __init__(self, stream: typing.TextIO, what: str) -> None:
         import time
 
-        self.stream, self.what, self.started, self.shown = stream, what, time.monotonic(), False
+        super().__init__(stream)
+        self.what, self.started = what, time.monotonic()
 
     def __call__(self, step: str) -> None:
         import time
 
-        line = f"{self.what} [{_duration(time.monotonic() - self.started)}] {step} ..."
-        self.stream.write("\r" + line[:100].ljust(100))
-        self.stream.flush()
-        self.shown = True
-
-    def clear(self) -> None:
-        if self.shown:
-            self.stream.write("\r" + " " * 100 + "\r")
-            self.stream.flush()
-            self.shown = False
+        self.show(f"{self.what} [{_duration(time.monotonic() - self.started)}] {step} ...")
 
 
 def _steps(what: str) -> _Steps | None:

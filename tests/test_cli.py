@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from kg.cli import main
+from kg.pipeline import BuildProgress
 
 GOOD = ("Talks in Kunming\n ( 2024.03.12 )\n\nKunming, March 11th--Tang Wenbo, Vice-minister of the IDCPC"
         ", held talks here today with Ana Lima, President of the Workers' Party of Brazil.\n")
@@ -58,3 +59,22 @@ def test_version_and_help_run_as_a_console_script():
     out = subprocess.run([str(kg), "--version"], capture_output=True, text=True, check=True).stdout
     assert out.startswith("partyrel ")
     assert "build" in subprocess.run([str(kg), "--help"], capture_output=True, text=True, check=True).stdout
+
+
+@pytest.mark.parametrize("state, shown", [
+    (BuildProgress("read", 50, 200, 50, 0, 0, 10.0), "[######..................] 50/200 readouts  5/s  ETA 30s"),
+    (BuildProgress("read", 0, 200, 0, 0, 0, 0.0), "[........................] 0/200 readouts  0/s  ETA ?"),
+    (BuildProgress("graph", 200, 200, 200, 0, 0, 65.0), "writing graph.ttl (200 readouts in 1m05s)"),
+    (BuildProgress("map", 200, 200, 200, 0, 0, 70.0), "drawing map.html (200 readouts in 1m10s)"),
+])
+def test_the_build_progress_line_shows_the_phase_count_rate_and_eta(state: BuildProgress, shown: str) -> None:
+    import io
+
+    from kg.cli import _ProgressBar
+
+    terminal = io.StringIO()
+    bar = _ProgressBar(terminal)
+    bar(state)
+    assert terminal.getvalue() == "\r" + shown.ljust(100)
+    bar(BuildProgress("done", 200, 200, 200, 0, 0, 80.0))  # the end clears the line
+    assert terminal.getvalue().endswith("\r" + " " * 100 + "\r")

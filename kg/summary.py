@@ -1070,8 +1070,8 @@ def _named(labels: dict[str, list[ox.Literal]], iris: Iterable[str], *, distinct
 
     Example:
         >>> named = _named({"urn:x:a": [ox.Literal("A", language="en")]}, ["urn:x:a", "urn:x:b"], distinct=True)
-        >>> [(str(iri), [str(name) for name in names]) for iri, names in named.values()]
-        [('urn:x:a', ['A']), ('urn:x:b', ['None'])]
+        >>> [(str(iri), [name and str(name) for name in names]) for iri, names in named.values()]
+        [('urn:x:a', ['A']), ('urn:x:b', [None])]
     """
     return {iri: (_iri(iri), _names(labels, iri, distinct=distinct)) for iri in dict.fromkeys(iris)}
 

@@ -94,7 +94,7 @@ __all__ = ["DERIVED_GRAPHS", "QUERY_DIGESTS", "SUMMARY_FILE", "Summary", "answer
 #: The summary's file in the output folder.
 SUMMARY_FILE = ".summary.sqlite"
 #: Changes whenever the tables or their meaning change (an older file is made again).
-_VERSION = "partyrel-summary-11"
+_VERSION = "partyrel-summary-12"
 
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 XSD_DATE = "http://www.w3.org/2001/XMLSchema#date"
@@ -119,6 +119,21 @@ _COUNTRY = f"<{PR_NS}country>"
 _ALT_LABEL = "<http://www.w3.org/2004/02/skos/core#altLabel>"
 _LABEL = "<http://www.w3.org/2000/01/rdf-schema#label>"
 _READOUT_CLASS = f"<{PR_NS}Readout>"
+_ORG_NS = "http://www.w3.org/ns/org#"
+_HOLDS = f"<{_ORG_NS}holds>"
+_POST_IN = f"<{_ORG_NS}postIn>"
+_POST_TITLE = f"<{PR_NS}title>"
+_PRESIDES = f"<{PR_NS}presides>"
+_ATTENDEE = f"<{PR_NS}attendee>"
+_DC_TITLE = "<http://purl.org/dc/terms/title>"
+_ISSUED = "<http://purl.org/dc/terms/issued>"
+#: what a readout says of itself, as the meta table names it
+_META = {_IDENTIFIER: "identifier", _DC_TITLE: "title", _ISSUED: "issued"}
+#: the predicates read from the lines of subjects other than engagements
+_READ = frozenset({_DIALOGUE, _COUNTRY, _TYPE, _ALT_LABEL, _LABEL, _HOLDS, _POST_IN, _POST_TITLE,
+                   _PRESIDES, _ATTENDEE, _PARTICIPANT, *_META})
+#: the predicates that make an engagement a person, a post or an organization's head
+_NOT_OF_ENGAGEMENTS = frozenset({_DIALOGUE, _COUNTRY, _HOLDS, _POST_IN, _POST_TITLE, _PRESIDES})
 #: The classes organizations-by-country reads (the first one is required).
 _ORG_NAMES = ("Organization", "PoliticalParty", "PartyInternational", "PartyBody", "GovernmentBody")
 #: The kinds of entity the entities query lists (the organizations' and these).
@@ -156,6 +171,21 @@ CREATE INDEX IF NOT EXISTS orgc_rid ON orgc (rid);
 CREATE TABLE IF NOT EXISTS orgk (rid INTEGER NOT NULL, org INTEGER NOT NULL, class TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS orgk_rid ON orgk (rid);
 CREATE INDEX IF NOT EXISTS orgk_org ON orgk (org, class);
+CREATE TABLE IF NOT EXISTS post (rid INTEGER NOT NULL, person INTEGER NOT NULL, org INTEGER NOT NULL,
+  title TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS post_rid ON post (rid, person, org);
+CREATE INDEX IF NOT EXISTS post_person ON post (person);
+CREATE TABLE IF NOT EXISTS pres (rid INTEGER NOT NULL, person INTEGER NOT NULL, org INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS pres_rid ON pres (rid);
+CREATE INDEX IF NOT EXISTS pres_person ON pres (person);
+CREATE INDEX IF NOT EXISTS pres_org ON pres (org);
+CREATE TABLE IF NOT EXISTS role (rid INTEGER NOT NULL, person INTEGER NOT NULL, role TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS role_rid ON role (rid);
+CREATE INDEX IF NOT EXISTS role_person ON role (person);
+CREATE TABLE IF NOT EXISTS rmeta (rid INTEGER NOT NULL, readout INTEGER NOT NULL, kind TEXT NOT NULL,
+  value TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS rmeta_rid ON rmeta (rid, readout, kind);
+CREATE INDEX IF NOT EXISTS rmeta_readout ON rmeta (readout);
 CREATE TABLE IF NOT EXISTS dirty (entity INTEGER PRIMARY KEY) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS lforms (id INTEGER PRIMARY KEY, text TEXT NOT NULL UNIQUE);
 CREATE TABLE IF NOT EXISTS forms (rid INTEGER NOT NULL, entity INTEGER NOT NULL,
@@ -212,7 +242,7 @@ CREATE TABLE IF NOT EXISTS d_org (org INTEGER PRIMARY KEY) WITHOUT ROWID;
 _ROW_INDEXES: tuple[tuple[str, str], ...] = tuple(
     (name, statement) for statement, name in re.findall(
         r"(CREATE INDEX IF NOT EXISTS (\w+) ON (?:eng|eng_type|inv|top|part|report|dia|orgc|orgk|forms"
-        r"|rdo|labels) \([^)]*\));", _SCHEMA))
+        r"|rdo|labels|post|pres|role|rmeta) \([^)]*\));", _SCHEMA))
 
 # The aggregates, as the SPARQL of each query defines them (COUNT(DISTINCT ?e)
 # is COUNT(*): an engagement is one row of eng, in one readout graph; sides,
@@ -342,15 +372,22 @@ class Rows(NamedTuple):
     forms: list[tuple[str, str]]  # skos:altLabel: entity, its form in lower case (LCASE(STR(.)))
     readouts: list[str]  # the subjects typed pr:Readout
     labels: list[tuple[str, str]]  # rdfs:label: subject IRI, its label (N-Triples)
+    posts: list[tuple[str, str, str]]  # person, organization, title (N-Triples) of a post held
+    presides: list[tuple[str, str]]  # pr:presides: person, organization
+    roles: list[tuple[str, str]]  # person, "participant" / "present" / "post" (of anything)
+    meta: list[tuple[str, str, str]]  # subject, "identifier" / "title" / "issued", value (N-Triples)
 
 
 def readout_rows(ntriples: str) -> Rows | None:
     """The summary rows of one readout graph's N-Triples text (as
     :func:`kg.store.render_ntriples` writes it). None when the text has a
-    shape the summary does not read (two dates for an engagement, a date that
-    is not an ``xsd:date``, a side, topic, participant, source or dialogue
-    partner that is not an IRI, an engagement outside ``id/engagement/`` or
-    one typed without ``pr:Engagement``): the queries then run as SPARQL.
+    shape the summary does not read (two dates for an engagement, a date or
+    publication date that is not an ``xsd:date``, a side, topic, participant,
+    attendee, source, dialogue partner, post holder, post's organization or
+    presided organization that is not an IRI, a post title that is not a
+    literal, an engagement outside ``id/engagement/``, one typed without
+    ``pr:Engagement``, or one said to be a readout, to hold a post or to be
+    one): the queries then run as SPARQL.
 
     Example:
         >>> e = "<https://w3id.org/partyrel/id/engagement/r1-1>"
@@ -371,6 +408,12 @@ def readout_rows(ntriples: str) -> Rows | None:
     forms: set[tuple[str, str]] = set()
     readouts: list[str] = []
     labels: list[tuple[str, str]] = []
+    holds: list[tuple[str, str]] = []
+    posted: dict[str, list[str]] = defaultdict(list)  # a post's organizations
+    titled: dict[str, list[str]] = defaultdict(list)  # a post's titles
+    presides: list[tuple[str, str]] = []
+    roles: set[tuple[str, str]] = set()
+    meta: list[tuple[str, str, str]] = []
     for line in ntriples.split("\n"):
         if line.startswith(_ENGAGEMENT_LINE):
             subject, predicate, rest = line.split(" ", 2)
@@ -381,8 +424,8 @@ def readout_rows(ntriples: str) -> Rows | None:
             if predicate == _TYPE:
                 if obj == _ENGAGEMENT_CLASS:
                     engaged.add(e)
-                elif obj in _ENTITY_CLASSES:
-                    return None  # an engagement typed an entity: read by the SPARQL only
+                elif obj in _ENTITY_CLASSES or obj == _READOUT_CLASS:
+                    return None  # an engagement typed an entity or a readout: read by the SPARQL only
                 elif obj.startswith("<"):
                     name = _local_name(obj[1:-1])
                     if name is not None:
@@ -396,38 +439,64 @@ def readout_rows(ntriples: str) -> Rows | None:
                 if not obj.startswith("<"):
                     return None
                 links[predicate].append((e, obj[1:-1]))
-            elif predicate in (_DIALOGUE, _COUNTRY):
-                return None  # an engagement in dialogue or in a country: not a shape a build writes
+            elif predicate == _ATTENDEE:
+                if not obj.startswith("<"):
+                    return None
+                roles.add((obj[1:-1], "present"))
+            elif predicate in _NOT_OF_ENGAGEMENTS:
+                return None  # an engagement in dialogue, in a country or with a post: not a shape a build writes
             elif predicate == _LABEL:
                 labels.append((e, obj))
-        elif (_DIALOGUE in line or _COUNTRY in line or _TYPE in line or _ALT_LABEL in line
-              or _LABEL in line or (line.startswith(_READOUT_LINE) and _IDENTIFIER in line)):
-            subject, predicate, rest = line.split(" ", 2)
-            obj = rest[:-2]
-            if predicate == _TYPE:
-                name = _ENTITY_CLASSES.get(obj)
-                if name is not None or obj == _READOUT_CLASS:
-                    if not subject.startswith("<"):
-                        return None
-                    if name is None:
-                        readouts.append(subject[1:-1])
-                    else:
-                        classes.append((subject[1:-1], name))
-            elif predicate == _ALT_LABEL:
-                if not subject.startswith("<"):
+            continue
+        parts = line.split(" ", 2)
+        if len(parts) < 3 or parts[1] not in _READ:
+            continue
+        subject, predicate, rest = parts
+        obj = rest[:-2]
+        iri_subject = subject.startswith("<")
+        if predicate == _TYPE:
+            name = _ENTITY_CLASSES.get(obj)
+            if name is not None or obj == _READOUT_CLASS:
+                if not iri_subject:
                     return None
-                if not obj.startswith("_:"):  # STR of a blank node: no form
-                    forms.add((subject[1:-1], _lexical(obj).lower()))
-            elif predicate == _LABEL:
-                if subject.startswith("<"):  # a blank node's label is never asked for
-                    labels.append((subject[1:-1], obj))
-            elif predicate == _IDENTIFIER:
-                identifiers.setdefault(subject[1:-1], []).append(obj)
-            elif predicate in (_DIALOGUE, _COUNTRY):
-                if not (subject.startswith("<") and obj.startswith("<")):
-                    return None
-                (dialogues if predicate == _DIALOGUE else countries).append(
-                    (subject[1:-1], obj[1:-1]))
+                if name is None:
+                    readouts.append(subject[1:-1])
+                else:
+                    classes.append((subject[1:-1], name))
+        elif predicate == _ALT_LABEL:
+            if not iri_subject:
+                return None
+            if not obj.startswith("_:"):  # STR of a blank node: no form
+                forms.add((subject[1:-1], _lexical(obj).lower()))
+        elif predicate == _LABEL:
+            if iri_subject:  # a blank node's label is never asked for
+                labels.append((subject[1:-1], obj))
+        elif predicate in _META:
+            if obj.startswith("_:") or (predicate == _ISSUED and _DATE_LITERAL.fullmatch(obj) is None):
+                return None
+            if iri_subject:  # a blank node typed pr:Readout gives no rows (above)
+                meta.append((subject[1:-1], _META[predicate], obj))
+                if predicate == _IDENTIFIER:
+                    identifiers.setdefault(subject[1:-1], []).append(obj)
+        elif predicate == _POST_TITLE:
+            if not obj.startswith('"'):
+                return None
+            titled[subject].append(obj)
+        else:  # links between IRIs
+            if not (iri_subject or predicate in (_POST_IN, _PARTICIPANT, _ATTENDEE)) or (
+                    not obj.startswith("<") and predicate != _HOLDS):
+                return None
+            if predicate in (_DIALOGUE, _COUNTRY):
+                (dialogues if predicate == _DIALOGUE else countries).append((subject[1:-1], obj[1:-1]))
+            elif predicate == _HOLDS:
+                holds.append((subject[1:-1], obj))
+                roles.add((subject[1:-1], "post"))
+            elif predicate == _POST_IN:
+                posted[subject].append(obj[1:-1])
+            elif predicate == _PRESIDES:
+                presides.append((subject[1:-1], obj[1:-1]))
+            else:  # a participant or attendee of something else than an engagement
+                roles.add((obj[1:-1], "participant" if predicate == _PARTICIPANT else "present"))
     if ntriples.count(_TYPED_ENGAGEMENT) != len(engaged):
         return None  # something else is typed pr:Engagement: read by the SPARQL only
     if any(e not in engaged for e, _ in types):
@@ -437,6 +506,9 @@ def readout_rows(ntriples: str) -> Rows | None:
         if not readout.startswith(ID_BASE + "readout/"):
             return None  # its identifier may be in another graph
         reports += [(e, readout, identifier) for identifier in identifiers.get(readout, [])]
+    roles.update((person, "participant") for _, person in links[_PARTICIPANT])
+    posts = list(dict.fromkeys((person, org, title) for person, post in holds
+                               for org in posted.get(post, ()) for title in titled.get(post, ())))
 
     def of_engagements(pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
         return [pair for pair in pairs if pair[0] in engaged]
@@ -444,7 +516,8 @@ def readout_rows(ntriples: str) -> Rows | None:
     return Rows([(e, *dates.get(e, (None, None))) for e in sorted(engaged)], types,
                 of_engagements(links[_INVOLVES]), of_engagements(links[_TOPIC]),
                 of_engagements(links[_PARTICIPANT]), [r for r in reports if r[0] in engaged],
-                dialogues, countries, classes, sorted(forms), sorted(set(readouts)), labels)
+                dialogues, countries, classes, sorted(forms), sorted(set(readouts)), labels,
+                posts, sorted(set(presides)), sorted(roles), meta)
 
 
 def _lexical(term: str) -> str:
@@ -612,7 +685,8 @@ class Summary:
             engagements = f"SELECT id FROM eng WHERE rid IN ({rid_marks})"
             for table in ("eng_type", "inv", "top", "part", "report"):
                 self._db.execute(f"DELETE FROM {table} WHERE eid IN ({engagements})", rids)
-            for table in ("eng", "dia", "orgc", "orgk", "forms", "rdo", "labels", "readouts"):
+            for table in ("eng", "dia", "orgc", "orgk", "forms", "rdo", "labels", "post", "pres", "role",
+                          "rmeta", "readouts"):
                 self._db.execute(f"DELETE FROM {table} WHERE rid IN ({rid_marks})", rids)
 
     def _take_away(self, rids: list[int], rid_marks: str) -> None:
@@ -705,6 +779,10 @@ class Summary:
                 counted.append((numbers, forms, {entity for entity, _ in forms}))
             tables["rdo"] += [(rid, number) for number in numbers]
             tables["labels"] += [(rid, term(iri), label) for iri, label in found.labels]
+            tables["post"] += [(rid, term(person), term(org), title) for person, org, title in found.posts]
+            tables["pres"] += [(rid, term(person), term(org)) for person, org in found.presides]
+            tables["role"] += [(rid, term(person), role) for person, role in found.roles]
+            tables["rmeta"] += [(rid, term(subject), kind, value) for subject, kind, value in found.meta]
         db.executemany("INSERT INTO readouts (rid, graph, digest, regular) VALUES (?, ?, ?, ?)", readouts)
         if self._deltas and counted:
             self._add_counts(counted)
@@ -992,6 +1070,9 @@ QUERY_DIGESTS: dict[str, str] = {
     "calls-in-period": "5ebd8b1cb265f4dd",
     "organizations-by-country": "090de574c2d6b9fa",
     "entities": "4abf452c4de938a1",
+    "career-timeline": "51468e435e8c0b75",
+    "presides": "eb2c6e4669a71a36",
+    "readouts-mentioning": "e9079972a21b5ba9",
 }
 
 _Row = tuple[Node | None, ...]
@@ -1384,6 +1465,102 @@ def _entities(db: sqlite3.Connection, store: GraphStore,
             _sorted(rows, [(3, False), (2, False), (1, False)]))
 
 
+def _career_timeline(db: sqlite3.Connection, store: GraphStore,
+                     bindings: Mapping[str, BindingValue]) -> tuple[list[str], list[_Row]]:
+    # each post a graph states with each readout it types (and its identifier
+    # and publication dates there), once (SELECT DISTINCT)
+    where, args = _where({"p.person": _term_number(db, _param(bindings, "person", URIRef))})
+    found = db.execute(
+        "SELECT DISTINCT a.iri, s.value, p.title, o.iri, i.value FROM post p "
+        "JOIN rdo r ON r.rid = p.rid "
+        "JOIN rmeta i ON i.rid = p.rid AND i.readout = r.readout AND i.kind = 'identifier' "
+        "LEFT JOIN rmeta s ON s.rid = p.rid AND s.readout = r.readout AND s.kind = 'issued' "
+        f"JOIN terms a ON a.id = p.person JOIN terms o ON o.id = p.org{where}", args).fetchall()
+    entities = [person for person, *_ in found] + [org for *_, org, _ in found]
+    named = _named(_labels(db, entities), entities, distinct=True)
+    rows: list[_Row] = [(person_iri, person_name, _optional_term(published), _identifier(title),
+                         org_iri, org_name, _identifier(identifier))
+                        for person, published, title, org, identifier in found
+                        for person_iri, person_names in [named[person]]
+                        for org_iri, org_names in [named[org]]
+                        for person_name in person_names for org_name in org_names]
+    columns = ["person", "person_name", "published", "title", "org", "org_name", "readout"]
+    return columns, _sorted(rows, [(1, False), (0, False), (2, False), (6, False), (3, False),
+                                   (5, False)])
+
+
+def _optional_term(ntriples_object: str | None) -> Node | None:
+    """An optional term written in N-Triples (a literal or an IRI), as a term."""
+    return None if ntriples_object is None else _identifier(ntriples_object)
+
+
+def _presides(db: sqlite3.Connection, store: GraphStore,
+              bindings: Mapping[str, BindingValue]) -> tuple[list[str], list[_Row]]:
+    # per person, organization and title of a post the person holds in it in the
+    # same graph (or none): the readouts of the graphs that say the person
+    # presides it, and their latest publication date (unbound when one of them
+    # has none: pyoxigraph's MAX of a group with an unbound value)
+    where, args = _where({"pr.org": _term_number(db, _param(bindings, "org", URIRef)),
+                          "pr.person": _term_number(db, _param(bindings, "person", URIRef))})
+    found = db.execute(
+        "SELECT o.iri, a.iri, title, n, latest FROM (SELECT pr.org AS org, pr.person AS person, "
+        "t.title AS title, COUNT(DISTINCT r.readout) AS n, "
+        "CASE WHEN COUNT(*) = COUNT(s.value) THEN MAX(s.value) END AS latest FROM pres pr "
+        "JOIN rdo r ON r.rid = pr.rid "
+        "LEFT JOIN rmeta s ON s.rid = pr.rid AND s.readout = r.readout AND s.kind = 'issued' "
+        "LEFT JOIN post t ON t.rid = pr.rid AND t.person = pr.person AND t.org = pr.org"
+        f"{where} GROUP BY pr.org, pr.person, t.title) JOIN terms o ON o.id = org "
+        "JOIN terms a ON a.id = person", args).fetchall()
+    entities = [org for org, *_ in found] + [person for _, person, *_ in found]
+    named = _named(_labels(db, entities), entities, distinct=True)
+    rows: list[_Row] = [(org_iri, org_name, person_iri, person_name, _optional_term(title), _integer(n),
+                         _optional_term(latest))
+                        for org, person, title, n, latest in found
+                        for org_iri, org_names in [named[org]]
+                        for person_iri, person_names in [named[person]]
+                        for org_name in org_names for person_name in person_names]
+    columns = ["org", "org_name", "person", "person_name", "title", "readouts", "latest"]
+    return columns, _sorted(rows, [(1, False), (0, False), (3, False), (2, False), (4, False)])
+
+
+def _readouts_mentioning(db: sqlite3.Connection, store: GraphStore,
+                         bindings: Mapping[str, BindingValue]) -> tuple[list[str], list[_Row]]:
+    # the roles each graph gives a person beside each readout it types; the
+    # readout's identifiers, titles and publication dates from any graph
+    where, args = _where({"ro.person": _term_number(db, _param(bindings, "person", URIRef))})
+    mentions = db.execute("SELECT DISTINCT t.iri, r.readout, ro.role FROM role ro JOIN rdo r "
+                          f"ON r.rid = ro.rid JOIN terms t ON t.id = ro.person{where}", args).fetchall()
+    said: dict[int, dict[str, list[str]]] = {}
+    readouts = sorted({readout for _, readout, _ in mentions})
+    if len(readouts) > 5000:  # most of them: all at once
+        stated: Iterable[tuple[int, str, str]] = db.execute("SELECT readout, kind, value FROM rmeta")
+    else:
+        stated = (row for chunk in _chunks(readouts, 500) for row in db.execute(
+            f"SELECT readout, kind, value FROM rmeta WHERE readout IN ({','.join('?' * len(chunk))})", chunk))
+    for readout, kind, value in stated:
+        said.setdefault(readout, {}).setdefault(kind, []).append(value)
+    roles: dict[tuple[str, str | None, str, str | None], set[str]] = defaultdict(set)
+    for person, readout, role in mentions:
+        facts = said.get(readout, {})
+        for identifier in dict.fromkeys(facts.get("identifier", ())):
+            for title in dict.fromkeys(facts.get("title", [None])):
+                for published in dict.fromkeys(facts.get("issued", [None])):
+                    roles[person, published, identifier, title].add(role)
+    named = _named(_labels(db, [person for person, *_ in roles]), [person for person, *_ in roles],
+                   distinct=True)
+    joined: dict[frozenset[str], Node | None] = {}
+    rows: list[_Row] = []
+    for (person, published, identifier, title), kinds in roles.items():
+        key = frozenset(kinds)
+        if key not in joined:
+            joined[key] = _string(", ".join(sorted(kinds)))
+        person_iri, person_names = named[person]
+        rows += [(person_iri, person_name, _optional_term(published), _identifier(identifier),
+                  _optional_term(title), joined[key]) for person_name in person_names]
+    columns = ["person", "person_name", "published", "readout", "title", "roles"]
+    return columns, _sorted(rows, [(1, False), (0, False), (2, True), (3, False)])
+
+
 _ANSWERS: dict[str, Callable[[sqlite3.Connection, GraphStore, Mapping[str, BindingValue]],
                              tuple[list[str], list[_Row]]]] = {
     "engagements-by-year": _engagements_by_year,
@@ -1395,6 +1572,9 @@ _ANSWERS: dict[str, Callable[[sqlite3.Connection, GraphStore, Mapping[str, Bindi
     "calls-in-period": _calls_in_period,
     "organizations-by-country": _organizations_by_country,
     "entities": _entities,
+    "career-timeline": _career_timeline,
+    "presides": _presides,
+    "readouts-mentioning": _readouts_mentioning,
 }
 
 

@@ -14,7 +14,7 @@ from rdflib import Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS, XSD
 from readout_gen import write as write_readouts
 from test_sparql_bind import VALUES
-from tiny_world import ALAND, ALPHA, BETA, ID, PR, fill
+from tiny_world import ALAND, ALPHA, ANA, BETA, BO, CY, ID, ORG, PR, fill
 
 import kg.summary
 from kg.named_queries import get_query
@@ -25,6 +25,8 @@ from kg.summary import QUERY_DIGESTS, SUMMARY_FILE, Summary, answer, query_diges
 
 SUMMARIZED = sorted(QUERY_DIGESTS)
 UNLABELLED = ID["org/unlabelled-front"]
+POST = ID["post/ana-lima--president--alpha-party"]
+READOUT = ID["readout/r1"]
 QUIET = ID["org/quiet-league"]
 NARROW = ID["org/narrow-bureau"]
 UNTYPED = ID["org/untyped-front"]
@@ -95,11 +97,23 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GraphStore]:
             (UNTYPED, SKOS.altLabel, Literal("Beta Front watchers")),
             (BETA, SKOS.altLabel, Literal("Beta Front", lang="en")),
             (BETA, SKOS.altLabel, Literal("Beta Union", lang="en")),
+            # the person queries: an attendee, a participant of something not an
+            # engagement, a post of two titles, a head without a post in the graph;
+            # r4 has a title here and a publication date in r5 only
+            (e, PR.attendee, DO), (ID["event/r4-x"], PR.participant, CY),
+            (DO, ORG.holds, ID["post/do"]), (ID["post/do"], ORG.postIn, NARROW),
+            (ID["post/do"], PR.title, Literal("Chair")), (ID["post/do"], PR.title, Literal("Convenor")),
+            (DO, PR.presides, NARROW), (BO, PR.presides, BETA),
+            (ID["readout/r4"], DCTERMS.title, Literal("Fourth")),
         ], "r4")
         # a readout naming Beta Union by none of the forms that contain "beta"
         store.replace_graph(GRAPH_BASE + "r5", [
             (ID["readout/r5"], RDF.type, PR.Readout), (BETA, RDF.type, PR.PoliticalParty),
-            (BETA, SKOS.altLabel, Literal("the Union", lang="en"))], "r5")
+            (BETA, SKOS.altLabel, Literal("the Union", lang="en")),
+            # a readout without an identifier (its facts name no readout by one)
+            # that says Ana Lima presides Alpha Party, and r4's publication date
+            (ANA, PR.presides, ALPHA), (ANA, ORG.holds, ID["post/ana-r5"]),
+            (ID["readout/r4"], DCTERMS.issued, Literal("2023-05-12", datatype=XSD.date))], "r5")
     _seal(out)
     with GraphStore.open(out, read_only=True) as store:
         yield store
@@ -251,6 +265,16 @@ DATE = f'{E} <{PR.date}> "2024-03-11"^^<{XSD.date}> .'
     (f"{TYPED}\n{E} <{PR.topic}> \"youth\" .", "a topic given as text"),
     (f"{TYPED}\n<https://w3id.org/partyrel/id/other/x> <{RDF.type}> <{PR.Engagement}> .",
      "an engagement outside id/engagement/"),
+    (f"{TYPED}\n{E} <{RDF.type}> <{PR.Readout}> .", "an engagement typed a readout"),
+    (f"{TYPED}\n{E} <{ORG.holds}> <{POST}> .", "an engagement holding a post"),
+    (f"{TYPED}\n{E} <{PR.presides}> <{ALPHA}> .", "an engagement presiding an organization"),
+    (f"{TYPED}\n{E} <{PR.attendee}> \"Ana\" .", "an attendee given as text"),
+    (f"<{POST}> <{PR.title}> <{ALPHA}> .", "a post title that is an IRI"),
+    (f"<{POST}> <{ORG.postIn}> \"Alpha Party\" .", "a post's organization given as text"),
+    (f"_:p <{ORG.holds}> <{POST}> .", "a post holder that is a blank node"),
+    (f"<{ANA}> <{PR.presides}> \"Alpha Party\" .", "a presided organization given as text"),
+    (f"<{READOUT}> <{DCTERMS.issued}> \"2024-03-11\" .", "a publication date as plain text"),
+    (f"<{READOUT}> <{DCTERMS.identifier}> _:id .", "an identifier that is a blank node"),
 ])
 def test_a_readout_of_a_shape_the_summary_does_not_read_gives_no_rows(text: str, why: str) -> None:
     assert readout_rows(text) is None, why
@@ -269,6 +293,32 @@ def test_a_readout_of_a_shape_the_summary_does_not_read_gives_no_rows(text: str,
 ])
 def test_the_rows_of_a_readout_are_its_engagements_facts(text: str, expected: object) -> None:
     assert readout_rows(text)[:4] == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # a post: its holder, organization and each title (a post of two organizations:
+    # both); presiding; the holder's role
+    ((f"<{ANA}> <{ORG.holds}> <{POST}> .\n<{POST}> <{ORG.postIn}> <{ALPHA}> .\n"
+      f"<{POST}> <{ORG.postIn}> <{BETA}> .\n<{POST}> <{PR.title}> \"President\" .\n"
+      f"<{ANA}> <{PR.presides}> <{ALPHA}> ."),
+     ([(str(ANA), str(ALPHA), '"President"'), (str(ANA), str(BETA), '"President"')],
+      [(str(ANA), str(ALPHA))], [(str(ANA), "post")], [])),
+    # a post without a title or organization is no post of the career; its holder
+    # still has the role (as the SPARQL's org:holds alone gives it)
+    (f"<{ANA}> <{ORG.holds}> <{POST}> .\n<{POST}> <{ORG.postIn}> <{ALPHA}> .",
+     ([], [], [(str(ANA), "post")], [])),
+    # participants and attendees of engagements and of anything else, once each
+    ((f"{TYPED}\n{E} <{PR.participant}> <{ANA}> .\n{E} <{PR.attendee}> <{BO}> .\n"
+      f"<{ID['event/x']}> <{PR.participant}> <{CY}> .\n_:b <{PR.attendee}> <{BO}> ."),
+     ([], [], [(str(ANA), "participant"), (str(BO), "present"), (str(CY), "participant")], [])),
+    # what a readout says of itself, in the order stated
+    ((f"<{READOUT}> <{DCTERMS.identifier}> \"r1\" .\n<{READOUT}> <{DCTERMS.title}> \"T\"@en .\n"
+      f"<{READOUT}> <{DCTERMS.issued}> \"2024-03-11\"^^<{XSD.date}> ."),
+     ([], [], [], [(str(READOUT), "identifier", '"r1"'), (str(READOUT), "title", '"T"@en'),
+                   (str(READOUT), "issued", f'"2024-03-11"^^<{XSD.date}>')])),
+])
+def test_the_rows_of_a_readout_are_its_posts_heads_roles_and_metadata(text: str, expected: object) -> None:
+    assert readout_rows(text)[-4:] == expected
 
 
 def test_a_store_with_an_irregular_readout_runs_the_sparql(tmp_path: Path) -> None:

@@ -110,9 +110,11 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GraphStore]:
         store.replace_graph(GRAPH_BASE + "r5", [
             (ID["readout/r5"], RDF.type, PR.Readout), (BETA, RDF.type, PR.PoliticalParty),
             (BETA, SKOS.altLabel, Literal("the Union", lang="en")),
-            # a readout without an identifier (its facts name no readout by one)
-            # that says Ana Lima presides Alpha Party, and r4's publication date
+            # a readout without an identifier or a publication date that says Ana
+            # Lima presides Alpha Party as its President (as r1 and r2, published,
+            # do: the latest of the three is unbound), and r4's publication date
             (ANA, PR.presides, ALPHA), (ANA, ORG.holds, ID["post/ana-r5"]),
+            (ID["post/ana-r5"], ORG.postIn, ALPHA), (ID["post/ana-r5"], PR.title, Literal("President")),
             (ID["readout/r4"], DCTERMS.issued, Literal("2023-05-12", datatype=XSD.date))], "r5")
     _seal(out)
     with GraphStore.open(out, read_only=True) as store:

@@ -1102,12 +1102,24 @@ def _labels(db: sqlite3.Connection, iris: Iterable[str]) -> dict[str, list[Any]]
     """Every rdfs:label of these IRIs in the store's union (a label stated in
     two graphs comes twice, as the union gives it), as pyoxigraph terms."""
     found: dict[str, list[Any]] = {}
-    for chunk in _chunks(list(set(iris)), 500):
+    wanted = set(iris)
+    if len(wanted) > _LABELS_SCANNED:  # a whole-store answer: every label, read in one pass
+        for iri, text in db.execute("SELECT t.iri, l.label FROM labels l JOIN terms t ON t.id = l.entity"):
+            if iri in wanted:
+                found.setdefault(iri, []).append(_ntriples_term(text))
+        return found
+    for chunk in _chunks(list(wanted), 500):
         for iri, text in db.execute("SELECT t.iri, l.label FROM terms t JOIN labels l ON "
                                     f"l.entity = t.id WHERE t.iri IN ({','.join('?' * len(chunk))})",
                                     chunk):
             found.setdefault(iri, []).append(_ntriples_term(text))
     return found
+
+
+#: Above this many entities, :func:`_labels` reads every label rather than
+#: looking each entity up (10,000 readouts: the labels of 22,000 entities
+#: in 0.25-0.36 s looked up, in 0.16 s read whole).
+_LABELS_SCANNED = 5000
 
 
 _LANGUAGE_TAGGED = re.compile(r'"([^"\\]*)"@([A-Za-z0-9-]+)')
@@ -1470,12 +1482,13 @@ def _career_timeline(db: sqlite3.Connection, store: GraphStore,
     # each post a graph states with each readout it types (and its identifier
     # and publication dates there), once (SELECT DISTINCT)
     where, args = _where({"p.person": _term_number(db, _param(bindings, "person", URIRef))})
-    found = db.execute(
-        "SELECT DISTINCT a.iri, s.value, p.title, o.iri, i.value FROM post p "
+    found = db.execute(  # made distinct here: SQLite's DISTINCT took twice as long
+        "SELECT a.iri, s.value, p.title, o.iri, i.value FROM post p "
         "JOIN rdo r ON r.rid = p.rid "
         "JOIN rmeta i ON i.rid = p.rid AND i.readout = r.readout AND i.kind = 'identifier' "
         "LEFT JOIN rmeta s ON s.rid = p.rid AND s.readout = r.readout AND s.kind = 'issued' "
         f"JOIN terms a ON a.id = p.person JOIN terms o ON o.id = p.org{where}", args).fetchall()
+    found = list(dict.fromkeys(found))
     entities = [person for person, *_ in found] + [org for *_, org, _ in found]
     named = _named(_labels(db, entities), entities, distinct=True)
     rows: list[_Row] = [(person_iri, person_name, _optional_term(published), _identifier(title),
@@ -1528,7 +1541,7 @@ def _readouts_mentioning(db: sqlite3.Connection, store: GraphStore,
     # the roles each graph gives a person beside each readout it types; the
     # readout's identifiers, titles and publication dates from any graph
     where, args = _where({"ro.person": _term_number(db, _param(bindings, "person", URIRef))})
-    mentions = db.execute("SELECT DISTINCT t.iri, r.readout, ro.role FROM role ro JOIN rdo r "
+    mentions = db.execute("SELECT t.iri, r.readout, ro.role FROM role ro JOIN rdo r "
                           f"ON r.rid = ro.rid JOIN terms t ON t.id = ro.person{where}", args).fetchall()
     said: dict[int, dict[str, list[str]]] = {}
     readouts = sorted({readout for _, readout, _ in mentions})
@@ -1539,13 +1552,16 @@ def _readouts_mentioning(db: sqlite3.Connection, store: GraphStore,
             f"SELECT readout, kind, value FROM rmeta WHERE readout IN ({','.join('?' * len(chunk))})", chunk))
     for readout, kind, value in stated:
         said.setdefault(readout, {}).setdefault(kind, []).append(value)
+    # each readout's (published, identifier, title) combinations, as the OPTIONALs give them
+    combined = {readout: [(published, identifier, title)
+                          for identifier in dict.fromkeys(facts.get("identifier", ()))
+                          for title in dict.fromkeys(facts.get("title", [None]))
+                          for published in dict.fromkeys(facts.get("issued", [None]))]
+                for readout, facts in said.items()}
     roles: dict[tuple[str, str | None, str, str | None], set[str]] = defaultdict(set)
     for person, readout, role in mentions:
-        facts = said.get(readout, {})
-        for identifier in dict.fromkeys(facts.get("identifier", ())):
-            for title in dict.fromkeys(facts.get("title", [None])):
-                for published in dict.fromkeys(facts.get("issued", [None])):
-                    roles[person, published, identifier, title].add(role)
+        for combination in combined.get(readout, ()):
+            roles[(person, *combination)].add(role)
     named = _named(_labels(db, [person for person, *_ in roles]), [person for person, *_ in roles],
                    distinct=True)
     joined: dict[frozenset[str], Node | None] = {}

@@ -27,7 +27,14 @@ build therefore keeps, in ``OUT/.summary.sqlite``:
   rows; ``entities`` with a name reads each entity's forms (its
   ``skos:altLabel`` texts in lower case, as ``LCASE(STR(?form))`` gives
   them) per readout: the distinct forms that contain the text, then the
-  readouts that use them.
+  readouts that use them;
+* per readout graph, the posts it states (holder, organization, title), who
+  it says presides what, the persons it names as participant, present or
+  post holder, and what each subject says of itself as a readout
+  (identifier, title, publication date): ``career-timeline``, ``presides``
+  and ``readouts-mentioning`` read these rows as their SPARQL reads the
+  graphs (within one graph; a readout's metadata from any graph for
+  ``readouts-mentioning``), with no aggregate kept.
 
 A query answered here gets its labels from the summary's copy of every
 ``rdfs:label`` statement (those of each readout graph, kept with its rows,
@@ -42,7 +49,10 @@ summary is used only when all of these hold, otherwise the SPARQL runs:
   program, changes the stamp);
 * every readout's engagements had the shapes the summary reads (one
   ``xsd:date`` each at most; sides, topics, participants and sources given
-  as IRIs; an engagement in one readout graph only, typed ``pr:Engagement``);
+  as IRIs; an engagement in one readout graph only, typed ``pr:Engagement``),
+  and its posts and readouts too (holders, organizations and heads as IRIs,
+  titles as literals, publication dates as ``xsd:date``; see
+  :func:`readout_rows`);
 * the named query's text is the one its answer here was written for
   (:data:`QUERY_DIGESTS`): an edited ``.rq`` file runs as SPARQL.
 

@@ -241,15 +241,26 @@ def _query(args: argparse.Namespace) -> int:
     if args.query is None or (args.store is None) == (args.endpoint is None):
         args.usage_error("give a named query, SPARQL text or a .rq file, and --store OUT or "
                          "--endpoint URL (or --list to see the named queries)")
-    if args.endpoint is not None:
-        from kg.push import Endpoint, remote_query
+    # a whole-store listing can take seconds (100k readouts: up to about 20 s)
+    steps = _steps("querying")
+    try:
+        if steps is not None:
+            short = " ".join(args.query.split())
+            steps(short if len(short) <= 60 else short[:57] + "...")
+        if args.endpoint is not None:
+            from kg.push import Endpoint, remote_query
 
-        endpoint = Endpoint.from_url(args.endpoint, timeout=args.timeout)
-        result = remote_query(endpoint, args.query, _params(args.param))
-    else:
-        with GraphStore.open(args.store, read_only=True) as store:
-            result = run_query(store, args.query, _params(args.param))
-    text = format_result(result, args.format)
+            endpoint = Endpoint.from_url(args.endpoint, timeout=args.timeout)
+            result = remote_query(endpoint, args.query, _params(args.param))
+        else:
+            with GraphStore.open(args.store, read_only=True) as store:
+                result = run_query(store, args.query, _params(args.param))
+        if steps is not None:
+            steps(f"formatting {len(result.rows):,} rows")
+        text = format_result(result, args.format)
+    finally:
+        if steps is not None:
+            steps.clear()
     print(text, end="" if text.endswith("\n") else "\n")
     return 0
 

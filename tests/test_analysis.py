@@ -762,6 +762,10 @@ class _Terminal(io.StringIO):
     (["analyze"], "analyzing", ["reading the engagements ...", "affiliations: communities ("]),
     (["map", "-o", "{tmp}/map.html"], "mapping", ["reading the engagements ...", "ranking the nodes ...",
                                                   "drawing "]),
+    (["query", "presides"], "querying", ["presides ...", "formatting "]),
+    (["query", "SELECT ?s WHERE {{\n  ?s a <https://w3id.org/partyrel/ontology#Readout> .\n}} LIMIT 2"],
+     "querying", ["SELECT ?s WHERE { ?s a <https://w3id.org/partyrel/ontolog... ...",
+                  "formatting 2 rows ..."]),
 ])
 def test_long_commands_show_their_steps_on_a_terminal_and_nothing_elsewhere(
         built_sample: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
